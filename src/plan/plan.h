@@ -1,0 +1,113 @@
+// The validated plan: DESIGN.md §6 as a C++ value with every default resolved.
+//
+// Produced by LoadPlan() (plan_loader.cc) from a TOML file plus `--set KEY=VALUE` overrides;
+// written back as TOML by FormatPlanToml(). Consumers (engine, ammo compiler, collector) read
+// it and never see TOML. Durations are int64 nanoseconds.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace incarne {
+
+inline constexpr int64_t kNsPerUs = 1000;
+inline constexpr int64_t kNsPerMs = 1000 * 1000;
+inline constexpr int64_t kNsPerSec = 1000 * 1000 * 1000;
+
+enum class Family { kAny, kIpv4, kIpv6 };
+enum class LoadModel { kRps, kInstances, kStpd, kUsl, kFindMax };
+enum class Overload { kDelay, kDrop };
+enum class AnswLevel { kNone, kErrors, kWarnings, kAll };
+enum class AmmoFormat { kAuto, kPhantom, kUri, kUriPost, kAccess, kJsonLine, kStpd, kAmmo };
+
+// [target.dummy]
+struct DummyPlan {
+  int64_t latency_ns = 0;  // simulated reply time; 0 = complete at once
+};
+
+// [target.http] — reply limits map to net_code 71 when exceeded (phantom's reply_limits).
+struct HttpPlan {
+  uint32_t max_line = 1024;                 // status line / header line bytes
+  uint32_t max_field_num = 128;             // header fields
+  uint32_t max_field = 8192;                // one header field bytes
+  uint64_t max_entity = 8ull << 20;         // body bytes
+  uint32_t max_requests_per_connection = 0; // 0 = unlimited
+  bool preconnect = true;                   // open connections ahead of the shots (rps model)
+};
+
+// [target.tls]
+struct TlsPlan {
+  std::string sni;        // "" = host part of address when it is a name
+  bool verify = false;
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  std::string ciphers;    // "" = wolfSSL defaults
+  std::string alpn = "http/1.1";
+  bool resume = true;
+  std::string min_version = "1.2";  // "1.2" | "1.3"
+};
+
+struct TargetPlan {
+  std::string address = "127.0.0.1:8080";  // host:port | [v6]:port
+  Family family = Family::kAny;
+  std::string nib = "http";                // dummy | http | https | udp | path to a .so
+  int64_t timeout_ns = 11 * kNsPerSec;     // whole-hit budget → net 110
+  std::vector<std::string> source_ips;
+  DummyPlan dummy;
+  HttpPlan http;
+  TlsPlan tls;
+};
+
+struct AmmoPlan {
+  std::string file;                        // exactly one of file / uris (dummy nib: neither ok)
+  std::vector<std::string> uris;
+  AmmoFormat format = AmmoFormat::kAuto;
+  std::vector<std::string> headers;        // "Name: value" (brackets already stripped)
+  std::string http_version = "1.1";        // "1.0" | "1.1"
+  uint64_t loop = 0;                       // passes over the ammo, 0 = endless
+  uint64_t limit = 0;                      // total hits, 0 = no cap
+  std::string autocases = "0";             // "0" | "<N>" | "uri" | "uniq"
+  std::vector<std::string> chosen_cases;
+  bool shared = true;
+};
+
+struct LoadPlan {
+  LoadModel model = LoadModel::kRps;
+  std::string schedule;                    // the DSL text (validated by the loader)
+  uint32_t instances = 1000;
+  Overload overload = Overload::kDelay;
+  int64_t duration_ns = 0;                 // 0 = the schedule's length
+};
+
+struct WorkersPlan {
+  uint32_t threads = 0;                    // 0 = one per online core (resolved by the engine)
+  bool pin = true;
+};
+
+struct HitsKeep {
+  enum class Mode { kAll, kErrors, kSample };
+  Mode mode = Mode::kAll;
+  uint32_t every = 1;                      // kSample: keep every N-th success + all errors
+};
+
+struct ResultsPlan {
+  std::string dir = "runs/{time}";
+  AnswLevel answ = AnswLevel::kNone;
+  bool phout = false;
+  HitsKeep hits;
+};
+
+struct Plan {
+  std::string source_path;                 // the TOML file it came from ("" for defaults)
+  TargetPlan target;
+  AmmoPlan ammo;
+  LoadPlan load;
+  WorkersPlan workers;
+  ResultsPlan results;
+};
+
+}  // namespace incarne
