@@ -26,6 +26,8 @@ enum class AmmoFormat { kAuto, kPhantom, kUri, kUriPost, kAccess, kJsonLine, kSt
 // [target.dummy]
 struct DummyPlan {
   int64_t latency_ns = 0;  // simulated reply time; 0 = complete at once
+
+  bool operator==(const DummyPlan&) const = default;
 };
 
 // [target.http] — reply limits map to net_code 71 when exceeded (phantom's reply_limits).
@@ -36,6 +38,8 @@ struct HttpPlan {
   uint64_t max_entity = 8ull << 20;         // body bytes
   uint32_t max_requests_per_connection = 0; // 0 = unlimited
   bool preconnect = true;                   // open connections ahead of the shots (rps model)
+
+  bool operator==(const HttpPlan&) const = default;
 };
 
 // [target.tls]
@@ -49,6 +53,8 @@ struct TlsPlan {
   std::string alpn = "http/1.1";
   bool resume = true;
   std::string min_version = "1.2";  // "1.2" | "1.3"
+
+  bool operator==(const TlsPlan&) const = default;
 };
 
 struct TargetPlan {
@@ -60,6 +66,8 @@ struct TargetPlan {
   DummyPlan dummy;
   HttpPlan http;
   TlsPlan tls;
+
+  bool operator==(const TargetPlan&) const = default;
 };
 
 struct AmmoPlan {
@@ -73,6 +81,8 @@ struct AmmoPlan {
   std::string autocases = "0";             // "0" | "<N>" | "uri" | "uniq"
   std::vector<std::string> chosen_cases;
   bool shared = true;
+
+  bool operator==(const AmmoPlan&) const = default;
 };
 
 struct LoadPlan {
@@ -81,17 +91,23 @@ struct LoadPlan {
   uint32_t instances = 1000;
   Overload overload = Overload::kDelay;
   int64_t duration_ns = 0;                 // 0 = the schedule's length
+
+  bool operator==(const LoadPlan&) const = default;
 };
 
 struct WorkersPlan {
   uint32_t threads = 0;                    // 0 = one per online core (resolved by the engine)
   bool pin = true;
+
+  bool operator==(const WorkersPlan&) const = default;
 };
 
 struct HitsKeep {
   enum class Mode { kAll, kErrors, kSample };
   Mode mode = Mode::kAll;
   uint32_t every = 1;                      // kSample: keep every N-th success + all errors
+
+  bool operator==(const HitsKeep&) const = default;
 };
 
 struct ResultsPlan {
@@ -99,6 +115,8 @@ struct ResultsPlan {
   AnswLevel answ = AnswLevel::kNone;
   bool phout = false;
   HitsKeep hits;
+
+  bool operator==(const ResultsPlan&) const = default;
 };
 
 struct Plan {
@@ -108,6 +126,12 @@ struct Plan {
   LoadPlan load;
   WorkersPlan workers;
   ResultsPlan results;
+
+  // Equal when they would run the same: source_path (where the plan came from) is ignored.
+  bool operator==(const Plan& o) const {
+    return target == o.target && ammo == o.ammo && load == o.load && workers == o.workers &&
+           results == o.results;
+  }
 };
 
 }  // namespace incarne
