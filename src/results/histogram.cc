@@ -1,0 +1,276 @@
+#include "results/histogram.h"
+
+#include <zlib.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace incarne {
+namespace {
+
+constexpr uint32_t kHdrV2Cookie = 0x1c849313;            // V2 encoding, uncompressed
+constexpr uint32_t kHdrV2CompressedCookie = 0x1c849314;  // V2 encoding, zlib-deflated
+
+void PutBe32(std::string* out, uint32_t v) {
+  for (int s = 24; s >= 0; s -= 8) {
+    out->push_back(static_cast<char>((v >> s) & 0xff));
+  }
+}
+void PutBe64(std::string* out, uint64_t v) {
+  for (int s = 56; s >= 0; s -= 8) {
+    out->push_back(static_cast<char>((v >> s) & 0xff));
+  }
+}
+void SetBe32(std::string* out, size_t at, uint32_t v) {
+  for (int i = 0; i < 4; ++i) {
+    (*out)[at + i] = static_cast<char>((v >> (24 - 8 * i)) & 0xff);
+  }
+}
+
+}  // namespace
+
+void AppendVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+bool ReadVarint(std::string_view* in, uint64_t* v) {
+  uint64_t r = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (in->empty()) {
+      return false;
+    }
+    const uint8_t b = static_cast<uint8_t>(in->front());
+    in->remove_prefix(1);
+    if (shift == 63 && b > 1) {
+      return false;
+    }
+    r |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if ((b & 0x80) == 0) {
+      *v = r;
+      return true;
+    }
+  }
+  return false;
+}
+
+void Histogram::Clear() {
+  if (total_ != 0) {
+    const int lo = lo_index(), hi = hi_index();
+    std::memset(&counts_[lo], 0, sizeof(uint64_t) * (hi - lo + 1));
+  }
+  total_ = 0;
+  min_ = UINT64_MAX;
+  max_ = 0;
+  sum_ = 0;
+}
+
+void Histogram::Merge(const Histogram& o) {
+  if (o.total_ == 0) {
+    return;
+  }
+  for (int i = o.lo_index(), hi = o.hi_index(); i <= hi; ++i) {
+    counts_[i] += o.counts_[i];
+  }
+  total_ += o.total_;
+  min_ = std::min(min_, o.min_);
+  max_ = std::max(max_, o.max_);
+  sum_ += o.sum_;
+}
+
+uint64_t Histogram::RankAt(double p, uint64_t n) {
+  if (n == 0) {
+    return 0;
+  }
+  if (!(p > 0)) {
+    return 1;
+  }
+  if (p >= 100) {
+    return n;
+  }
+  // Percent with 6 decimals as an integer so that 99.9 % of 1000 is exactly 999.
+  const __uint128_t micro = static_cast<__uint128_t>(std::llround(p * 1e6));
+  const __uint128_t scaled = micro * n;
+  constexpr uint64_t kDen = 100000000;  // 100 % · 1e6
+  uint64_t rank = static_cast<uint64_t>(scaled / kDen) + (scaled % kDen != 0 ? 1 : 0);
+  return std::clamp<uint64_t>(rank, 1, n);
+}
+
+uint64_t Histogram::ValueAtPercentile(double p) const {
+  if (total_ == 0) {
+    return 0;
+  }
+  const uint64_t rank = RankAt(p, total_);
+  if (rank >= total_) {
+    return max_;
+  }
+  uint64_t seen = 0;
+  for (int i = lo_index(), hi = hi_index(); i <= hi; ++i) {
+    seen += counts_[i];
+    if (seen >= rank) {
+      return std::clamp(HighestAt(i), min_, max_);
+    }
+  }
+  return max_;
+}
+
+void Histogram::AppendEncoded(std::string* out) const {
+  AppendVarint(out, total_);
+  if (total_ == 0) {
+    return;
+  }
+  AppendVarint(out, min_);
+  AppendVarint(out, max_);
+  AppendVarint(out, static_cast<uint64_t>(sum_));
+  AppendVarint(out, static_cast<uint64_t>(sum_ >> 64));
+  const int lo = lo_index(), hi = hi_index();
+  AppendVarint(out, static_cast<uint64_t>(lo));
+  AppendVarint(out, static_cast<uint64_t>(hi));
+  int i = lo;
+  while (i <= hi) {
+    if (counts_[i] != 0) {
+      AppendVarint(out, ZigZag(static_cast<int64_t>(counts_[i])));
+      ++i;
+      continue;
+    }
+    int run = 0;
+    while (i <= hi && counts_[i] == 0) {
+      ++run;
+      ++i;
+    }
+    AppendVarint(out, ZigZag(-static_cast<int64_t>(run)));
+  }
+}
+
+absl::Status Histogram::DecodeFrom(std::string_view* in) {
+  Clear();
+  auto bad = [](std::string_view what) {
+    return absl::InvalidArgumentError(absl::StrCat("corrupt histogram: ", std::string(what)));
+  };
+  uint64_t total = 0;
+  if (!ReadVarint(in, &total)) {
+    return bad("truncated count");
+  }
+  if (total == 0) {
+    return absl::OkStatus();
+  }
+  uint64_t mn, mx, sum_lo, sum_hi, lo, hi;
+  if (!ReadVarint(in, &mn) || !ReadVarint(in, &mx) || !ReadVarint(in, &sum_lo) ||
+      !ReadVarint(in, &sum_hi) || !ReadVarint(in, &lo) || !ReadVarint(in, &hi)) {
+    return bad("truncated header");
+  }
+  if (lo > hi || hi >= static_cast<uint64_t>(kCounts) || mn > mx ||
+      IndexOf(mn) != static_cast<int>(lo) || IndexOf(mx) != static_cast<int>(hi)) {
+    return bad("bucket range does not match min/max");
+  }
+  // Counts are written in place; on any error the range is zeroed again so that the
+  // histogram is left empty (Clear() relies on min/max, which are set only on success).
+  auto fail = [&](std::string_view what) {
+    std::memset(&counts_[lo], 0, sizeof(uint64_t) * (hi - lo + 1));
+    return bad(what);
+  };
+  uint64_t seen = 0;
+  uint64_t i = lo;
+  while (i <= hi) {
+    uint64_t zz;
+    if (!ReadVarint(in, &zz)) {
+      return fail("truncated counts");
+    }
+    const int64_t v = UnZigZag(zz);
+    if (v < 0) {
+      const uint64_t run = static_cast<uint64_t>(-v);
+      if (run > hi - i + 1 || i == lo) {
+        return fail("zero run out of range");
+      }
+      i += run;
+      if (i > hi) {
+        return fail("zero run past the last bucket");
+      }
+      continue;
+    }
+    if (v == 0 || seen + static_cast<uint64_t>(v) < seen) {
+      return fail("zero or overflowing count");
+    }
+    counts_[i++] = static_cast<uint64_t>(v);
+    seen += static_cast<uint64_t>(v);
+  }
+  if (seen != total) {
+    return fail("counts do not add up to the total");
+  }
+  total_ = total;
+  min_ = mn;
+  max_ = mx;
+  sum_ = (static_cast<__uint128_t>(sum_hi) << 64) | sum_lo;
+  return absl::OkStatus();
+}
+
+std::string Histogram::EncodeHdrCompressed() const {
+  // V2 payload (HdrHistogram's encodeIntoByteBuffer): big-endian header, then the counts
+  // from index 0 up to the bucket of the maximum as ZigZag LEB128 varints, a run of more
+  // than one empty bucket written as the negated run length.
+  std::string v2;
+  PutBe32(&v2, kHdrV2Cookie);
+  PutBe32(&v2, 0);  // payload length, patched below
+  PutBe32(&v2, 0);  // normalizing index offset
+  PutBe32(&v2, kSignificantDigits);
+  PutBe64(&v2, 1);  // lowest discernible value
+  PutBe64(&v2, static_cast<uint64_t>(kHighestTrackable));
+  double ratio = 1.0;
+  uint64_t ratio_bits;
+  std::memcpy(&ratio_bits, &ratio, sizeof(ratio_bits));
+  PutBe64(&v2, ratio_bits);
+  const size_t payload_start = v2.size();
+  const int limit = hi_index() + 1;
+  int i = 0;
+  while (i < limit) {
+    const uint64_t c = counts_[i++];
+    if (c != 0) {
+      AppendVarint(&v2, ZigZag(static_cast<int64_t>(c)));
+      continue;
+    }
+    int64_t zeros = 1;
+    while (i < limit && counts_[i] == 0) {
+      ++zeros;
+      ++i;
+    }
+    AppendVarint(&v2, ZigZag(zeros > 1 ? -zeros : 0));
+  }
+  SetBe32(&v2, 4, static_cast<uint32_t>(v2.size() - payload_start));
+
+  uLongf bound = compressBound(static_cast<uLong>(v2.size()));
+  std::string out;
+  PutBe32(&out, kHdrV2CompressedCookie);
+  PutBe32(&out, 0);
+  out.resize(8 + bound);
+  const int rc = compress2(reinterpret_cast<Bytef*>(out.data() + 8), &bound,
+                           reinterpret_cast<const Bytef*>(v2.data()), static_cast<uLong>(v2.size()),
+                           Z_DEFAULT_COMPRESSION);
+  if (rc != Z_OK) {
+    return std::string();  // cannot happen with a compressBound-sized buffer
+  }
+  out.resize(8 + bound);
+  SetBe32(&out, 4, static_cast<uint32_t>(bound));
+  return out;
+}
+
+bool operator==(const Histogram& a, const Histogram& b) {
+  if (a.total_ != b.total_) {
+    return false;
+  }
+  if (a.total_ == 0) {
+    return true;
+  }
+  if (a.min_ != b.min_ || a.max_ != b.max_ || a.sum_ != b.sum_) {
+    return false;
+  }
+  const int lo = a.lo_index(), hi = a.hi_index();
+  return std::memcmp(&a.counts_[lo], &b.counts_[lo], sizeof(uint64_t) * (hi - lo + 1)) == 0;
+}
+
+}  // namespace incarne

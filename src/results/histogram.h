@@ -1,0 +1,130 @@
+// Log-linear latency histogram with HdrHistogram's bucket layout, in-tree.
+//
+// Values are nanoseconds. The layout is exactly HdrHistogram's for lowest discernible value 1,
+// 2 significant digits (256 sub-buckets, 128 per half) and highest trackable value 1 hour:
+// values 0..255 are exact; above, each power-of-two range [2^k, 2^(k+1)) is split into 128
+// equal buckets, so a bucket's width is at most 1/128 of its lowest value (≤ 0.79 % relative
+// error for every value ≥ 1 µs, exact below 256 ns). The counts array has kCounts (4608)
+// entries = 36 KiB, whatever is recorded: memory is fixed. Because the layout is
+// HdrHistogram's, the counts are written as-is into `.hlog` files (convert --to hlog).
+//
+// Values above kMaxValue (2^42 − 1 ns ≈ 73 min) are counted in the last bucket; max() keeps
+// the true maximum. Merge is exact (counts add), so merge(a, b) == histogram(a ∪ b).
+//
+// Thread contract: none (one owner). Record() is branch-light and never allocates.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace incarne {
+
+class Histogram {
+ public:
+  static constexpr int kSubBucketHalfBits = 7;                   // 128 per half
+  static constexpr int kSubBucketBits = kSubBucketHalfBits + 1;  // 256 sub-buckets
+  static constexpr uint64_t kSubBucketMask = (uint64_t{1} << kSubBucketBits) - 1;
+  static constexpr int kBucketCount = 35;  // HdrHistogram for 1 h in ns
+  static constexpr int kCounts = (kBucketCount + 1) << kSubBucketHalfBits;  // 4608
+  static constexpr uint64_t kMaxValue = (uint64_t{1} << (kBucketCount + kSubBucketHalfBits)) - 1;
+  // What the hlog header claims (HdrHistogram sizes its counts array from it; same 4608).
+  static constexpr int64_t kHighestTrackable = int64_t{3600} * 1000 * 1000 * 1000;
+  static constexpr int kSignificantDigits = 2;
+
+  Histogram() { counts_.fill(0); }
+
+  // Index of the bucket holding v (HdrHistogram's counts_index with unit magnitude 0).
+  static int IndexOf(uint64_t v) {
+    if (v > kMaxValue) {
+      v = kMaxValue;
+    }
+    const int bucket = 64 - __builtin_clzll(v | kSubBucketMask) - kSubBucketBits;
+    const int sub = static_cast<int>(v >> bucket);
+    return ((bucket + 1) << kSubBucketHalfBits) + sub - (1 << kSubBucketHalfBits);
+  }
+  // The lowest value that lands in bucket `index`.
+  static uint64_t LowestAt(int index) {
+    int bucket = (index >> kSubBucketHalfBits) - 1;
+    int sub = (index & ((1 << kSubBucketHalfBits) - 1)) + (1 << kSubBucketHalfBits);
+    if (bucket < 0) {
+      sub -= 1 << kSubBucketHalfBits;
+      bucket = 0;
+    }
+    return static_cast<uint64_t>(sub) << bucket;
+  }
+  // The highest value that lands in bucket `index`.
+  static uint64_t HighestAt(int index) {
+    const int bucket = std::max((index >> kSubBucketHalfBits) - 1, 0);
+    return LowestAt(index) + (uint64_t{1} << bucket) - 1;
+  }
+
+  void Record(uint64_t v) { Record(v, 1); }
+  void Record(uint64_t v, uint64_t n) {
+    if (n == 0) {
+      return;
+    }
+    counts_[IndexOf(v)] += n;
+    total_ += n;
+    min_ = std::min(min_, v);
+    max_ = std::max(max_, v);
+    sum_ += static_cast<__uint128_t>(v) * n;
+  }
+
+  void Merge(const Histogram& o);
+  void Clear();
+
+  uint64_t count() const { return total_; }
+  uint64_t min() const { return total_ == 0 ? 0 : min_; }
+  uint64_t max() const { return max_; }
+  double mean() const { return total_ == 0 ? 0.0 : static_cast<double>(sum_) / total_; }
+  __uint128_t sum() const { return sum_; }
+  uint64_t count_at(int index) const { return counts_[index]; }
+  // Lowest/highest non-empty bucket index (the buckets of min and max); lo > hi when empty.
+  int lo_index() const { return total_ == 0 ? kCounts : IndexOf(min_); }
+  int hi_index() const { return total_ == 0 ? -1 : IndexOf(max_); }
+
+  // The value at percentile p (0..100): the highest value of the bucket holding the
+  // ceil(p/100 · count)-th smallest recorded value (at least the 1st), clamped to
+  // [min, max]. p = 100 gives max(). 0 for an empty histogram.
+  uint64_t ValueAtPercentile(double p) const;
+  // The 1-based rank ValueAtPercentile uses: ceil(p/100 · n) in exact integer arithmetic
+  // (p rounded to 6 decimals), clamped to [1, n]; 0 when n = 0.
+  static uint64_t RankAt(double p, uint64_t n);
+
+  // Compact, exact serialisation used by the `aggregates` file (docs/results.md): varints of
+  // count, min, max, sum (lo/hi 64 bits) then the counts from lo_index to hi_index with
+  // zero runs encoded as negative ZigZag values (HdrHistogram V2 style).
+  void AppendEncoded(std::string* out) const;
+  // Parses what AppendEncoded wrote from *in, advancing it. Rejects malformed input.
+  absl::Status DecodeFrom(std::string_view* in);
+
+  // HdrHistogram "V2 compressed" encoding (cookie 0x1c849314, zlib-deflated V2 payload), the
+  // bytes that `.hlog` lines carry base64-encoded. Values stay in ns (conversion ratio 1).
+  std::string EncodeHdrCompressed() const;
+
+  friend bool operator==(const Histogram& a, const Histogram& b);
+
+ private:
+  std::array<uint64_t, kCounts> counts_;
+  uint64_t total_ = 0;
+  uint64_t min_ = UINT64_MAX;
+  uint64_t max_ = 0;
+  __uint128_t sum_ = 0;
+};
+
+// LEB128 varints with ZigZag for signed values (shared by the encoders in results/).
+void AppendVarint(std::string* out, uint64_t v);
+bool ReadVarint(std::string_view* in, uint64_t* v);
+inline uint64_t ZigZag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+inline int64_t UnZigZag(uint64_t v) {
+  return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
+}
+
+}  // namespace incarne

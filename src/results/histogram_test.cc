@@ -1,0 +1,238 @@
+#include "results/histogram.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "results/results_testing.h"
+
+namespace incarne {
+namespace {
+
+TEST(Histogram, LayoutIsHdrHistogramsForTwoDigitsInNs) {
+  // Hand-computed HdrHistogram counts_index values (unit magnitude 0, 256 sub-buckets).
+  EXPECT_EQ(Histogram::IndexOf(0), 0);
+  EXPECT_EQ(Histogram::IndexOf(255), 255);
+  EXPECT_EQ(Histogram::IndexOf(256), 256);
+  EXPECT_EQ(Histogram::IndexOf(257), 256);
+  EXPECT_EQ(Histogram::IndexOf(258), 257);
+  EXPECT_EQ(Histogram::IndexOf(511), 383);
+  EXPECT_EQ(Histogram::IndexOf(512), 384);
+  EXPECT_EQ(Histogram::IndexOf(Histogram::kMaxValue), Histogram::kCounts - 1);
+  EXPECT_EQ(Histogram::IndexOf(UINT64_MAX), Histogram::kCounts - 1);
+  EXPECT_EQ(Histogram::kCounts, 4608);
+  for (int i = 0; i < Histogram::kCounts; ++i) {
+    ASSERT_EQ(Histogram::IndexOf(Histogram::LowestAt(i)), i) << i;
+    ASSERT_EQ(Histogram::IndexOf(Histogram::HighestAt(i)), i) << i;
+    if (i + 1 < Histogram::kCounts) {
+      ASSERT_EQ(Histogram::HighestAt(i) + 1, Histogram::LowestAt(i + 1)) << i;
+    }
+  }
+  EXPECT_EQ(Histogram::HighestAt(Histogram::kCounts - 1), Histogram::kMaxValue);
+  EXPECT_GE(Histogram::kMaxValue, static_cast<uint64_t>(Histogram::kHighestTrackable));
+}
+
+TEST(Histogram, BucketWidthIsUnderOnePercentFromOneMicrosecondToOneHour) {
+  for (int i = Histogram::IndexOf(1000); i <= Histogram::IndexOf(3600ull * 1000000000); ++i) {
+    const double lo = static_cast<double>(Histogram::LowestAt(i));
+    const double hi = static_cast<double>(Histogram::HighestAt(i));
+    ASSERT_LE((hi - lo) / lo, 0.01) << i;
+  }
+}
+
+// The exact value of rank RankAt(p, n) in sorted data: what ValueAtPercentile approximates.
+uint64_t Exact(const std::vector<uint64_t>& sorted, double p) {
+  return sorted[Histogram::RankAt(p, sorted.size()) - 1];
+}
+
+void CheckPercentiles(std::vector<uint64_t> values, const char* what) {
+  Histogram h;
+  for (uint64_t v : values) {
+    h.Record(v);
+  }
+  std::sort(values.begin(), values.end());
+  ASSERT_EQ(h.count(), values.size());
+  EXPECT_EQ(h.min(), values.front()) << what;
+  EXPECT_EQ(h.max(), values.back()) << what;
+  for (double p :
+       {0.0, 0.001, 1.0, 10.0, 25.0, 50.0, 75.0, 90.0, 95.0, 99.0, 99.9, 99.99, 99.999, 100.0}) {
+    const uint64_t exact = Exact(values, p);
+    const uint64_t got = h.ValueAtPercentile(p);
+    // Never below the exact value, at most one bucket above it (≤ 1/128 relative).
+    ASSERT_GE(got, exact) << what << " p" << p;
+    ASSERT_LE(static_cast<double>(got - exact), static_cast<double>(exact) / 128.0)
+        << what << " p" << p << " exact " << exact << " got " << got;
+    if (exact >= 1000) {
+      ASSERT_LE(std::fabs(static_cast<double>(got) - exact) / exact, 0.01) << what << " p" << p;
+    }
+  }
+}
+
+TEST(Histogram, PercentilesMatchExactOnRandomAndAdversarialData) {
+  std::mt19937_64 rng(42);
+  {
+    // Log-uniform over 1 µs .. 1 h.
+    std::vector<uint64_t> v;
+    std::uniform_real_distribution<double> d(std::log(1e3), std::log(3.6e12));
+    for (int i = 0; i < 200000; ++i) {
+      v.push_back(static_cast<uint64_t>(std::exp(d(rng))));
+    }
+    CheckPercentiles(v, "log-uniform");
+  }
+  {
+    // Bimodal: 99 % fast (~200 µs), 1 % slow (~2 s timeouts).
+    std::vector<uint64_t> v;
+    std::normal_distribution<double> fast(200e3, 20e3), slow(2e9, 1e8);
+    std::bernoulli_distribution which(0.01);
+    for (int i = 0; i < 100000; ++i) {
+      v.push_back(static_cast<uint64_t>(std::max(1.0, which(rng) ? slow(rng) : fast(rng))));
+    }
+    CheckPercentiles(v, "bimodal");
+  }
+  {
+    // Heavy tail: Pareto (alpha 1.1) from 50 µs.
+    std::vector<uint64_t> v;
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    for (int i = 0; i < 100000; ++i) {
+      const double x = 50e3 / std::pow(1.0 - u(rng), 1.0 / 1.1);
+      v.push_back(static_cast<uint64_t>(std::min(x, 3.6e12)));
+    }
+    CheckPercentiles(v, "pareto");
+  }
+  {
+    // Adversarial: every value exactly on a bucket edge (lowest and highest of each bucket).
+    std::vector<uint64_t> v;
+    for (int i = 0; i < Histogram::kCounts; i += 7) {
+      v.push_back(Histogram::LowestAt(i));
+      v.push_back(Histogram::HighestAt(i));
+    }
+    CheckPercentiles(v, "bucket edges");
+  }
+  {
+    std::vector<uint64_t> v(1000, 123456789);
+    CheckPercentiles(v, "constant");
+    CheckPercentiles({7}, "single");
+    CheckPercentiles({0, 0, 1, 255, 256, 257}, "tiny");
+  }
+}
+
+TEST(Histogram, OverflowIsClampedButMaxIsExact) {
+  Histogram h;
+  h.Record(uint64_t{1} << 50);
+  h.Record(1000);
+  EXPECT_EQ(h.max(), uint64_t{1} << 50);
+  EXPECT_EQ(h.ValueAtPercentile(100), uint64_t{1} << 50);
+  EXPECT_EQ(h.hi_index(), Histogram::kCounts - 1);
+}
+
+TEST(Histogram, EmptyHistogram) {
+  Histogram h;
+  EXPECT_EQ(h.count(), 0u);
+  EXPECT_EQ(h.min(), 0u);
+  EXPECT_EQ(h.max(), 0u);
+  EXPECT_EQ(h.ValueAtPercentile(50), 0u);
+  EXPECT_EQ(h.mean(), 0.0);
+}
+
+TEST(Histogram, MergeEqualsHistogramOfUnion) {
+  std::mt19937_64 rng(7);
+  std::lognormal_distribution<double> d(12.0, 2.0);
+  Histogram a, b, all;
+  for (int i = 0; i < 50000; ++i) {
+    const uint64_t v = static_cast<uint64_t>(d(rng));
+    (i % 3 == 0 ? a : b).Record(v);
+    all.Record(v);
+  }
+  Histogram m;
+  m.Merge(a);
+  m.Merge(b);
+  EXPECT_TRUE(m == all);
+  for (double p : {50.0, 99.0, 99.9}) {
+    EXPECT_EQ(m.ValueAtPercentile(p), all.ValueAtPercentile(p));
+  }
+  // Order does not matter, and merging an empty one changes nothing.
+  Histogram m2, empty;
+  m2.Merge(b);
+  m2.Merge(empty);
+  m2.Merge(a);
+  EXPECT_TRUE(m2 == all);
+  // Clear really empties it (sparse clear).
+  m2.Clear();
+  EXPECT_TRUE(m2 == empty);
+  m2.Record(5);
+  Histogram five;
+  five.Record(5);
+  EXPECT_TRUE(m2 == five);
+}
+
+TEST(Histogram, EncodedRoundTripAndRejectsCorruption) {
+  std::mt19937_64 rng(3);
+  std::lognormal_distribution<double> d(10.0, 3.0);
+  Histogram h;
+  for (int i = 0; i < 10000; ++i) {
+    h.Record(static_cast<uint64_t>(d(rng)));
+  }
+  std::string enc;
+  h.AppendEncoded(&enc);
+  Histogram back;
+  std::string_view in = enc;
+  ASSERT_TRUE(back.DecodeFrom(&in).ok());
+  EXPECT_TRUE(in.empty());
+  EXPECT_TRUE(back == h);
+  // Every truncation is an error, never a crash.
+  for (size_t n = 0; n < enc.size(); ++n) {
+    std::string_view cut(enc.data(), n);
+    Histogram x;
+    EXPECT_FALSE(x.DecodeFrom(&cut).ok()) << n;
+    // A failed decode leaves it empty, with no stray counts.
+    EXPECT_EQ(x.count(), 0u);
+    for (int i = 0; i < Histogram::kCounts; ++i) {
+      ASSERT_EQ(x.count_at(i), 0u) << n << " " << i;
+    }
+  }
+  // Empty histogram.
+  std::string e;
+  Histogram().AppendEncoded(&e);
+  std::string_view ein = e;
+  ASSERT_TRUE(back.DecodeFrom(&ein).ok());
+  EXPECT_EQ(back.count(), 0u);
+}
+
+TEST(Histogram, HdrCompressedV2Encoding) {
+  using testing::DecodeHdr;
+  using testing::HdrDecoded;
+  Histogram h;
+  std::mt19937_64 rng(11);
+  std::lognormal_distribution<double> dist(13.0, 1.5);
+  for (int i = 0; i < 20000; ++i) {
+    h.Record(static_cast<uint64_t>(dist(rng)));
+  }
+  const std::string enc = h.EncodeHdrCompressed();
+  ASSERT_GT(enc.size(), 8u);
+  const HdrDecoded d = DecodeHdr(enc);
+  EXPECT_EQ(d.cookie, 0x1c849314u);
+  EXPECT_EQ(d.inner_cookie, 0x1c849313u);
+  EXPECT_EQ(d.offset, 0);
+  EXPECT_EQ(d.digits, 2);
+  EXPECT_EQ(d.lowest, 1);
+  EXPECT_EQ(d.highest, 3600000000000);
+  EXPECT_EQ(d.ratio, 1.0);
+  ASSERT_EQ(d.counts.size(), static_cast<size_t>(h.hi_index() + 1));
+  for (size_t i = 0; i < d.counts.size(); ++i) {
+    ASSERT_EQ(static_cast<uint64_t>(d.counts[i]), h.count_at(static_cast<int>(i))) << i;
+  }
+  // Starts with "HISTF" in base64 (the cookie's first bytes), as every .hlog line does.
+  EXPECT_EQ(static_cast<unsigned char>(enc[0]), 0x1c);
+  EXPECT_EQ(static_cast<unsigned char>(enc[1]), 0x84);
+  // An empty histogram encodes to a header and no counts.
+  const HdrDecoded e = DecodeHdr(Histogram().EncodeHdrCompressed());
+  EXPECT_TRUE(e.counts.empty());
+}
+
+}  // namespace
+}  // namespace incarne

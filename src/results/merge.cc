@@ -1,0 +1,284 @@
+#include "results/merge.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "results/aggregates_file.h"
+#include "results/collector.h"
+#include "results/hits_file.h"
+#include "results/report.h"
+#include "util/status.h"
+
+namespace incarne {
+namespace {
+
+constexpr int64_t kNsPerS = 1000 * 1000 * 1000;
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+struct Input {
+  std::string dir;
+  AggregatesReader agg;
+  std::unique_ptr<HitsFile> hits;
+  int64_t delta_ns = 0;           // origin − merged origin (≥ 0)
+  std::vector<uint16_t> tag_map;  // input tag id → output tag id
+  uint32_t worker_offset = 0;
+  SecondStats cur;
+  bool has = false;
+  int64_t out_second = 0;
+};
+
+class FileOut {
+ public:
+  absl::Status Create(const std::string& path) {
+    path_ = path;
+    fd_ = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd_ < 0) {
+      return absl::InternalError(absl::StrCat(path, ": cannot create: ", strerror(errno)));
+    }
+    return absl::OkStatus();
+  }
+  absl::Status Write(std::string_view data) { return WriteAll(fd_, data, path_); }
+  absl::Status Close() {
+    if (fd_ >= 0 && close(fd_) != 0) {
+      fd_ = -1;
+      return absl::InternalError(absl::StrCat(path_, ": close: ", strerror(errno)));
+    }
+    fd_ = -1;
+    return absl::OkStatus();
+  }
+  ~FileOut() {
+    if (fd_ >= 0) {
+      close(fd_);
+    }
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+absl::Status Advance(Input* in) {
+  ASSIGN_OR_RETURN(in->has, in->agg.Next(&in->cur));
+  if (in->has) {
+    // The output second that contains this input second's start.
+    in->out_second = FloorDiv(in->cur.second * kNsPerS + in->delta_ns, kNsPerS);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status MergeRuns(const std::vector<std::string>& run_dirs, const std::string& out_dir,
+                       std::vector<std::string>* notes) {
+  if (run_dirs.empty()) {
+    return absl::InvalidArgumentError("merge: no run directories given");
+  }
+  std::vector<std::unique_ptr<Input>> inputs;
+  RunMeta out_meta;
+  out_meta.origin_realtime_ns = std::numeric_limits<int64_t>::max();
+  out_meta.tags = {""};
+  out_meta.workers = 0;
+  std::map<std::string, uint16_t> tag_ids = {{"", 0}};
+  for (const std::string& dir : run_dirs) {
+    if (dir == out_dir) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("merge: the output directory ", out_dir, " is also an input"));
+    }
+    auto in = std::make_unique<Input>();
+    in->dir = dir;
+    auto agg = AggregatesReader::Open(dir + "/aggregates");
+    if (!agg.ok()) {
+      if (absl::IsNotFound(agg.status())) {
+        return absl::NotFoundError(
+            absl::StrCat(dir, "/aggregates: no such file (is ", dir, " an incarne run?)"));
+      }
+      return agg.status();
+    }
+    in->agg = std::move(*agg);
+    auto hits = HitsFile::Open(dir + "/hits");
+    if (hits.ok()) {
+      in->hits = std::make_unique<HitsFile>(std::move(*hits));
+      if (!in->hits->view().warning().empty()) {
+        notes->push_back(in->hits->view().warning());
+      }
+    } else if (absl::IsNotFound(hits.status())) {
+      notes->push_back(absl::StrCat(dir, "/hits: missing; its raw records are not merged"));
+    } else {
+      return hits.status();
+    }
+    const RunMeta& m = in->agg.meta();
+    out_meta.origin_realtime_ns = std::min(out_meta.origin_realtime_ns, m.origin_realtime_ns);
+    in->worker_offset = out_meta.workers;
+    out_meta.workers += m.workers;
+    for (const std::string& t : m.tags) {
+      auto [it, inserted] = tag_ids.try_emplace(t, static_cast<uint16_t>(out_meta.tags.size()));
+      if (inserted) {
+        if (out_meta.tags.size() >= 65535) {
+          return absl::InvalidArgumentError("merge: more than 65535 distinct tags");
+        }
+        out_meta.tags.push_back(t);
+      }
+      in->tag_map.push_back(it->second);
+    }
+    if (inputs.empty()) {
+      out_meta.keep = m.keep;
+      out_meta.keep_mixed = m.keep_mixed;
+    } else if (m.keep_mixed || m.keep.mode != out_meta.keep.mode ||
+               m.keep.every != out_meta.keep.every) {
+      out_meta.keep_mixed = true;
+    }
+    inputs.push_back(std::move(in));
+  }
+  out_meta.shard = 0;
+  out_meta.shards = 1;
+  const bool remap_workers = out_meta.workers <= 256;
+  for (auto& in : inputs) {
+    in->delta_ns = in->agg.meta().origin_realtime_ns - out_meta.origin_realtime_ns;
+    if (in->delta_ns % kNsPerS != 0) {
+      notes->push_back(absl::StrFormat(
+          "%s starts %.3f s after the earliest origin, not a whole number of seconds: its "
+          "per-second buckets go into the output second holding their start (run totals stay "
+          "exact; shards started with --start-at share their origin)",
+          in->dir, static_cast<double>(in->delta_ns) / 1e9));
+    }
+  }
+
+  // The output directory.
+  if (mkdir(out_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return absl::InternalError(absl::StrCat(out_dir, ": mkdir: ", strerror(errno)));
+  }
+  for (const char* f : {"hits", "aggregates", "stats.jsonl", "summary.json"}) {
+    struct stat st;
+    if (stat((out_dir + "/" + f).c_str(), &st) == 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(out_dir, "/", f, " exists: merge writes into a new or empty directory"));
+    }
+  }
+
+  RunSummary sum;
+  sum.meta = out_meta;
+  sum.tags.resize(out_meta.tags.size());
+
+  // Raw records: concatenated, times shifted to the merged origin, tags and workers remapped.
+  FileOut hits_out;
+  RETURN_IF_ERROR(hits_out.Create(out_dir + "/hits"));
+  RETURN_IF_ERROR(hits_out.Write(EncodeRunHeader(kHitsMagic, out_meta)));
+  std::vector<HitRecord> buf;
+  buf.reserve(16384);
+  for (auto& in : inputs) {
+    if (in->hits == nullptr) {
+      continue;
+    }
+    const uint64_t d = static_cast<uint64_t>(in->delta_ns);
+    const auto records = in->hits->view().records();
+    for (size_t i = 0; i < records.size(); i += buf.capacity()) {
+      const size_t n = std::min(buf.capacity(), records.size() - i);
+      buf.assign(records.begin() + i, records.begin() + i + n);
+      for (HitRecord& r : buf) {
+        r.planned += d;
+        r.start += d;
+        r.connected += d;
+        r.sent += d;
+        r.first_byte += d;
+        r.done += d;
+        r.tag = r.tag < in->tag_map.size() ? in->tag_map[r.tag] : 0;
+        if (remap_workers) {
+          r.worker = static_cast<uint8_t>(r.worker + in->worker_offset);
+        }
+      }
+      RETURN_IF_ERROR(hits_out.Write(
+          std::string_view(reinterpret_cast<const char*>(buf.data()), n * sizeof(HitRecord))));
+      sum.hits_written += n;
+    }
+  }
+  RETURN_IF_ERROR(hits_out.Close());
+
+  // Aggregates: a k-way merge by output second (each input's blocks are in second order).
+  FileOut agg_out, stats_out;
+  RETURN_IF_ERROR(agg_out.Create(out_dir + "/aggregates"));
+  RETURN_IF_ERROR(agg_out.Write(EncodeRunHeader(kAggrMagic, out_meta)));
+  RETURN_IF_ERROR(stats_out.Create(out_dir + "/stats.jsonl"));
+  std::vector<std::unique_ptr<Stats>> acc(out_meta.tags.size());
+  SecondStats out;
+  for (auto& in : inputs) {
+    RETURN_IF_ERROR(Advance(in.get()));
+  }
+  while (true) {
+    bool any = false;
+    int64_t second = std::numeric_limits<int64_t>::max();
+    for (auto& in : inputs) {
+      if (in->has) {
+        any = true;
+        second = std::min(second, in->out_second);
+      }
+    }
+    if (!any) {
+      break;
+    }
+    out.second = second;
+    out.unix_ns = out_meta.origin_realtime_ns + second * kNsPerS;
+    out.planned = out.sent = out.inflight_max = out.ring_dropped = out.late = 0;
+    out.overall.Clear();
+    out.tags.assign(out_meta.tags.size(), nullptr);
+    for (auto& in : inputs) {
+      if (!in->has || in->out_second != second) {
+        continue;
+      }
+      const SecondStats& c = in->cur;
+      out.planned += c.planned;
+      out.sent += c.sent;
+      out.inflight_max += c.inflight_max;  // concurrent runs: in flight adds up
+      out.ring_dropped += c.ring_dropped;
+      out.late += c.late;
+      for (size_t t = 0; t < c.tags.size(); ++t) {
+        if (c.tags[t] == nullptr) {
+          continue;
+        }
+        const uint16_t o = in->tag_map[t];
+        if (acc[o] == nullptr) {
+          acc[o] = std::make_unique<Stats>();
+        }
+        if (out.tags[o] == nullptr) {
+          acc[o]->Clear();
+          out.tags[o] = acc[o].get();
+        }
+        Stats shifted = *c.tags[t];
+        shifted.Shift(in->delta_ns);
+        acc[o]->Merge(shifted);
+      }
+      RETURN_IF_ERROR(Advance(in.get()));
+    }
+    for (const Stats* s : out.tags) {
+      if (s != nullptr) {
+        out.overall.Merge(*s);
+      }
+    }
+    RETURN_IF_ERROR(agg_out.Write(EncodeSecondBlock(out)));
+    RETURN_IF_ERROR(stats_out.Write(SecondJsonLine(out, out_meta)));
+    AddSecondToSummary(out, &sum);
+  }
+  for (auto& in : inputs) {
+    if (!in->agg.warning().empty()) {
+      notes->push_back(in->agg.warning());
+    }
+  }
+  RETURN_IF_ERROR(agg_out.Close());
+  RETURN_IF_ERROR(stats_out.Close());
+  FileOut summary_out;
+  RETURN_IF_ERROR(summary_out.Create(out_dir + "/summary.json"));
+  RETURN_IF_ERROR(summary_out.Write(RenderReport(sum, true)));
+  return summary_out.Close();
+}
+
+}  // namespace incarne
