@@ -1,0 +1,450 @@
+#include "ammo/ammo_compiler.h"
+
+#include <optional>
+#include <random>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "ammo/ammo_file.h"
+#include "ammo/ammo_format.h"
+#include "ammo/ammo_writer.h"
+#include "ammo/http_request.h"
+#include "ammo/input_stream.h"
+#include "ammo/reader_util.h"
+#include "ammo/readers.h"
+#include "util/status.h"
+
+namespace incarne {
+namespace {
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+};
+
+// Tank's `autocases` (stepper/mark.py): a tag for records that have none.
+struct Autocases {
+  enum class Mode { kNone, kSegments, kUri, kUniq };
+  Mode mode = Mode::kNone;
+  uint64_t segments = 0;
+
+  static absl::StatusOr<Autocases> Parse(std::string_view text) {
+    Autocases a;
+    uint64_t n = 0;
+    if (text == "uri") {
+      a.mode = Mode::kUri;
+    } else if (text == "uniq") {
+      a.mode = Mode::kUniq;
+    } else if (ParseDecimal(text, 1u << 20, &n)) {
+      a.mode = n == 0 ? Mode::kNone : Mode::kSegments;
+      a.segments = n;
+    } else {
+      return absl::InvalidArgumentError(
+          Cat("autocases '", text, "': expected 0, a number of URI path segments, uri or uniq"));
+    }
+    return a;
+  }
+};
+
+bool ValidHttpVersion(std::string_view v) {
+  size_t dot = v.find('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == v.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i != dot && !absl::ascii_isdigit(static_cast<unsigned char>(v[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+class CompileSink : public RecordSink {
+ public:
+  CompileSink(std::string name, AmmoWriter* writer, Autocases autocases,
+              const std::vector<std::string>& chosen, uint64_t limit, bool has_times)
+      : name_(std::move(name)),
+        writer_(writer),
+        autocases_(autocases),
+        limit_(limit),
+        has_times_(has_times),
+        head_cap_(autocases.mode == Autocases::Mode::kSegments ||
+                          autocases.mode == Autocases::Mode::kUri
+                      ? 64u << 10
+                      : 8) {
+    for (const std::string& c : chosen) {
+      chosen_.insert(c);
+    }
+    tags_.emplace_back();
+    ids_.emplace(std::string(), 0);
+    if (autocases.mode == Autocases::Mode::kUniq) {
+      std::random_device rd;
+      rng_.seed((uint64_t{rd()} << 32) ^ rd());
+    }
+  }
+
+  absl::Status Begin(uint64_t line, uint64_t offset) override {
+    line_ = line;
+    offset_ = offset;
+    length_ = 0;
+    head_.clear();
+    writer_->BeginRecord();
+    return absl::OkStatus();
+  }
+
+  absl::Status Append(std::string_view bytes) override {
+    length_ += bytes.size();
+    if (length_ > kMaxRequestBytes) {
+      return Error(Cat("expected a request below 4 GiB, this one has ", length_, " bytes or more"));
+    }
+    if (head_.size() < head_cap_) {
+      head_.append(bytes.substr(0, head_cap_ - head_.size()));
+    }
+    return writer_->Append(bytes);
+  }
+
+  absl::Status End(std::string_view tag, bool tagged, int64_t planned_ms) override {
+    ++read_;
+    if (!tagged) {
+      auto_tag_.clear();
+      AutoTag(&auto_tag_);
+      tag = auto_tag_;
+    }
+    if (!chosen_.empty() && chosen_.find(tag) == chosen_.end()) {
+      writer_->AbortRecord();
+      ++filtered_;
+      return absl::OkStatus();
+    }
+    uint16_t id = 0;
+    if (!tag.empty()) {
+      auto it = ids_.find(tag);
+      if (it != ids_.end()) {
+        id = it->second;
+      } else {
+        if (tags_.size() >= kAmmoMaxTags) {
+          return Error(Cat("expected at most 65535 distinct tags, tag '", Excerpt(tag),
+                           "' is one more (autocases uniq gives every record a tag of its own)"));
+        }
+        if (tag.size() > UINT16_MAX) {
+          return Error("expected a tag shorter than 64 KiB");
+        }
+        id = static_cast<uint16_t>(tags_.size());
+        tags_.emplace_back(tag);
+        ids_.emplace(std::string(tag), id);
+      }
+    }
+    uint16_t flags = 0;
+    if (head_.size() >= 5 && EqualsNoCase(std::string_view(head_).substr(0, 5), "HEAD ")) {
+      flags |= kAmmoFlagHead;
+    }
+    int64_t planned_ns = has_times_ ? std::max<int64_t>(planned_ms, 0) * 1'000'000 : 0;
+    RETURN_IF_ERROR(writer_->EndRecord(id, flags, planned_ns));
+    ++kept_;
+    if (limit_ != 0 && kept_ >= limit_) {
+      done_ = true;
+    }
+    return absl::OkStatus();
+  }
+
+  bool done() const override { return done_; }
+
+  void Skipped(uint64_t line, uint64_t offset, std::string_view why) override {
+    if (skipped_++ == 0) {
+      first_skipped_ = Cat("line ", line, ": ", why);
+    }
+  }
+
+  void SourceFormat(std::string_view format) override { source_format_.assign(format); }
+
+  uint64_t read() const { return read_; }
+  uint64_t kept() const { return kept_; }
+  uint64_t filtered() const { return filtered_; }
+  uint64_t skipped() const { return skipped_; }
+  const std::string& first_skipped() const { return first_skipped_; }
+  const std::string& source_format() const { return source_format_; }
+  const std::vector<std::string>& tags() const { return tags_; }
+
+ private:
+  absl::Status Error(std::string_view what) const {
+    if (line_ == 0) {
+      return absl::InvalidArgumentError(Cat(name_, ": offset ", offset_, ": ", what));
+    }
+    return absl::InvalidArgumentError(
+        Cat(name_, ": line ", line_, ", offset ", offset_, ": ", what));
+  }
+
+  // Tank mark.py on the request's first line: the URI is its second ' '-separated token,
+  // cut at '?'; `uri` turns every '/' into '_', N keeps the first N+1 '/'-separated parts
+  // ("/a/b/c", 2 → "_a_b"); `uniq` is a random UUID4 in hex.
+  void AutoTag(std::string* out) {
+    switch (autocases_.mode) {
+      case Autocases::Mode::kNone:
+        return;
+      case Autocases::Mode::kUniq: {
+        uint64_t hi = rng_();
+        uint64_t lo = rng_();
+        hi = (hi & ~uint64_t{0xf000}) | 0x4000;                      // version 4
+        lo = (lo & ~(uint64_t{0xc} << 60)) | (uint64_t{0x8} << 60);  // RFC 4122 variant
+        *out = absl::StrFormat("%016x%016x", hi, lo);
+        return;
+      }
+      case Autocases::Mode::kSegments:
+      case Autocases::Mode::kUri:
+        break;
+    }
+    std::string_view first = head_;
+    first = first.substr(0, first.find('\n'));
+    size_t sp = first.find(' ');
+    if (sp == std::string_view::npos) {
+      return;  // no URI on the request line (Tank fails here); no tag
+    }
+    std::string_view uri = first.substr(sp + 1);
+    uri = uri.substr(0, uri.find(' '));
+    uri = uri.substr(0, uri.find('?'));
+    if (autocases_.mode == Autocases::Mode::kSegments) {
+      uint64_t slashes = 0;
+      for (size_t i = 0; i < uri.size(); ++i) {
+        if (uri[i] == '/' && ++slashes == autocases_.segments + 1) {
+          uri = uri.substr(0, i);
+          break;
+        }
+      }
+    }
+    while (!uri.empty() && uri.back() == '\r') {
+      uri.remove_suffix(1);
+    }
+    out->assign(uri);
+    for (char& c : *out) {
+      if (c == '/') {
+        c = '_';
+      }
+    }
+  }
+
+  std::string name_;
+  AmmoWriter* writer_;
+  Autocases autocases_;
+  uint64_t limit_;
+  bool has_times_;
+  size_t head_cap_;
+  std::unordered_set<std::string, StringHash, std::equal_to<>> chosen_;
+  std::unordered_map<std::string, uint16_t, StringHash, std::equal_to<>> ids_;
+  std::vector<std::string> tags_;
+  std::mt19937_64 rng_;
+  std::string head_;
+  std::string auto_tag_;
+  std::string source_format_;
+  std::string first_skipped_;
+  uint64_t line_ = 0;
+  uint64_t offset_ = 0;
+  uint64_t length_ = 0;
+  uint64_t read_ = 0;
+  uint64_t kept_ = 0;
+  uint64_t filtered_ = 0;
+  uint64_t skipped_ = 0;
+  bool done_ = false;
+};
+
+// A compiled ammo file as input: records are copied (chosen_cases / limit / autocases for
+// untagged records apply again); headers do not.
+absl::Status ReadAmmoFile(const AmmoFile& file, RecordSink& sink) {
+  for (uint64_t i = 0; i < file.count() && !sink.done(); ++i) {
+    std::span<const uint8_t> r = file.Request(i);
+    std::string_view tag = file.tags()[file.Tag(i)];
+    int64_t planned_ms = file.has_times() ? file.PlannedNs(i) / 1'000'000 : -1;
+    RETURN_IF_ERROR(sink.Record(0, file.FileOffset(i),
+                                std::string_view(reinterpret_cast<const char*>(r.data()), r.size()),
+                                tag, !tag.empty(), planned_ms));
+  }
+  return absl::OkStatus();
+}
+
+std::string_view WhatRecord(AmmoFormat f) {
+  switch (f) {
+    case AmmoFormat::kUri:
+      return "a URI line (the file has only headers or blank lines)";
+    case AmmoFormat::kUriPost:
+      return "a '<body size> <uri> [tag]' record";
+    case AmmoFormat::kAccess:
+      return "a log line with a quoted \"GET <uri> HTTP/<v>\" request";
+    case AmmoFormat::kJsonLine:
+      return "a JSON object";
+    case AmmoFormat::kStpd:
+      return "a '<size> <time_ms> <tag>' record";
+    default:
+      return "a '<size> [tag]' record";
+  }
+}
+
+}  // namespace
+
+AmmoCompileOptions AmmoCompileOptions::FromPlan(const AmmoPlan& ammo) {
+  AmmoCompileOptions o;
+  o.input = ammo.file;
+  o.uris = ammo.uris;
+  o.format = ammo.format;
+  o.headers = ammo.headers;
+  o.http_version = ammo.http_version;
+  o.autocases = ammo.autocases;
+  o.chosen_cases = ammo.chosen_cases;
+  o.limit = ammo.limit;
+  return o;
+}
+
+std::string DefaultAmmoOutputPath(const std::string& input) {
+  std::string out = input;
+  if (std::string_view(out).ends_with(".gz")) {
+    out.resize(out.size() - 3);
+  }
+  size_t slash = out.rfind('/');
+  size_t base = slash == std::string::npos ? 0 : slash + 1;
+  size_t dot = out.rfind('.');
+  if (dot != std::string::npos && dot > base) {
+    out.resize(dot);
+  }
+  return out + ".ammo";
+}
+
+absl::StatusOr<AmmoCompileStats> CompileAmmo(const AmmoCompileOptions& options,
+                                             const std::string& output_path) {
+  // Options first: nothing is created when they are wrong.
+  if (!ValidHttpVersion(options.http_version)) {
+    return absl::InvalidArgumentError(
+        Cat("http_version '", options.http_version, "': expected <major>.<minor>, e.g. 1.1"));
+  }
+  ASSIGN_OR_RETURN(Autocases autocases, Autocases::Parse(options.autocases));
+  ReaderOptions reader_options;
+  reader_options.http_version = options.http_version;
+  for (const std::string& h : options.headers) {
+    std::string_view header = StripChars(h, "[]");  // Tank: header.strip('[]')
+    std::string_view name;
+    std::string_view value;
+    if (!SplitHeader(header, &name, &value) || name.empty() ||
+        header.find_first_of("\r\n") != std::string_view::npos) {
+      return absl::InvalidArgumentError(Cat("header '", Excerpt(h), "': expected 'Name: value'"));
+    }
+    reader_options.headers.emplace_back(header);
+  }
+  std::vector<std::string> chosen;
+  for (const std::string& c : options.chosen_cases) {
+    std::string_view fields[1];
+    std::string_view rest = c;
+    while (SplitFields(rest, fields, 1) > 0) {
+      chosen.emplace_back(fields[0]);
+      rest = rest.substr(fields[0].data() + fields[0].size() - rest.data());
+    }
+  }
+  if (!options.uris.empty() && !options.input.empty()) {
+    return absl::InvalidArgumentError("ammo: expected either a file or uris, not both");
+  }
+  if (options.uris.empty() && options.input.empty()) {
+    return absl::InvalidArgumentError("ammo: expected a file or uris");
+  }
+
+  AmmoCompileStats stats;
+  std::unique_ptr<InputStream> in;
+  AmmoFormat format = options.format;
+  std::string name = options.input;
+  std::optional<AmmoFile> compiled;
+  if (!options.uris.empty()) {
+    name = "uris";
+    format = AmmoFormat::kUri;
+  } else {
+    ASSIGN_OR_RETURN(in, InputStream::Open(options.input));
+    stats.gzip = in->gzip();
+    if (format == AmmoFormat::kAuto) {
+      ASSIGN_OR_RETURN(std::string_view head, in->Peek(sizeof(kAmmoMagic)));
+      format = DetectAmmoFormat(options.input, head);
+    }
+    if (format == AmmoFormat::kAmmo) {
+      if (in->gzip()) {
+        return absl::InvalidArgumentError(
+            Cat(options.input, ": expected an uncompressed compiled ammo file (gunzip it)"));
+      }
+      in.reset();
+      ASSIGN_OR_RETURN(AmmoFile f, AmmoFile::Open(options.input));
+      compiled.emplace(std::move(f));
+    }
+  }
+  stats.headers_ignored = !reader_options.headers.empty() &&
+                          (format == AmmoFormat::kPhantom || format == AmmoFormat::kStpd ||
+                           format == AmmoFormat::kAmmo);
+  stats.has_times = format == AmmoFormat::kStpd || (compiled && compiled->has_times());
+
+  ASSIGN_OR_RETURN(std::unique_ptr<AmmoWriter> writer,
+                   AmmoWriter::Create(output_path, stats.has_times));
+  CompileSink sink(name, writer.get(), autocases, chosen, options.limit, stats.has_times);
+  switch (format) {
+    case AmmoFormat::kPhantom:
+    case AmmoFormat::kAuto:
+      RETURN_IF_ERROR(ReadPhantom(*in, reader_options, sink));
+      break;
+    case AmmoFormat::kUri:
+      if (in == nullptr) {
+        RETURN_IF_ERROR(ReadUriList(options.uris, reader_options, sink));
+      } else {
+        RETURN_IF_ERROR(ReadUri(*in, reader_options, sink));
+      }
+      break;
+    case AmmoFormat::kUriPost:
+      RETURN_IF_ERROR(ReadUriPost(*in, reader_options, sink));
+      break;
+    case AmmoFormat::kAccess:
+      RETURN_IF_ERROR(ReadAccess(*in, reader_options, sink));
+      break;
+    case AmmoFormat::kJsonLine:
+      RETURN_IF_ERROR(ReadJsonLine(*in, reader_options, sink));
+      break;
+    case AmmoFormat::kStpd:
+      RETURN_IF_ERROR(ReadStpd(*in, reader_options, sink));
+      break;
+    case AmmoFormat::kAmmo:
+      RETURN_IF_ERROR(ReadAmmoFile(*compiled, sink));
+      break;
+  }
+
+  std::string source(format == AmmoFormat::kAmmo ? compiled->source_format()
+                                                 : AmmoFormatName(format));
+  if (format == AmmoFormat::kPhantom && !sink.source_format().empty()) {
+    absl::StatusOr<AmmoFormat> named = ParseAmmoFormat(sink.source_format());
+    if (named.ok() && *named != AmmoFormat::kAuto && *named != AmmoFormat::kAmmo &&
+        *named != AmmoFormat::kStpd) {
+      source = std::string(AmmoFormatName(*named));
+    }
+  }
+  if (sink.read() == 0) {
+    std::string where = in != nullptr ? Cat(name, ": line ", in->line(), ", offset ", in->offset(),
+                                            " (end of input)")
+                                      : name;
+    std::string extra;
+    if (sink.skipped() > 0) {
+      extra = Cat("; ", sink.skipped(), " lines skipped, the first at ", sink.first_skipped());
+    }
+    return absl::InvalidArgumentError(Cat(where, ": no ammo: expected at least ",
+                                          WhatRecord(format), " in ", source, " format", extra));
+  }
+  if (sink.kept() == 0) {
+    return absl::InvalidArgumentError(Cat(name, ": no ammo left: none of the ", sink.read(),
+                                          " records has a tag in chosen_cases [",
+                                          absl::StrJoin(chosen, " "), "]"));
+  }
+  stats.records = writer->count();
+  stats.bytes = writer->data_size();
+  stats.tags = static_cast<uint32_t>(sink.tags().size());
+  stats.format = source;
+  stats.read = sink.read();
+  stats.filtered = sink.filtered();
+  stats.skipped = sink.skipped();
+  stats.first_skipped = sink.first_skipped();
+  stats.min_length = writer->min_length();
+  stats.max_length = writer->max_length();
+  RETURN_IF_ERROR(writer->Commit(sink.tags(), source));
+  return stats;
+}
+
+}  // namespace incarne

@@ -1,0 +1,218 @@
+#include "ammo/ammo_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "ammo/reader_util.h"
+
+namespace incarne {
+namespace {
+
+// [off, off + size) lies within [0, file) without overflowing.
+bool Within(uint64_t off, uint64_t size, uint64_t file) {
+  return off <= file && size <= file - off;
+}
+
+}  // namespace
+
+AmmoFile::AmmoFile(AmmoFile&& o) noexcept { *this = std::move(o); }
+
+AmmoFile& AmmoFile::operator=(AmmoFile&& o) noexcept {
+  if (this != &o) {
+    Reset();
+    path_ = std::move(o.path_);
+    fd_ = std::exchange(o.fd_, -1);
+    map_ = std::exchange(o.map_, nullptr);
+    map_size_ = std::exchange(o.map_size_, 0);
+    index_ = std::exchange(o.index_, nullptr);
+    times_ = std::exchange(o.times_, nullptr);
+    count_ = std::exchange(o.count_, 0);
+    data_size_ = o.data_size_;
+    min_length_ = o.min_length_;
+    max_length_ = o.max_length_;
+    tags_ = std::move(o.tags_);
+    source_format_ = std::move(o.source_format_);
+  }
+  return *this;
+}
+
+AmmoFile::~AmmoFile() { Reset(); }
+
+void AmmoFile::Reset() {
+  if (map_ != nullptr) {
+    ::munmap(const_cast<uint8_t*>(map_), map_size_);
+    map_ = nullptr;
+  }
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+  index_ = nullptr;
+  times_ = nullptr;
+  count_ = 0;
+}
+
+uint64_t AmmoFile::data_size() const { return data_size_; }
+uint32_t AmmoFile::min_length() const { return min_length_; }
+uint32_t AmmoFile::max_length() const { return max_length_; }
+uint64_t AmmoFile::file_size() const { return map_size_; }
+
+absl::StatusOr<AmmoFile> AmmoFile::Open(const std::string& path) {
+  AmmoFile f;
+  f.path_ = path;
+  f.fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (f.fd_ < 0) {
+    std::string msg = Cat(path, ": ", std::strerror(errno));
+    return errno == ENOENT ? absl::NotFoundError(msg) : absl::InvalidArgumentError(msg);
+  }
+  struct stat st;
+  if (::fstat(f.fd_, &st) != 0) {
+    return absl::InternalError(Cat(path, ": stat: ", std::strerror(errno)));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return absl::InvalidArgumentError(Cat(path, ": expected a regular file"));
+  }
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  auto bad = [&](uint64_t offset, std::string_view what) {
+    return absl::InvalidArgumentError(Cat(path, ": offset ", offset, ": expected ", what));
+  };
+  if (size < sizeof(AmmoHeader)) {
+    {
+      char magic[8];
+      size_t n = std::min<size_t>(size, sizeof(magic));
+      if (::pread(f.fd_, magic, n, 0) == static_cast<ssize_t>(n) &&
+          std::memcmp(magic, kAmmoMagic, n) != 0) {
+        return bad(0,
+                   "the magic 'INCAMMO1' of a compiled ammo file (compile human-readable "
+                   "ammo with `incarne ammo compile`)");
+      }
+    }
+    return bad(size, Cat("a ", sizeof(AmmoHeader), "-byte header, the file has only ", size,
+                         " bytes (truncated)"));
+  }
+  void* m = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, f.fd_, 0);
+  if (m == MAP_FAILED) {
+    return absl::InternalError(Cat(path, ": mmap: ", std::strerror(errno)));
+  }
+  f.map_ = static_cast<const uint8_t*>(m);
+  f.map_size_ = size;
+
+  AmmoHeader h;
+  std::memcpy(&h, f.map_, sizeof(h));
+  if (std::memcmp(h.magic, kAmmoMagic, sizeof(h.magic)) != 0) {
+    return bad(0,
+               "the magic 'INCAMMO1' of a compiled ammo file (compile human-readable ammo "
+               "with `incarne ammo compile`)");
+  }
+  if (h.version == 0 || h.version > kAmmoVersion) {
+    return bad(offsetof(AmmoHeader, version),
+               Cat("format version ", kAmmoVersion, " or older, found ", h.version,
+                   h.version > kAmmoVersion ? " (written by a newer incarne)" : ""));
+  }
+  if (h.header_size < kAmmoHeaderBytes || h.header_size > kAmmoPage) {
+    return bad(offsetof(AmmoHeader, header_size), Cat("a header size of ", kAmmoHeaderBytes, "..",
+                                                      kAmmoPage, ", found ", h.header_size));
+  }
+  if (h.file_size != size) {
+    return bad(offsetof(AmmoHeader, file_size),
+               Cat("a file of ", h.file_size, " bytes as its header says, found ", size,
+                   size < h.file_size ? " (truncated)" : " (extra bytes)"));
+  }
+  if (h.count == 0) {
+    return bad(offsetof(AmmoHeader, count), "at least one record");
+  }
+  if (h.data_offset < kAmmoPage || h.data_offset % kAmmoPage != 0 ||
+      !Within(h.data_offset, h.data_size, size)) {
+    return bad(
+        offsetof(AmmoHeader, data_offset),
+        Cat("a page-aligned data region inside the file, found ", h.data_offset, "+", h.data_size));
+  }
+  if (h.count > size / sizeof(AmmoIndexEntry) || h.index_size != h.count * sizeof(AmmoIndexEntry) ||
+      h.index_offset % 8 != 0 || !Within(h.index_offset, h.index_size, size)) {
+    return bad(offsetof(AmmoHeader, index_offset), Cat("an 8-aligned index of ", h.count,
+                                                       " 16-byte entries inside the "
+                                                       "file, found ",
+                                                       h.index_offset, "+", h.index_size));
+  }
+  const bool has_times = (h.flags & kAmmoHasTimes) != 0;
+  if (has_times) {
+    if (h.times_size != h.count * 8 || h.times_offset % 8 != 0 ||
+        !Within(h.times_offset, h.times_size, size)) {
+      return bad(offsetof(AmmoHeader, times_offset), Cat("an 8-aligned table of ", h.count,
+                                                         " planned times inside the "
+                                                         "file, found ",
+                                                         h.times_offset, "+", h.times_size));
+    }
+  } else if (h.times_offset != 0 || h.times_size != 0) {
+    return bad(offsetof(AmmoHeader, times_offset), "no times table without the times flag");
+  }
+  if (!Within(h.tags_offset, h.tags_size, size) || h.tag_count == 0 || h.tag_count > kAmmoMaxTags) {
+    return bad(offsetof(AmmoHeader, tags_offset),
+               Cat("a tag table of 1..65536 tags inside the file, found ", h.tag_count, " tags at ",
+                   h.tags_offset, "+", h.tags_size));
+  }
+  if (h.source_format[sizeof(h.source_format) - 1] != '\0') {
+    return bad(offsetof(AmmoHeader, source_format), "a NUL-terminated source format name");
+  }
+
+  // Tag table.
+  uint64_t p = h.tags_offset;
+  const uint64_t tags_end = h.tags_offset + h.tags_size;
+  f.tags_.reserve(h.tag_count);
+  for (uint32_t t = 0; t < h.tag_count; ++t) {
+    uint16_t len;
+    if (tags_end - p < sizeof(len)) {
+      return bad(p, Cat("tag ", t, " of ", h.tag_count,
+                        " (the tag table is "
+                        "truncated)"));
+    }
+    std::memcpy(&len, f.map_ + p, sizeof(len));
+    p += sizeof(len);
+    if (tags_end - p < len) {
+      return bad(p, Cat(len, " bytes of tag ", t, " (the tag table is truncated)"));
+    }
+    f.tags_.emplace_back(reinterpret_cast<const char*>(f.map_ + p), len);
+    p += len;
+  }
+  if (p != tags_end) {
+    return bad(p, "the end of the tag table");
+  }
+  if (!f.tags_[0].empty()) {
+    return bad(h.tags_offset, "tag 0 to be the empty tag");
+  }
+
+  // Every index entry, once, so that Request(i) is safe without checks afterwards.
+  f.index_ = reinterpret_cast<const AmmoIndexEntry*>(f.map_ + h.index_offset);
+  const uint64_t data_end = h.data_offset + h.data_size;
+  for (uint64_t i = 0; i < h.count; ++i) {
+    const AmmoIndexEntry& e = f.index_[i];
+    if (e.offset < h.data_offset || e.offset > data_end || e.length > data_end - e.offset) {
+      return bad(h.index_offset + i * sizeof(AmmoIndexEntry),
+                 Cat("record ", i, " inside the data region ", h.data_offset, "..", data_end,
+                     ", found ", e.offset, "+", e.length));
+    }
+    if (e.tag >= h.tag_count) {
+      return bad(h.index_offset + i * sizeof(AmmoIndexEntry) + offsetof(AmmoIndexEntry, tag),
+                 Cat("a tag id below ", h.tag_count, " for record ", i, ", found ", e.tag));
+    }
+  }
+  if (has_times) {
+    f.times_ = reinterpret_cast<const int64_t*>(f.map_ + h.times_offset);
+  }
+  f.count_ = h.count;
+  f.data_size_ = h.data_size;
+  f.min_length_ = h.min_length;
+  f.max_length_ = h.max_length;
+  f.source_format_ = std::string(h.source_format);
+  return f;
+}
+
+}  // namespace incarne

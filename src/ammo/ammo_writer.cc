@@ -1,0 +1,343 @@
+#include "ammo/ammo_writer.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "ammo/reader_util.h"
+#include "util/status.h"
+
+namespace incarne {
+namespace {
+
+constexpr size_t kDataBuffer = 1u << 20;
+constexpr size_t kDirectWrite = 256u << 10;  // appends this large skip the buffer
+constexpr size_t kSpillBuffer = 1u << 20;
+
+absl::Status ErrnoError(int err, std::string_view what) {
+  std::string msg = Cat(what, ": ", std::strerror(err));
+  if (err == ENOENT || err == ENOTDIR) {
+    return absl::NotFoundError(msg);
+  }
+  if (err == EACCES || err == EPERM || err == EROFS) {
+    return absl::PermissionDeniedError(msg);
+  }
+  return absl::InternalError(msg);
+}
+
+absl::Status PwriteAll(int fd, const void* data, size_t n, uint64_t offset) {
+  const char* p = static_cast<const char*>(data);
+  while (n > 0) {
+    ssize_t w = ::pwrite(fd, p, n, static_cast<off_t>(offset));
+    if (w < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return ErrnoError(errno, "write");
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+    offset += static_cast<uint64_t>(w);
+  }
+  return absl::OkStatus();
+}
+
+// An anonymous scratch file next to the output (same filesystem, so copy_file_range stays
+// in the kernel), or in $TMPDIR when the directory refuses O_TMPFILE.
+absl::StatusOr<int> ScratchFile(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    return fd;
+  }
+  FILE* f = std::tmpfile();
+  if (f == nullptr) {
+    return ErrnoError(errno, Cat(dir, ": cannot create a scratch file"));
+  }
+  fd = ::dup(fileno(f));
+  std::fclose(f);
+  if (fd < 0) {
+    return ErrnoError(errno, "dup");
+  }
+  return fd;
+}
+
+// Copies [0, n) of `from` to `to` at `offset`.
+absl::Status CopyFile(int from, uint64_t n, int to, uint64_t offset) {
+  loff_t in_off = 0;
+  loff_t out_off = static_cast<loff_t>(offset);
+  while (n > 0) {
+    ssize_t c = ::copy_file_range(from, &in_off, to, &out_off, n, 0);
+    if (c > 0) {
+      n -= static_cast<uint64_t>(c);
+      continue;
+    }
+    if (c < 0 && errno == EINTR) {
+      continue;
+    }
+    if (c == 0 || errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP) {
+      break;  // fall back to read/write
+    }
+    return ErrnoError(errno, "copy_file_range");
+  }
+  std::string buf(std::min<uint64_t>(n, kSpillBuffer), '\0');
+  while (n > 0) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(n, buf.size()));
+    ssize_t r = ::pread(from, buf.data(), want, in_off);
+    if (r < 0 && errno == EINTR) {
+      continue;
+    }
+    if (r <= 0) {
+      return ErrnoError(r < 0 ? errno : EIO, "read scratch file");
+    }
+    RETURN_IF_ERROR(
+        PwriteAll(to, buf.data(), static_cast<size_t>(r), static_cast<uint64_t>(out_off)));
+    in_off += r;
+    out_off += r;
+    n -= static_cast<uint64_t>(r);
+  }
+  return absl::OkStatus();
+}
+
+std::string DirOf(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) {
+    return ".";
+  }
+  if (slash == 0) {
+    return "/";
+  }
+  return path.substr(0, slash);
+}
+
+std::string BaseOf(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string TempName(const std::string& dir, const std::string& path) {
+  static std::atomic<uint64_t> counter{0};
+  return Cat(dir, "/.", BaseOf(path), ".", ::getpid(), ".", counter.fetch_add(1), ".tmp");
+}
+
+}  // namespace
+
+// Fixed-size records buffered in memory and spilled to a scratch file when the buffer fills.
+class AmmoSpill {
+ public:
+  explicit AmmoSpill(std::string dir) : dir_(std::move(dir)) { buf_.reserve(kSpillBuffer); }
+  ~AmmoSpill() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+  }
+
+  absl::Status Add(const void* p, size_t n) {
+    if (buf_.size() + n > kSpillBuffer) {
+      RETURN_IF_ERROR(Spill());
+    }
+    buf_.append(static_cast<const char*>(p), n);
+    return absl::OkStatus();
+  }
+
+  uint64_t size() const { return spilled_ + buf_.size(); }
+
+  absl::Status CopyTo(int fd, uint64_t offset) {
+    if (spilled_ > 0) {
+      RETURN_IF_ERROR(CopyFile(fd_, spilled_, fd, offset));
+    }
+    return PwriteAll(fd, buf_.data(), buf_.size(), offset + spilled_);
+  }
+
+ private:
+  absl::Status Spill() {
+    if (fd_ < 0) {
+      ASSIGN_OR_RETURN(fd_, ScratchFile(dir_));
+    }
+    RETURN_IF_ERROR(PwriteAll(fd_, buf_.data(), buf_.size(), spilled_));
+    spilled_ += buf_.size();
+    buf_.clear();
+    return absl::OkStatus();
+  }
+
+  std::string dir_;
+  std::string buf_;
+  int fd_ = -1;
+  uint64_t spilled_ = 0;
+};
+
+absl::StatusOr<std::unique_ptr<AmmoWriter>> AmmoWriter::Create(const std::string& path,
+                                                               bool has_times) {
+  std::string dir = DirOf(path);
+  std::string temp_name;
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+      return ErrnoError(errno, Cat(path, ": cannot create the output in ", dir));
+    }
+    temp_name = TempName(dir, path);
+    fd = ::open(temp_name.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      return ErrnoError(errno, Cat(path, ": cannot create ", temp_name));
+    }
+  }
+  return std::unique_ptr<AmmoWriter>(new AmmoWriter(path, dir, fd, temp_name, has_times));
+}
+
+AmmoWriter::AmmoWriter(std::string path, std::string dir, int fd, std::string temp_name,
+                       bool has_times)
+    : path_(std::move(path)),
+      dir_(std::move(dir)),
+      fd_(fd),
+      temp_name_(std::move(temp_name)),
+      has_times_(has_times),
+      index_(std::make_unique<AmmoSpill>(dir_)),
+      times_(std::make_unique<AmmoSpill>(dir_)) {
+  buf_.reserve(kDataBuffer);
+}
+
+AmmoWriter::~AmmoWriter() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+  }
+  if (!finished_ && !temp_name_.empty()) {
+    ::unlink(temp_name_.c_str());
+  }
+}
+
+absl::Status AmmoWriter::Fail(int err, std::string_view what) const {
+  return ErrnoError(err, Cat(path_, ": ", what));
+}
+
+absl::Status AmmoWriter::WriteAt(const void* data, size_t n, uint64_t offset) {
+  absl::Status s = PwriteAll(fd_, data, n, offset);
+  if (!s.ok()) {
+    return absl::Status(s.code(), Cat(path_, ": ", s.message()));
+  }
+  return s;
+}
+
+absl::Status AmmoWriter::FlushData() {
+  if (buf_.empty()) {
+    return absl::OkStatus();
+  }
+  RETURN_IF_ERROR(WriteAt(buf_.data(), buf_.size(), kAmmoPage + data_flushed_));
+  data_flushed_ += buf_.size();
+  buf_.clear();
+  return absl::OkStatus();
+}
+
+void AmmoWriter::BeginRecord() { record_start_ = data_size(); }
+
+absl::Status AmmoWriter::Append(std::string_view bytes) {
+  if (bytes.size() >= kDirectWrite) {
+    RETURN_IF_ERROR(FlushData());
+    RETURN_IF_ERROR(WriteAt(bytes.data(), bytes.size(), kAmmoPage + data_flushed_));
+    data_flushed_ += bytes.size();
+    return absl::OkStatus();
+  }
+  if (buf_.size() + bytes.size() > kDataBuffer) {
+    RETURN_IF_ERROR(FlushData());
+  }
+  buf_.append(bytes);
+  return absl::OkStatus();
+}
+
+void AmmoWriter::AbortRecord() {
+  if (record_start_ >= data_flushed_) {
+    buf_.resize(record_start_ - data_flushed_);
+  } else {
+    buf_.clear();
+    data_flushed_ = record_start_;  // later writes overwrite the dropped bytes
+  }
+}
+
+absl::Status AmmoWriter::EndRecord(uint16_t tag, uint16_t flags, int64_t planned_ns) {
+  uint64_t length = record_bytes();
+  if (length > UINT32_MAX) {
+    return absl::InvalidArgumentError(
+        Cat(path_, ": a request of ", length, " bytes: expected at most 4 GiB - 1"));
+  }
+  AmmoIndexEntry e{kAmmoPage + record_start_, static_cast<uint32_t>(length), tag, flags};
+  RETURN_IF_ERROR(index_->Add(&e, sizeof(e)));
+  if (has_times_) {
+    RETURN_IF_ERROR(times_->Add(&planned_ns, sizeof(planned_ns)));
+  }
+  ++count_;
+  min_length_ = std::min(min_length_, static_cast<uint32_t>(length));
+  max_length_ = std::max(max_length_, static_cast<uint32_t>(length));
+  return absl::OkStatus();
+}
+
+absl::Status AmmoWriter::Commit(const std::vector<std::string>& tags,
+                                std::string_view source_format) {
+  RETURN_IF_ERROR(FlushData());
+  AmmoHeader h;
+  std::memset(&h, 0, sizeof(h));
+  std::memcpy(h.magic, kAmmoMagic, sizeof(h.magic));
+  h.version = kAmmoVersion;
+  h.header_size = kAmmoHeaderBytes;
+  h.count = count_;
+  h.data_offset = kAmmoPage;
+  h.data_size = data_flushed_;
+  const uint64_t data_end = kAmmoPage + data_flushed_;
+  h.index_offset = (data_end + 7) & ~uint64_t{7};
+  h.index_size = index_->size();
+  uint64_t end = h.index_offset + h.index_size;
+  if (has_times_) {
+    h.times_offset = end;
+    h.times_size = times_->size();
+    end += h.times_size;
+    h.flags |= kAmmoHasTimes;
+  }
+  std::string table;
+  for (const std::string& t : tags) {
+    uint16_t len = static_cast<uint16_t>(t.size());
+    table.append(reinterpret_cast<const char*>(&len), sizeof(len));
+    table.append(t);
+  }
+  h.tags_offset = end;
+  h.tags_size = table.size();
+  h.tag_count = static_cast<uint32_t>(tags.size());
+  h.file_size = end + table.size();
+  h.min_length = count_ > 0 ? min_length_ : 0;
+  h.max_length = max_length_;
+  std::memcpy(h.source_format, source_format.data(),
+              std::min(source_format.size(), sizeof(h.source_format) - 1));
+
+  static const char kZeros[8] = {};
+  RETURN_IF_ERROR(WriteAt(kZeros, h.index_offset - data_end, data_end));
+  RETURN_IF_ERROR(index_->CopyTo(fd_, h.index_offset));
+  if (has_times_) {
+    RETURN_IF_ERROR(times_->CopyTo(fd_, h.times_offset));
+  }
+  RETURN_IF_ERROR(WriteAt(table.data(), table.size(), h.tags_offset));
+  std::string page(kAmmoPage, '\0');
+  std::memcpy(page.data(), &h, sizeof(h));
+  RETURN_IF_ERROR(WriteAt(page.data(), page.size(), 0));
+  if (::ftruncate(fd_, static_cast<off_t>(h.file_size)) != 0) {
+    return Fail(errno, "truncate");
+  }
+  if (temp_name_.empty()) {
+    // Give the anonymous file a hidden name, then rename it over the destination.
+    std::string name = TempName(dir_, path_);
+    std::string proc = Cat("/proc/self/fd/", fd_);
+    if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) != 0 &&
+        ::linkat(fd_, "", AT_FDCWD, name.c_str(), AT_EMPTY_PATH) != 0) {
+      return Fail(errno, Cat("cannot link the output as ", name));
+    }
+    temp_name_ = name;
+  }
+  if (::rename(temp_name_.c_str(), path_.c_str()) != 0) {
+    return Fail(errno, "cannot rename the output into place");
+  }
+  finished_ = true;
+  return absl::OkStatus();
+}
+
+}  // namespace incarne
