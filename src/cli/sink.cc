@@ -1,0 +1,121 @@
+// `incarne sink` — the built-in loopback HTTP/1.1 target (src/engine/sink.h).
+//   incarne sink --listen 127.0.0.1:8080
+//   incarne sink --listen 127.0.0.1:0 --body-size 1024     (prints the port it got)
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "cli/cli_common.h"
+#include "engine/sink.h"
+
+namespace incarne::cli {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: incarne sink --listen ADDR [--body-size N] [--udp] [--fault MODE]\n"
+    "                    [--fault-share P] [--fault-per request|connection]\n"
+    "\n"
+    "A small io_uring HTTP/1.1 server to aim incarne at: keep-alive, pipelining, a fixed\n"
+    "`200 OK` to every request. Prints `listening on ADDR` (the bound address, so port 0\n"
+    "picks a free port) on stdout and serves until SIGINT or SIGTERM.\n"
+    "\n"
+    "  --listen ADDR     host:port or [v6]:port to bind (port 0: any free port)\n"
+    "  --body-size N     reply body bytes (default 2, at most 64 MiB)\n"
+    "  --udp             a UDP echo server instead (every datagram goes back to its sender)\n"
+    "  --fault MODE      misbehave, to test error handling:\n"
+    "                      reset       reset the connection (RST) when a request arrives\n"
+    "                      close-mid   send half of the reply, then close\n"
+    "                      stall       read the request, never answer (UDP: drop it)\n"
+    "                      garbage     answer with bytes that are not HTTP, then close\n"
+    "                      slow=DUR    answer DUR late (\"200ms\", \"1.5s\")\n"
+    "  --fault-share P   only this share of requests (0 < P <= 1, default 1), evenly spread\n"
+    "  --fault-per WHAT  request (default) or connection: with `connection` the share picks\n"
+    "                    connections, and every request on a picked one gets the fault\n"
+    "\n"
+    "Exit status: 0 after a signal, 1 when it cannot serve (address in use), 2 bad usage.\n";
+
+std::atomic<bool> g_stop{false};
+
+void OnSignal(int) { g_stop.store(true); }
+
+}  // namespace
+
+int RunSink(int argc, char** argv) {
+  Args args(argc, argv);
+  args.Value("listen");
+  args.Value("body-size");
+  args.Flag("udp");
+  args.Value("fault");
+  args.Value("fault-share");
+  args.Value("fault-per");
+  if (absl::Status st = args.Parse(); !st.ok()) {
+    return Fail("sink", st);
+  }
+  if (args.help()) {
+    std::fputs(kUsage, stdout);
+    return kExitOk;
+  }
+  if (!args.positional().empty() || !args.Has("listen")) {
+    return Fail("sink", absl::InvalidArgumentError(
+                            "expected: incarne sink --listen ADDR [--body-size N] (see --help)"));
+  }
+  SinkOptions o;
+  o.listen = args.Get("listen");
+  if (args.Has("body-size")) {
+    const std::string text = args.Get("body-size");
+    if (!absl::SimpleAtoi(text, &o.body_size)) {
+      return Fail("sink", absl::InvalidArgumentError(absl::StrCat(
+                              "--body-size \"", text, "\": expected a number of bytes")));
+    }
+  }
+  o.udp = args.Has("udp");
+  if (args.Has("fault")) {
+    if (absl::Status st = ParseSinkFault(args.Get("fault"), &o); !st.ok()) {
+      return Fail("sink", st);
+    }
+  }
+  if (args.Has("fault-share")) {
+    const std::string text = args.Get("fault-share");
+    if (!absl::SimpleAtod(text, &o.fault_share) || !(o.fault_share > 0 && o.fault_share <= 1)) {
+      return Fail("sink", absl::InvalidArgumentError(absl::StrCat(
+                              "--fault-share \"", text, "\": expected a number in (0, 1]")));
+    }
+  }
+  if (args.Has("fault-per")) {
+    const std::string text = args.Get("fault-per");
+    if (text != "request" && text != "connection") {
+      return Fail("sink", absl::InvalidArgumentError(absl::StrCat(
+                              "--fault-per \"", text, "\": expected request or connection")));
+    }
+    o.fault_per_connection = text == "connection";
+  }
+  absl::StatusOr<std::unique_ptr<Sink>> sink = Sink::Create(o);
+  if (!sink.ok()) {
+    return Fail("sink", sink.status());
+  }
+  struct sigaction sa {};
+  sa.sa_handler = &OnSignal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  std::printf("listening on %s\n", (*sink)->address().c_str());
+  std::fflush(stdout);
+  absl::Status st = (*sink)->Run(&g_stop);
+  const SinkStats s = (*sink)->stats();
+  std::fprintf(stderr,
+               "incarne sink: %lu connections, %lu requests (%lu faulty), %lu bytes in, %lu out\n",
+               static_cast<unsigned long>(s.connections), static_cast<unsigned long>(s.requests),
+               static_cast<unsigned long>(s.faults),
+               static_cast<unsigned long>(s.bytes_in), static_cast<unsigned long>(s.bytes_out));
+  if (!st.ok()) {
+    return Fail("sink", absl::UnavailableError(st.message()));
+  }
+  return kExitOk;
+}
+
+}  // namespace incarne::cli

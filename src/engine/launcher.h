@@ -1,0 +1,60 @@
+// `incarne run`: one run of a plan, from validation to the final report (DESIGN.md §5, §8).
+//
+// Order, so that bad input is refused before anything is written or fired:
+//   1. load and validate the plan (overrides applied), the schedule, the nib and its
+//      configuration, the ammo's presence, the shard; resolve the target name;
+//   2. create the run directory (plan.toml, incarne.log), compile the ammo into it (or use a
+//      given .ammo as it is), set up the workers (io_uring probe, slots, buffers);
+//      any failure here removes the run directory again;
+//   3. start the collector, release the workers at the origin, relay SIGINT/SIGTERM (first:
+//      stop firing and drain; second: stop now), finish the collector (hits, stats.jsonl,
+//      summary.json) and print the report.
+// Control plane; runs on the calling thread. SIGINT and SIGTERM are blocked for the whole
+// process while it runs (the workers and the collector inherit the mask) and handled here.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/worker.h"
+#include "results/stats.h"
+
+namespace incarne {
+
+struct LaunchOptions {
+  std::string plan_path;
+  std::vector<std::string> overrides;  // --set KEY=VALUE
+  std::string out_dir;                 // --out: replaces results.dir
+  uint32_t shard = 0;                  // --shard K/N
+  uint32_t shards = 1;
+  bool has_start_at = false;           // --start-at: the origin is this wall-clock time
+  int64_t start_at_unix_ns = 0;
+  FILE* out = stdout;                  // the report
+  FILE* err = stderr;                  // messages and the live line
+  bool live = true;                    // print the live line each second
+  bool live_tty = false;               // rewrite it in place
+  uint64_t ring_capacity = 0;          // records per worker ring; 0 = automatic
+};
+
+struct LaunchResult {
+  int exit_code = 0;                   // 0 done (also after a signal), 1 run failed
+  std::string run_dir;
+  int signals = 0;                     // SIGINT/SIGTERM received while running
+  WorkerStats totals;
+  RunSummary summary;
+};
+
+// Errors before the first shot come back as a Status (exit 2 for bad input: InvalidArgument,
+// NotFound, FailedPrecondition; exit 1 otherwise, e.g. an unresolvable target) and leave no
+// run directory behind. Once shots were fired the result is a LaunchResult.
+absl::StatusOr<LaunchResult> Launch(const LaunchOptions& options);
+
+// "runs/{time}" → "runs/2024-05-01_12-30-00"; also {shard} (K) and {name} (the plan file's
+// name without extension). `unix_s` is the wall-clock second used for {time} (local time).
+std::string ExpandRunDir(const std::string& tmpl, int64_t unix_s, uint32_t shard,
+                         const std::string& plan_path);
+
+}  // namespace incarne

@@ -1,0 +1,1246 @@
+#include "engine/worker.h"
+
+#include <liburing.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "engine/clock.h"
+#include "engine/uring.h"
+#include "engine/uring_compat.h"
+#include "engine/user_data.h"
+#include "plan/schedule.h"
+#include "util/check.h"
+#include "util/errno_name.h"
+
+namespace incarne {
+namespace {
+
+// The wait point never sleeps longer than this while hits are in flight: it bounds how late a
+// completion can be reaped (and stamped) when fewer than kWaitBatch CQEs arrive.
+constexpr int64_t kMaxWaitBusyNs = 200'000;
+// Nothing in flight and nothing due: still wake now and then to notice a stop request.
+constexpr int64_t kMaxWaitIdleNs = 10'000'000;
+// With IORING_FEAT_MIN_TIMEOUT: once this long has passed, return as soon as one CQE is ready.
+constexpr int64_t kMinWaitNs = 50'000;
+constexpr uint32_t kWaitBatch = 32;
+// Shots fired per pass at most; the next pass follows at once (without sleeping) when more
+// are due, so CQEs are reaped and the result ring is published in between.
+constexpr uint32_t kMaxFirePerPass = 4096;
+constexpr uint32_t kRecvBufSize = 4096;
+// Requests sent unchanged from the ammo file at least this large go out with sendfile(2)
+// (reference/iouring.md probe 2: the crossover is 16–32 KiB).
+constexpr uint32_t kSendfileMin = 32 * 1024;
+constexpr uint16_t kBufGroup = 0;
+constexpr uint32_t kNil = UINT32_MAX;
+// How often the live counters' `shots_due` is recomputed while the worker is behind.
+constexpr int64_t kCounterPeriodNs = 1'000'000;
+// Preconnect (rps model): the free slots the shots due within this window will take are
+// connected ahead of them; before the origin the window is longer, so the first shots find
+// their connections open. A failed preconnect pauses preconnecting for kPreconnectPauseNs
+// (the target is down: the hits themselves connect and record the error).
+constexpr int64_t kPreconnectAheadNs = 2'000'000;
+constexpr int64_t kPreconnectStartNs = 20'000'000;
+constexpr int64_t kPreconnectPauseNs = 50'000'000;
+constexpr uint32_t kPreconnectPerPass = 64;
+
+enum ConnState : uint8_t { kConnNone, kConnConnecting, kConnHandshake, kConnReady };
+enum HitState : uint8_t { kHitNone, kHitWaitConn, kHitActive, kHitDelayed };
+
+// One instance: a connection and the hit in flight on it. Everything a hit needs lives here
+// (preallocated); the nib's state is in the worker's state arena.
+struct Slot {
+  HitRecord rec;
+  incarne_nib_request req;
+  uint64_t record = 0;          // ammo record index (sendfile offset)
+  const uint8_t* send_ptr = nullptr;
+  uint32_t send_len = 0;        // 0: no send in progress
+  uint32_t send_off = 0;
+  uint64_t file_off = 0;        // sendfile: offset of send_ptr[send_off] in the ammo file
+  int64_t deadline = 0;
+  uint32_t prev = kNil;         // timeout list (hits on the network, in start order)
+  uint32_t next = kNil;
+  int fd = -1;
+  uint32_t gen = 0;
+  void* state = nullptr;
+  uint8_t conn = kConnNone;
+  uint8_t hit = kHitNone;
+  bool recv_armed = false;
+  bool used_before = false;     // the connection already served a hit (keep-alive)
+  bool opened = false;          // on_open called; on_close owed
+  bool active = false;          // instances model: the instance has started
+  bool ready_after_send = false;  // READY came with bytes: ready once they are sent
+  bool conn_send = false;       // the send in progress belongs to the connection, not the hit
+  bool sendfile = false;
+  bool preconnected = false;    // opened ahead of its first hit (preconnect); stale → retry
+};
+
+struct DelayItem {
+  int64_t due;
+  uint32_t slot;
+};
+struct DelayLater {
+  bool operator()(const DelayItem& a, const DelayItem& b) const { return a.due > b.due; }
+};
+
+uint32_t NextPow2(uint32_t v) {
+  uint32_t p = 1;
+  while (p < v) {
+    p <<= 1;
+  }
+  return p;
+}
+
+// Number of m ≥ 0 with first + stride·m < end.
+uint64_t SliceCount(uint64_t first, uint64_t stride, uint64_t end) {
+  if (end <= first) {
+    return 0;
+  }
+  return (end - first - 1) / stride + 1;  // no overflow for end = UINT64_MAX
+}
+
+}  // namespace
+
+uint32_t WorkerSlots(const EngineShared& shared, uint32_t index) {
+  const ShotSlice slice = ShotSlice::For(shared.shard, shared.shards, index, shared.workers);
+  if (shared.shots.model == ShotSource::Model::kInstances) {
+    return static_cast<uint32_t>(
+        std::min<uint64_t>(SliceCount(slice.first, slice.stride, shared.shots.count), UINT32_MAX));
+  }
+  const uint32_t w = shared.workers;
+  return shared.instances / w + (index < shared.instances % w ? 1 : 0);
+}
+
+struct Worker::Impl {
+  const EngineShared* sh;
+  WorkerOptions opt;
+  WorkerStats* stats;
+  std::unique_ptr<Uring> uring;
+  const incarne_nib* nib;
+  void* wctx = nullptr;
+  bool worker_inited = false;
+  uint32_t transport = INCARNE_NIB_TRANSPORT_NONE;
+  bool tcp = false;
+  bool multishot = true;
+  ShotSlice slice;
+
+  std::vector<Slot> slots;
+  uint8_t* states = nullptr;
+  size_t state_stride = 0;
+  std::vector<uint32_t> free_stack;  // rps: idle slots, most recently used on top
+  uint32_t free_top = 0;
+  std::vector<uint32_t> ready;       // instances: ring of slots ready to fire
+  uint32_t ready_head = 0;
+  uint32_t ready_count = 0;
+  std::vector<DelayItem> delayed;    // simulated replies, min-heap on due
+  uint32_t to_head = kNil;           // timeout list
+  uint32_t to_tail = kNil;
+
+  // receive buffers
+  uint8_t* bufs = nullptr;
+  size_t bufs_size = 0;
+  io_uring_buf_ring* br = nullptr;
+  uint32_t br_entries = 0;
+  uint32_t br_pending = 0;
+
+  // shots
+  uint64_t m_next = 0;     // next local shot (rps) / next local instance start (instances)
+  uint64_t m_end = 0;
+  int64_t next_t = 0;      // time of local shot m_next
+  uint64_t hits_started = 0;  // instances: local hit counter h
+  uint64_t hit_end = 0;       // instances: local hit cap
+  bool firing_done = false;
+  uint64_t inflight = 0;
+  uint64_t net_pending = 0;   // hits waiting on the network (not simulated replies)
+  uint64_t fired = 0;
+  uint64_t due = 0;
+  int64_t counters_at = INT64_MIN / 2;
+  uint32_t source_rr = 0;
+  bool preconnect = false;
+  int64_t preconnect_pause_until = INT64_MIN;
+  // Records at least this large go out with sendfile(2). INCARNE_SENDFILE_MIN (bytes; 0 =
+  // never) overrides it for benchmarks that re-measure the crossover (docs/engine.md).
+  uint32_t sendfile_min = kSendfileMin;
+  int64_t now = 0;
+
+  Impl(const EngineShared* s, WorkerOptions o, WorkerStats* st)
+      : sh(s), opt(o), stats(st), nib(s->nib) {}
+
+  ~Impl() {
+    if (br != nullptr && uring != nullptr) {
+      uring_compat::FreeBufRing(uring->ring(), br, br_entries, kBufGroup);
+    }
+    free(bufs);
+    free(states);
+  }
+
+  // ---------------------------------------------------------------- setup
+
+  absl::Status Init() {
+    if (opt.cpu >= 0) {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      CPU_SET(opt.cpu, &set);
+      if (sched_setaffinity(0, sizeof(set), &set) != 0) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("worker ", opt.index, ": cannot pin to CPU ", opt.cpu, ": ",
+                         std::string(NetCodeText(errno))));
+      }
+    }
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+    transport = nib->transport;
+    tcp = transport == INCARNE_NIB_TRANSPORT_TCP;
+    slice = ShotSlice::For(sh->shard, sh->shards, opt.index, sh->workers);
+    const uint32_t n = opt.slots != 0 ? opt.slots : WorkerSlots(*sh, opt.index);
+
+    UringOptions uo;
+    uo.allow_defer_taskrun = opt.allow_defer_taskrun;
+    if (transport == INCARNE_NIB_TRANSPORT_NONE) {
+      uo.sq_entries = 64;
+      uo.cq_entries = 128;
+    } else {
+      uo.sq_entries = std::clamp<uint32_t>(NextPow2(n * 2), 256, 8192);
+      uo.cq_entries = std::clamp<uint32_t>(NextPow2(n * 4), 1024, 65536);
+    }
+    auto u = Uring::Create(uo);
+    if (!u.ok()) {
+      return u.status();
+    }
+    uring = std::move(*u);
+    multishot = opt.allow_recv_multishot && uring->features().recv_multishot;
+    preconnect = sh->preconnect && tcp && sh->shots.model == ShotSource::Model::kRps;
+    if (const char* env = getenv("INCARNE_SENDFILE_MIN"); env != nullptr && *env != 0) {
+      const unsigned long v = strtoul(env, nullptr, 10);
+      sendfile_min = v == 0 ? UINT32_MAX : static_cast<uint32_t>(std::min(v, 0xfffffffful));
+    }
+
+    slots.resize(n);
+    state_stride = (nib->state_size + 63) / 64 * 64;
+    if (state_stride != 0 && n != 0) {
+      states = static_cast<uint8_t*>(aligned_alloc(64, state_stride * n));
+      if (states == nullptr) {
+        return absl::ResourceExhaustedError("cannot allocate nib states");
+      }
+      memset(states, 0, state_stride * n);
+    }
+    for (uint32_t i = 0; i < n; ++i) {
+      slots[i].state = states != nullptr ? states + state_stride * i : nullptr;
+    }
+    if (sh->shots.model == ShotSource::Model::kRps) {
+      free_stack.resize(n);
+      for (uint32_t i = 0; i < n; ++i) {
+        free_stack[i] = n - 1 - i;  // slot 0 on top
+      }
+      free_top = n;
+    } else {
+      ready.resize(n);
+    }
+    delayed.reserve(n);
+
+    if (transport != INCARNE_NIB_TRANSPORT_NONE) {
+      if (!uring->features().buf_ring) {
+        return absl::FailedPreconditionError(
+            "io_uring provided buffer rings are missing (Linux 5.19+ needed for network nibs)");
+      }
+      br_entries = std::clamp<uint32_t>(NextPow2(n * 2), 64, 4096);
+      bufs_size = size_t{br_entries} * kRecvBufSize;
+      bufs = static_cast<uint8_t*>(aligned_alloc(4096, bufs_size));
+      if (bufs == nullptr) {
+        return absl::ResourceExhaustedError("cannot allocate receive buffers");
+      }
+      int err = 0;
+      br = uring_compat::SetupBufRing(uring->ring(), br_entries, kBufGroup, &err);
+      if (br == nullptr) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("cannot register the receive buffer ring: ",
+                         std::string(NetCodeText(-err))));
+      }
+      const int mask = io_uring_buf_ring_mask(br_entries);
+      for (uint32_t b = 0; b < br_entries; ++b) {
+        io_uring_buf_ring_add(br, bufs + size_t{b} * kRecvBufSize, kRecvBufSize,
+                              static_cast<uint16_t>(b), mask, static_cast<int>(b));
+      }
+      io_uring_buf_ring_advance(br, static_cast<int>(br_entries));
+    }
+
+    if (nib->worker_init != nullptr) {
+      char error[256] = {0};
+      int r = nib->worker_init(sh->nib_ctx, opt.index, n, &wctx, error, sizeof(error));
+      if (r != 0) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("nib ", nib->name, ": worker ", opt.index, ": ",
+                         error[0] != 0 ? error : std::string(NetCodeText(-r))));
+      }
+      worker_inited = true;
+    }
+
+    // Shots this worker owns.
+    if (sh->shots.model == ShotSource::Model::kRps) {
+      uint64_t end = std::min(sh->shots.count, sh->hit_cap);
+      m_end = SliceCount(slice.first, slice.stride, end);
+      if (!sh->ammo_shared) {
+        m_end = std::min(m_end, sh->loop_records_per_worker);
+      }
+    } else {
+      m_end = n;
+      hit_end = SliceCount(slice.first, slice.stride, sh->hit_cap);
+      if (!sh->ammo_shared) {
+        hit_end = std::min(hit_end, sh->loop_records_per_worker);
+      }
+    }
+    if (m_end > 0) {
+      next_t = ShotTime(0);
+    }
+    return absl::OkStatus();
+  }
+
+  int64_t ShotTime(uint64_t m) const {
+    return sh->shots.time_ns(sh->shots.ctx, slice.first + slice.stride * m);
+  }
+
+  // ---------------------------------------------------------------- the loop
+
+  static int64_t ThreadCpuNs() {
+    timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+  }
+
+  void Run() {
+    const int64_t cpu0 = ThreadCpuNs();
+    const int64_t wall0 = MonoNs();
+    const int64_t origin = sh->origin_mono_ns;
+    bool aborted = false;
+    for (;;) {
+      now = MonoNs() - origin;
+      ++stats->passes;
+      ReapCqes();
+      ExpireDelayed();
+      ExpireTimeouts();
+      const int stop = sh->stop.load(std::memory_order_relaxed);
+      if (stop >= 2) {
+        AbortAll();
+        aborted = true;
+        break;
+      }
+      if (!firing_done && (stop == 1 || (sh->hard_stop && now >= sh->stop_ns))) {
+        StopFiring();
+      }
+      if (!firing_done) {
+        if (sh->shots.model == ShotSource::Model::kRps) {
+          FireRps();
+          if (preconnect) {
+            Preconnect();
+          }
+        } else {
+          FireInstances();
+        }
+      }
+      FlushBuffers();
+      opt.ring->Publish();
+      UpdateCounters();
+      if (firing_done && inflight == 0) {
+        break;
+      }
+      Wait();
+    }
+    (void)aborted;
+    for (uint32_t s = 0; s < slots.size(); ++s) {
+      CloseConn(s);
+    }
+    FlushBuffers();
+    // Drain so that io_uring_queue_exit has nothing left to cancel but stale receives.
+    uring->Submit();
+    if (worker_inited && nib->worker_fini != nullptr) {
+      nib->worker_fini(sh->nib_ctx, wctx);
+      worker_inited = false;
+    }
+    due = std::max(due, fired);
+    opt.ring->SetCounters(due, fired, 0);
+    opt.ring->MarkFinished();
+    stats->cpu_ns = ThreadCpuNs() - cpu0;
+    stats->run_ns = MonoNs() - wall0;
+  }
+
+  void StopFiring() {
+    firing_done = true;
+    ready_count = 0;  // instances waiting to fire do not
+  }
+
+  // rps + preconnect: connects the free slots (top of the LIFO free stack: the ones the next
+  // shots take) that the shots due before now + window will need, at most
+  // kPreconnectPerPass per pass. A shot that takes a slot whose connect is still in flight
+  // waits for it, and its connect phase shows that wait.
+  void Preconnect() {
+    if (now < preconnect_pause_until || m_next >= m_end || free_top == 0) {
+      return;
+    }
+    const int64_t horizon = now + (now < 0 ? kPreconnectStartNs : kPreconnectAheadNs);
+    if (next_t > horizon) {
+      return;
+    }
+    // Local shots due by the horizon, at most free_top (binary search over the local index).
+    uint64_t lo = m_next;  // due by the horizon
+    uint64_t hi = std::min<uint64_t>(m_end, m_next + free_top);
+    while (lo + 1 < hi) {
+      const uint64_t mid = lo + (hi - lo) / 2;
+      if (ShotTime(mid) <= horizon) {
+        lo = mid;
+      } else {
+        hi = mid;
+      }
+    }
+    const uint32_t want = static_cast<uint32_t>(lo - m_next + 1);
+    uint32_t opened = 0;
+    for (uint32_t j = 0; j < want && opened < kPreconnectPerPass; ++j) {
+      const uint32_t s = free_stack[free_top - 1 - j];
+      if (slots[s].conn == kConnNone) {
+        slots[s].preconnected = true;
+        Connect(s);
+        ++opened;
+      }
+    }
+  }
+
+  // True when the next shot's slot has no connection yet and the preconnect window has not
+  // reached that shot: the wait ends when it does.
+  bool PreconnectPending() const {
+    return preconnect && !firing_done && m_next < m_end && free_top > 0 &&
+           now >= preconnect_pause_until && slots[free_stack[free_top - 1]].conn == kConnNone;
+  }
+
+  void Wait() {
+    int64_t deadline = now + (net_pending != 0 ? kMaxWaitBusyNs : kMaxWaitIdleNs);
+    if (!firing_done) {
+      if (sh->shots.model == ShotSource::Model::kRps) {
+        if (m_next < m_end && (free_top > 0 || sh->overload_drop)) {
+          deadline = std::min(deadline, next_t);
+        }
+      } else {
+        if (ready_count > 0) {
+          deadline = now;
+        }
+        if (m_next < m_end) {
+          deadline = std::min(deadline, next_t);
+        }
+      }
+      if (sh->hard_stop) {
+        deadline = std::min(deadline, sh->stop_ns);
+      }
+    }
+    if (!delayed.empty()) {
+      deadline = std::min(deadline, delayed.front().due);
+    }
+    if (to_head != kNil) {
+      deadline = std::min(deadline, slots[to_head].deadline);
+    }
+    if (PreconnectPending()) {
+      deadline = std::min(deadline, std::max(now + 1, next_t - (next_t <= 0
+                                                                   ? kPreconnectStartNs
+                                                                   : kPreconnectAheadNs)));
+    }
+    if (deadline <= now) {
+      // Something is due already: no sleeping. Without network there is nothing to tell the
+      // kernel (the dummy path makes no syscall at all); otherwise submit and reap what is
+      // ready (DEFER_TASKRUN posts completions only when we enter).
+      if (transport != INCARNE_NIB_TRANSPORT_NONE) {
+        uring->SubmitAndWait(0, now + sh->origin_mono_ns, now + sh->origin_mono_ns, 0);
+      }
+      return;
+    }
+    const unsigned wait_nr =
+        static_cast<unsigned>(std::clamp<uint64_t>(net_pending, 1, kWaitBatch));
+    ++stats->waits;
+    uring->SubmitAndWait(wait_nr, deadline + sh->origin_mono_ns, now + sh->origin_mono_ns,
+                         kMinWaitNs);
+  }
+
+  void UpdateCounters() {
+    if (sh->shots.model == ShotSource::Model::kRps) {
+      if (m_next >= m_end || next_t > now) {
+        due = m_next;
+      } else if (now - counters_at >= kCounterPeriodNs) {
+        // Behind: count our shots already due (binary search over the local index).
+        uint64_t lo = m_next;
+        uint64_t hi = m_end;  // first local index not yet due lies in (lo, hi]
+        while (lo + 1 < hi) {
+          uint64_t mid = lo + (hi - lo) / 2;
+          if (ShotTime(mid) <= now) {
+            lo = mid;
+          } else {
+            hi = mid;
+          }
+        }
+        due = hi;
+        counters_at = now;
+      }
+    } else {
+      due = fired;
+    }
+    opt.ring->SetCounters(due, fired, inflight);
+  }
+
+  // ---------------------------------------------------------------- firing
+
+  void FireRps() {
+    uint32_t n = 0;
+    while (m_next < m_end && n < kMaxFirePerPass) {
+      const int64_t t = next_t;
+      if (t > now) {
+        break;
+      }
+      if (t >= sh->stop_ns) {
+        m_end = m_next;  // planned after the end: never fired
+        break;
+      }
+      const uint64_t i = slice.first + slice.stride * m_next;
+      if (free_top == 0) {
+        if (!sh->overload_drop) {
+          break;  // delay: the shot waits for a free instance, its planned time kept
+        }
+        RecordDrop(t, i);
+      } else {
+        const uint32_t s = free_stack[--free_top];
+        StartHit(s, t, i, sh->ammo_shared ? i : m_next);
+      }
+      ++n;
+      if (++m_next < m_end) {
+        next_t = ShotTime(m_next);
+      }
+    }
+    if (m_next >= m_end) {
+      firing_done = true;
+    }
+  }
+
+  void FireInstances() {
+    if (now >= sh->stop_ns) {
+      StopFiring();
+      return;
+    }
+    while (m_next < m_end && next_t <= now) {
+      if (next_t >= sh->stop_ns) {
+        m_end = m_next;
+        break;
+      }
+      Slot& sl = slots[m_next];
+      sl.active = true;
+      PushReady(static_cast<uint32_t>(m_next));
+      if (++m_next < m_end) {
+        next_t = ShotTime(m_next);
+      }
+    }
+    uint32_t n = std::min(ready_count, kMaxFirePerPass);
+    while (n-- > 0) {
+      if (hits_started >= hit_end) {
+        StopFiring();
+        return;
+      }
+      const uint32_t s = ready[ready_head];
+      ready_head = ready_head + 1 == ready.size() ? 0 : ready_head + 1;
+      --ready_count;
+      const uint64_t h = hits_started++;
+      const uint64_t i = slice.first + slice.stride * h;
+      StartHit(s, now, i, sh->ammo_shared ? i : h);
+    }
+    if (m_next >= m_end && ready_count == 0 && inflight == 0) {
+      firing_done = true;  // every instance this worker owns ended (or none started)
+    }
+  }
+
+  void PushReady(uint32_t s) {
+    uint32_t pos = ready_head + ready_count;
+    if (pos >= ready.size()) {
+      pos -= static_cast<uint32_t>(ready.size());
+    }
+    ready[pos] = s;
+    ++ready_count;
+  }
+
+  void RecordDrop(int64_t planned, uint64_t i) {
+    HitRecord rec{};
+    rec.planned = static_cast<uint64_t>(planned);
+    rec.start = static_cast<uint64_t>(now);
+    rec.done = static_cast<uint64_t>(now);
+    rec.net_code = kNetDropped;
+    rec.worker = static_cast<uint8_t>(opt.index);
+    if (sh->requests.count != 0) {
+      incarne_nib_request req{};
+      sh->requests.get(sh->requests.ctx, (sh->ammo_shared ? i : m_next) % sh->requests.count,
+                       &req);
+      rec.tag = req.tag;
+    }
+    ++fired;
+    ++stats->shots_fired;
+    ++stats->dropped_777;
+    Emit(rec);
+  }
+
+  void Emit(const HitRecord& rec) {
+    ++stats->hits_done;
+    if (!opt.ring->Push(rec)) {
+      ++stats->ring_full;
+    }
+  }
+
+  void StartHit(uint32_t s, int64_t planned, uint64_t i, uint64_t seq) {
+    Slot& sl = slots[s];
+    sl.rec = HitRecord{};
+    sl.rec.planned = static_cast<uint64_t>(planned);
+    sl.rec.start = static_cast<uint64_t>(now);
+    sl.rec.worker = static_cast<uint8_t>(opt.index);
+    sl.req = incarne_nib_request{};
+    if (sh->requests.count != 0) {
+      sl.record = seq % sh->requests.count;
+      sh->requests.get(sh->requests.ctx, sl.record, &sl.req);
+      sl.rec.tag = sl.req.tag;
+    }
+    sl.req.index = i;
+    ++inflight;
+    ++fired;
+    ++stats->shots_fired;
+
+    if (transport == INCARNE_NIB_TRANSPORT_NONE) {
+      if (!sl.opened) {
+        sl.opened = true;
+        if (nib->on_open != nullptr) {
+          incarne_nib_out out{};
+          int r = nib->on_open(wctx, sl.state, &out);
+          if (r < 0) {
+            sl.opened = false;
+            EndHit(s, -r, false);
+            return;
+          }
+        }
+      }
+      incarne_nib_out out{};
+      int r = nib->on_start(wctx, sl.state, &sl.req, &out);
+      sl.rec.connected = sl.rec.start;
+      sl.rec.sent = sl.rec.start;
+      if (r == INCARNE_NIB_DONE) {
+        sl.rec.proto_code = out.proto_code;
+        sl.rec.size_in = out.size_in;
+        if (out.delay_ns == 0) {
+          sl.rec.first_byte = sl.rec.start;
+          EndHit(s, 0, false);
+        } else {
+          sl.hit = kHitDelayed;
+          delayed.push_back(DelayItem{now + static_cast<int64_t>(out.delay_ns), s});
+          std::push_heap(delayed.begin(), delayed.end(), DelayLater());
+        }
+      } else {
+        EndHit(s, r < 0 ? -r : EINVAL, false);  // WANT_RECV without a network: a nib bug
+      }
+      return;
+    }
+
+    ++net_pending;
+    sl.deadline = now + sh->timeout_ns;
+    TimeoutAppend(s);
+    if (sl.conn == kConnReady) {
+      BeginOnConnection(s);
+    } else {
+      // A connection still being set up (a preconnect in flight) is as fresh as one opened
+      // on demand: a failure on it is not a stale keep-alive, so no retry.
+      sl.preconnected = false;
+      sl.hit = kHitWaitConn;
+      if (sl.conn == kConnNone) {
+        Connect(s);
+      }
+    }
+  }
+
+  // The hit's connection is ready: the nib frames the request.
+  void BeginOnConnection(uint32_t s) {
+    Slot& sl = slots[s];
+    sl.hit = kHitActive;
+    sl.rec.connected = static_cast<uint64_t>(now);
+    if (sl.used_before) {
+      sl.rec.flags |= kHitReused;
+    }
+    incarne_nib_out out{};
+    int r = nib->on_start(wctx, sl.state, &sl.req, &out);
+    HitResult(s, r, out);
+  }
+
+  // Ends the hit on slot s with `code` (0 ok): the record goes out, the slot is released.
+  void EndHit(uint32_t s, int code, bool close) {
+    Slot& sl = slots[s];
+    sl.rec.done = static_cast<uint64_t>(now);
+    sl.rec.net_code = static_cast<uint16_t>(code);
+    if (sl.hit == kHitWaitConn || sl.hit == kHitActive) {
+      TimeoutRemove(s);
+      --net_pending;
+    }
+    Emit(sl.rec);
+    --inflight;
+    sl.hit = kHitNone;
+    sl.send_len = 0;
+    if (transport != INCARNE_NIB_TRANSPORT_NONE) {
+      if (close || code != 0) {
+        CloseConn(s);
+      } else {
+        sl.used_before = true;
+      }
+    }
+    if (sh->shots.model == ShotSource::Model::kRps) {
+      free_stack[free_top++] = s;
+    } else if (sl.active && !firing_done) {
+      PushReady(s);
+    }
+  }
+
+  void ExpireDelayed() {
+    while (!delayed.empty() && delayed.front().due <= now) {
+      const uint32_t s = delayed.front().slot;
+      std::pop_heap(delayed.begin(), delayed.end(), DelayLater());
+      delayed.pop_back();
+      slots[s].rec.first_byte = static_cast<uint64_t>(now);
+      EndHit(s, 0, false);
+    }
+  }
+
+  void ExpireTimeouts() {
+    while (to_head != kNil && slots[to_head].deadline <= now) {
+      EndHit(to_head, ETIMEDOUT, true);
+    }
+  }
+
+  // Second signal: every hit in flight ends now as ECANCELED (counts stay consistent).
+  void AbortAll() {
+    for (uint32_t s = 0; s < slots.size(); ++s) {
+      if (slots[s].hit != kHitNone) {
+        EndHit(s, ECANCELED, true);
+      }
+    }
+    delayed.clear();
+    firing_done = true;
+  }
+
+  // ---------------------------------------------------------------- timeout list
+
+  void TimeoutAppend(uint32_t s) {
+    Slot& sl = slots[s];
+    sl.next = kNil;
+    sl.prev = to_tail;
+    if (to_tail != kNil) {
+      slots[to_tail].next = s;
+    } else {
+      to_head = s;
+    }
+    to_tail = s;
+  }
+
+  void TimeoutRemove(uint32_t s) {
+    Slot& sl = slots[s];
+    if (sl.prev != kNil) {
+      slots[sl.prev].next = sl.next;
+    } else {
+      to_head = sl.next;
+    }
+    if (sl.next != kNil) {
+      slots[sl.next].prev = sl.prev;
+    } else {
+      to_tail = sl.prev;
+    }
+    sl.prev = sl.next = kNil;
+  }
+
+  // ---------------------------------------------------------------- connections
+
+  void Connect(uint32_t s) {
+    Slot& sl = slots[s];
+    const int family = sh->target.ss_family;
+    const int type = tcp ? SOCK_STREAM : SOCK_DGRAM;
+    int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      ConnFailed(s, errno);
+      return;
+    }
+    if (tcp) {
+      int one = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    }
+    if (!sh->source_ips.empty()) {
+      const sockaddr_storage& src = sh->source_ips[source_rr++ % sh->source_ips.size()];
+      int one = 1;
+      setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+      const socklen_t len =
+          src.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+      if (bind(fd, reinterpret_cast<const sockaddr*>(&src), len) != 0) {
+        const int err = errno;
+        close(fd);
+        ConnFailed(s, err);
+        return;
+      }
+    }
+    sl.fd = fd;
+    sl.gen = (sl.gen + 1) & kGenerationMask;
+    ++stats->connects;
+    if (!tcp) {
+      // UDP: connect() only sets the peer; nothing goes on the wire.
+      if (connect(fd, reinterpret_cast<const sockaddr*>(&sh->target), sh->target_len) != 0) {
+        ConnFailed(s, errno);
+        return;
+      }
+      Connected(s);
+      return;
+    }
+    sl.conn = kConnConnecting;
+    io_uring_sqe* sqe = uring->Sqe();
+    io_uring_prep_connect(sqe, fd, reinterpret_cast<const sockaddr*>(&sh->target),
+                          sh->target_len);
+    sqe->user_data = PackUserData(UserOp::kConnect, sl.gen, s);
+  }
+
+  void Connected(uint32_t s) {
+    Slot& sl = slots[s];
+    sl.conn = kConnHandshake;
+    sl.used_before = false;
+    ArmRecv(s);
+    if (sl.state != nullptr) {
+      memset(sl.state, 0, state_stride);
+    }
+    sl.opened = true;
+    incarne_nib_out out{};
+    int r = nib->on_open != nullptr ? nib->on_open(wctx, sl.state, &out) : INCARNE_NIB_READY;
+    ConnResult(s, r, out);
+  }
+
+  // A verdict of on_open / on_recv while the connection is not ready yet.
+  void ConnResult(uint32_t s, int r, const incarne_nib_out& out) {
+    Slot& sl = slots[s];
+    if (r < 0) {
+      ConnFailed(s, -r);
+      return;
+    }
+    if (out.send != nullptr && out.send_len > 0) {
+      sl.ready_after_send = r == INCARNE_NIB_READY;
+      StartSend(s, static_cast<const uint8_t*>(out.send), out.send_len, /*conn=*/true);
+      return;
+    }
+    if (r == INCARNE_NIB_READY) {
+      ConnReady(s);
+    }
+  }
+
+  void ConnReady(uint32_t s) {
+    Slot& sl = slots[s];
+    sl.conn = kConnReady;
+    if (sl.hit == kHitWaitConn) {
+      BeginOnConnection(s);
+    }
+  }
+
+  // The connection could not be set up (socket, connect, handshake): the hit waiting on it
+  // fails with `code`.
+  void ConnFailed(uint32_t s, int code) {
+    if (slots[s].hit == kHitNone && slots[s].preconnected) {
+      preconnect_pause_until = now + kPreconnectPauseNs;
+    }
+    if (slots[s].hit == kHitWaitConn || slots[s].hit == kHitActive) {
+      EndHit(s, code, true);
+    } else {
+      CloseConn(s);
+    }
+  }
+
+  // A send or receive error on an established connection.
+  void ConnError(uint32_t s, int code) {
+    if (slots[s].hit == kHitActive) {
+      HitConnFailure(s, code);
+    } else {
+      ConnFailed(s, code);
+    }
+  }
+
+  // The connection broke during a hit. A kept-alive connection that fails before any reply
+  // byte is retried once on a fresh connection, timings restarted (phantom semantics).
+  void HitConnFailure(uint32_t s, int code) {
+    Slot& sl = slots[s];
+    const bool was_open = sl.used_before || sl.preconnected;  // idle before this hit
+    if (was_open && sl.rec.first_byte == 0 && (sl.rec.flags & kHitRetried) == 0 && tcp) {
+      CloseConn(s);
+      ++stats->retries;
+      const uint64_t planned = sl.rec.planned;
+      const uint16_t tag = sl.rec.tag;
+      sl.rec = HitRecord{};
+      sl.rec.planned = planned;
+      sl.rec.tag = tag;
+      sl.rec.start = static_cast<uint64_t>(now);
+      sl.rec.worker = static_cast<uint8_t>(opt.index);
+      sl.rec.flags = kHitRetried;
+      TimeoutRemove(s);
+      sl.deadline = now + sh->timeout_ns;
+      TimeoutAppend(s);
+      sl.hit = kHitWaitConn;
+      sl.send_len = 0;
+      Connect(s);
+      return;
+    }
+    EndHit(s, code, true);
+  }
+
+  void CloseConn(uint32_t s) {
+    Slot& sl = slots[s];
+    if (sl.fd >= 0) {
+      shutdown(sl.fd, SHUT_RDWR);
+      close(sl.fd);
+      sl.fd = -1;
+      sl.gen = (sl.gen + 1) & kGenerationMask;
+    }
+    if (sl.opened) {
+      if (nib->on_close != nullptr) {
+        nib->on_close(wctx, sl.state);
+      }
+      sl.opened = false;
+    }
+    sl.conn = kConnNone;
+    sl.recv_armed = false;
+    sl.used_before = false;
+    sl.preconnected = false;
+    sl.send_len = 0;
+    sl.ready_after_send = false;
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  void StartSend(uint32_t s, const uint8_t* p, uint32_t len, bool conn) {
+    Slot& sl = slots[s];
+    sl.send_ptr = p;
+    sl.send_len = len;
+    sl.send_off = 0;
+    sl.conn_send = conn;
+    sl.sendfile = !conn && tcp && sh->requests.fd >= 0 && sh->requests.file_offset != nullptr &&
+                  len >= sendfile_min && p == sl.req.data && len == sl.req.len;
+    if (sl.sendfile) {
+      sl.file_off = sh->requests.file_offset(sh->requests.ctx, sl.record);
+      TrySendfile(s);
+      return;
+    }
+    SubmitSend(s);
+  }
+
+  void SubmitSend(uint32_t s) {
+    Slot& sl = slots[s];
+    io_uring_sqe* sqe = uring->Sqe();
+    io_uring_prep_send(sqe, sl.fd, sl.send_ptr + sl.send_off, sl.send_len - sl.send_off,
+                       MSG_NOSIGNAL | (tcp ? MSG_WAITALL : 0));
+    sqe->user_data = PackUserData(UserOp::kSend, sl.gen, s);
+  }
+
+  // Large records straight from the page cache: non-blocking sendfile(2) inline, a POLLOUT
+  // wait through the ring when the socket buffer is full.
+  void TrySendfile(uint32_t s) {
+    Slot& sl = slots[s];
+    while (sl.send_off < sl.send_len) {
+      off_t off = static_cast<off_t>(sl.file_off);
+      ssize_t n = sendfile(sl.fd, sh->requests.fd, &off, sl.send_len - sl.send_off);
+      if (n > 0) {
+        sl.send_off += static_cast<uint32_t>(n);
+        sl.file_off += static_cast<uint64_t>(n);
+        if (sl.hit != kHitNone) {
+          sl.rec.size_out += static_cast<uint32_t>(n);
+        }
+        continue;
+      }
+      if (n < 0 && errno == EAGAIN) {
+        io_uring_sqe* sqe = uring->Sqe();
+        io_uring_prep_poll_add(sqe, sl.fd, POLLOUT);
+        sqe->user_data = PackUserData(UserOp::kPollOut, sl.gen, s);
+        return;
+      }
+      ConnError(s, n < 0 ? errno : EPIPE);
+      return;
+    }
+    SendDone(s);
+  }
+
+  void OnSend(uint32_t s, int res) {
+    Slot& sl = slots[s];
+    if (sl.send_len == 0) {
+      return;
+    }
+    if (res < 0) {
+      ConnError(s, -res);
+      return;
+    }
+    sl.send_off += static_cast<uint32_t>(res);
+    if (sl.hit != kHitNone) {
+      sl.rec.size_out += static_cast<uint32_t>(res);
+    }
+    if (sl.send_off < sl.send_len) {
+      if (res == 0) {
+        ConnError(s, EPIPE);
+        return;
+      }
+      SubmitSend(s);
+      return;
+    }
+    SendDone(s);
+  }
+
+  void SendDone(uint32_t s) {
+    Slot& sl = slots[s];
+    sl.send_len = 0;
+    if (sl.conn_send) {
+      if (sl.ready_after_send) {
+        sl.ready_after_send = false;
+        ConnReady(s);
+      }
+      return;
+    }
+    if (sl.hit != kHitActive) {
+      return;
+    }
+    if (sl.rec.first_byte == 0) {
+      sl.rec.sent = static_cast<uint64_t>(now);
+    }
+    if (nib->on_sent != nullptr) {
+      incarne_nib_out out{};
+      int r = nib->on_sent(wctx, sl.state, &out);
+      HitResult(s, r, out);
+    }
+  }
+
+  // A verdict of on_start / on_sent / on_recv while a hit is in flight.
+  void HitResult(uint32_t s, int r, const incarne_nib_out& out) {
+    Slot& sl = slots[s];
+    if (r < 0) {
+      EndHit(s, -r, true);
+      return;
+    }
+    if (out.size_in != 0) {
+      sl.rec.size_in = out.size_in;
+    }
+    if (r == INCARNE_NIB_DONE) {
+      sl.rec.proto_code = out.proto_code;
+      if (sl.rec.sent == 0) {
+        sl.rec.sent = static_cast<uint64_t>(now);
+      }
+      if (sl.rec.first_byte == 0) {
+        sl.rec.first_byte = static_cast<uint64_t>(now);
+      }
+      EndHit(s, 0, (out.flags & INCARNE_NIB_OUT_CLOSE) != 0);
+      return;
+    }
+    if (out.send != nullptr && out.send_len > 0) {
+      StartSend(s, static_cast<const uint8_t*>(out.send), out.send_len, /*conn=*/false);
+    }
+  }
+
+  // ---------------------------------------------------------------- receiving
+
+  void ArmRecv(uint32_t s) {
+    Slot& sl = slots[s];
+    io_uring_sqe* sqe = uring->Sqe();
+    if (multishot) {
+      io_uring_prep_recv_multishot(sqe, sl.fd, nullptr, 0, 0);
+    } else {
+      io_uring_prep_recv(sqe, sl.fd, nullptr, 0, 0);
+    }
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = kBufGroup;
+    sqe->user_data = PackUserData(UserOp::kRecv, sl.gen, s);
+    sl.recv_armed = true;
+  }
+
+  void ReturnBuffer(uint16_t bid) {
+    io_uring_buf_ring_add(br, bufs + size_t{bid} * kRecvBufSize, kRecvBufSize, bid,
+                          io_uring_buf_ring_mask(br_entries), static_cast<int>(br_pending));
+    ++br_pending;
+  }
+
+  void FlushBuffers() {
+    if (br_pending != 0) {
+      io_uring_buf_ring_advance(br, static_cast<int>(br_pending));
+      br_pending = 0;
+    }
+  }
+
+  void OnRecv(uint32_t s, uint32_t gen, int res, uint32_t flags) {
+    const bool has_buf = (flags & IORING_CQE_F_BUFFER) != 0;
+    const uint16_t bid = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
+    Slot& sl = slots[s];
+    if (gen != sl.gen || sl.fd < 0) {
+      if (has_buf) {
+        ReturnBuffer(bid);
+      }
+      return;  // a receive of a connection already closed
+    }
+    const bool more = (flags & IORING_CQE_F_MORE) != 0;
+    if (!more) {
+      sl.recv_armed = false;
+    }
+    if (res > 0) {
+      const uint8_t* data = has_buf ? bufs + size_t{bid} * kRecvBufSize : nullptr;
+      if (data != nullptr) {
+        Deliver(s, data, static_cast<uint32_t>(res));
+        ReturnBuffer(bid);
+      }
+      if (!more && sl.gen == gen && sl.fd >= 0 && !sl.recv_armed) {
+        ArmRecv(s);
+      }
+      return;
+    }
+    if (has_buf) {
+      ReturnBuffer(bid);
+    }
+    if (res == -ENOBUFS) {
+      ++stats->recv_nobufs;
+      if (!more && !sl.recv_armed) {
+        ArmRecv(s);  // buffers come back at the end of this pass, before the next submit
+      }
+      return;
+    }
+    if (res == 0) {
+      DeliverEof(s);
+      return;
+    }
+    ConnError(s, -res);
+  }
+
+  void Deliver(uint32_t s, const uint8_t* data, uint32_t len) {
+    Slot& sl = slots[s];
+    incarne_nib_out out{};
+    if (sl.hit == kHitActive) {
+      if (sl.rec.first_byte == 0) {
+        sl.rec.first_byte = static_cast<uint64_t>(now);
+        if (sl.rec.sent == 0) {
+          sl.rec.sent = static_cast<uint64_t>(now);
+        }
+      }
+      sl.rec.size_in += len;
+      int r = nib->on_recv(wctx, sl.state, data, len, &out);
+      HitResult(s, r, out);
+    } else if (sl.conn == kConnHandshake) {
+      int r = nib->on_recv(wctx, sl.state, data, len, &out);
+      ConnResult(s, r, out);
+    } else {
+      // Between hits: unsolicited bytes (TLS tickets) or garbage.
+      int r = nib->on_recv(wctx, sl.state, data, len, &out);
+      if (r < 0) {
+        CloseConn(s);
+      } else if (out.send != nullptr && out.send_len > 0 && sl.send_len == 0) {
+        StartSend(s, static_cast<const uint8_t*>(out.send), out.send_len, /*conn=*/true);
+      }
+    }
+  }
+
+  void DeliverEof(uint32_t s) {
+    Slot& sl = slots[s];
+    sl.recv_armed = false;
+    if (sl.hit == kHitActive) {
+      incarne_nib_out out{};
+      int r = nib->on_recv(wctx, sl.state, nullptr, 0, &out);
+      if (r == INCARNE_NIB_DONE) {
+        out.flags |= INCARNE_NIB_OUT_CLOSE;  // the peer closed: never reuse
+        HitResult(s, r, out);
+        return;
+      }
+      int code = r < 0 ? -r : (sl.rec.size_in == 0 ? ECONNRESET : EPROTO);
+      HitConnFailure(s, code);
+      return;
+    }
+    if (sl.conn == kConnHandshake) {
+      ConnFailed(s, ECONNRESET);
+      return;
+    }
+    if (sl.preconnected && !sl.used_before) {
+      // The server closes connections nobody used yet: preconnecting would only churn.
+      preconnect_pause_until = now + kPreconnectPauseNs;
+    }
+    CloseConn(s);  // an idle kept-alive connection closed by the server
+  }
+
+  // ---------------------------------------------------------------- completions
+
+  void ReapCqes() {
+    io_uring* ring = uring->ring();
+    unsigned head;
+    unsigned n = 0;
+    io_uring_cqe* cqe;
+    io_uring_for_each_cqe(ring, head, cqe) {
+      ++n;
+      const uint64_t ud = cqe->user_data;
+      const uint32_t s = UserDataSlot(ud);
+      const uint32_t gen = UserDataGeneration(ud);
+      if (s >= slots.size()) {
+        continue;
+      }
+      switch (UserDataOp(ud)) {
+        case UserOp::kRecv:
+          OnRecv(s, gen, cqe->res, cqe->flags);
+          break;
+        case UserOp::kSend:
+          if (gen == slots[s].gen && slots[s].fd >= 0) {
+            OnSend(s, cqe->res);
+          }
+          break;
+        case UserOp::kConnect:
+          if (gen == slots[s].gen && slots[s].conn == kConnConnecting) {
+            if (cqe->res < 0) {
+              ConnFailed(s, -cqe->res);
+            } else {
+              Connected(s);
+            }
+          }
+          break;
+        case UserOp::kPollOut:
+          if (gen == slots[s].gen && slots[s].fd >= 0 && slots[s].send_len != 0) {
+            if (cqe->res < 0) {
+              ConnError(s, -cqe->res);
+            } else {
+              TrySendfile(s);
+            }
+          }
+          break;
+        default:
+          break;
+      }
+    }
+    if (n != 0) {
+      io_uring_cq_advance(ring, n);
+      stats->cqes += n;
+    }
+  }
+};
+
+Worker::Worker(const EngineShared* shared, WorkerOptions options)
+    : impl_(std::make_unique<Impl>(shared, options, &stats_)) {
+  CHECK(options.ring != nullptr);
+  CHECK(shared->nib != nullptr);
+}
+
+Worker::~Worker() = default;
+
+absl::Status Worker::Init() { return impl_->Init(); }
+
+std::string Worker::DescribeSetup() const {
+  if (impl_->uring == nullptr) {
+    return "io_uring: not set up";
+  }
+  std::string s = impl_->uring->Describe();
+  if (impl_->transport != INCARNE_NIB_TRANSPORT_NONE) {
+    absl::StrAppend(&s, impl_->multishot ? "; recv: multishot" : "; recv: one-shot",
+                    " over a buffer ring of ", impl_->br_entries, " × ", kRecvBufSize, " B");
+  }
+  return s;
+}
+
+void Worker::Run() { impl_->Run(); }
+
+uint32_t Worker::slot_count() const { return static_cast<uint32_t>(impl_->slots.size()); }
+
+}  // namespace incarne

@@ -1,0 +1,160 @@
+// A worker: one thread pinned to one core, owning one io_uring, its instance slots (one
+// connection each), nib states, receive buffers and result ring, and firing its share of the
+// shots (DESIGN.md §3, §9; docs/engine.md).
+//
+// The loop (one pass):
+//   1. one io_uring submit-and-wait (everything prepared in the last pass goes out; wait for
+//      up to 32 completions or until the next thing due: a shot, a simulated reply, a timeout;
+//      never longer than 200 µs while hits are in flight);
+//   2. `now` is sampled once; every ready CQE is handled, then one io_uring_cq_advance;
+//   3. simulated replies and timeouts that are due complete;
+//   4. every due shot is fired (up to kMaxFirePerPass, then the next pass goes on at once);
+//   5. the result ring is published and the live counters are set.
+// Nothing in a pass allocates, locks, throws or formats text: every slot, state, buffer and
+// list is allocated by Init().
+//
+// Shots: worker k of W (after the shard filter) fires global shots i = first + stride·m
+// (ShotSlice). rps/stpd: shot i is due at ShotSource::time_ns(i) and takes a free instance
+// slot (load.instances caps hits in flight); with none free it waits (overload "delay": sent
+// late, planned time kept) or is recorded as net_code 777 without sending (overload "drop").
+// instances: shot j is the start of instance j; an active instance fires its next hit as soon
+// as the previous one finished, until stop_ns.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "incarne/nib.h"
+#include "results/hit_record.h"
+#include "results/result_ring.h"
+
+namespace incarne {
+
+class Uring;
+
+// When shots are due. The launcher wires this to Schedule::ShotNs (rps/instances) or
+// AmmoFile::PlannedNs (stpd); tests use their own. Must be non-decreasing in i for the
+// worker's own shots (an out-of-order time fires late, as in phantom).
+struct ShotSource {
+  enum class Model : uint8_t { kRps, kInstances };
+  Model model = Model::kRps;
+  int64_t (*time_ns)(const void* ctx, uint64_t i) = nullptr;  // ns since the origin
+  const void* ctx = nullptr;
+  uint64_t count = 0;  // global shots (rps) or instance starts (instances)
+};
+
+// Which request a hit sends. The launcher wires this to AmmoFile; a source with count 0
+// gives every hit an empty request (nibs with INCARNE_NIB_CAP_AMMO_OPTIONAL).
+struct RequestSource {
+  uint64_t count = 0;  // M records
+  // Fills data/len/tag/flags of record r (< count).
+  void (*get)(const void* ctx, uint64_t r, incarne_nib_request* out) = nullptr;
+  const void* ctx = nullptr;
+  int fd = -1;  // the ammo file, for sendfile(2) of large records (-1: never)
+  uint64_t (*file_offset)(const void* ctx, uint64_t r) = nullptr;
+};
+
+// Read-only after the workers start; shared by all of them.
+struct EngineShared {
+  ShotSource shots;
+  RequestSource requests;
+  // Shot / hit index i is fired only while i < hit_cap (ammo.limit, ammo.loop × M).
+  uint64_t hit_cap = UINT64_MAX;
+  // ammo.shared = false: each worker walks the whole ammo itself: record = m mod M, and
+  // m < loop_records_per_worker.
+  bool ammo_shared = true;
+  uint64_t loop_records_per_worker = UINT64_MAX;
+  // Shots planned at or after stop_ns are never fired; instances stop starting hits then.
+  int64_t stop_ns = INT64_MAX;
+  // load.duration given explicitly: firing also stops when the clock reaches it (late shots
+  // planned before it are not fired after it).
+  bool hard_stop = false;
+  bool overload_drop = false;
+  uint32_t instances = 1000;  // rps/stpd: total cap on hits in flight (split over workers)
+
+  const incarne_nib* nib = nullptr;
+  void* nib_ctx = nullptr;
+  sockaddr_storage target{};
+  socklen_t target_len = 0;
+  std::vector<sockaddr_storage> source_ips;  // bind pool, round-robin per connection
+  // rps model, TCP nibs (target.http.preconnect): open connections just ahead of the shots
+  // that will use them instead of on the shot (docs/engine.md "Preconnect"). The launcher
+  // sets it; it has no effect on the instances model.
+  bool preconnect = false;
+  int64_t timeout_ns = 11'000'000'000;
+
+  int64_t origin_mono_ns = 0;  // CLOCK_MONOTONIC of time 0
+  uint32_t workers = 1;
+  uint32_t shard = 0;
+  uint32_t shards = 1;
+
+  // 0 run; 1 graceful (stop firing, let in-flight hits finish up to their timeout);
+  // 2 stop now (in-flight hits are recorded as ECANCELED). Written by the control thread.
+  std::atomic<int> stop{0};
+};
+
+struct WorkerOptions {
+  uint32_t index = 0;
+  int cpu = -1;           // pin to this CPU (-1: no pinning)
+  uint32_t slots = 0;     // instance slots (0: derived from EngineShared)
+  ResultRing* ring = nullptr;
+  // io_uring fallbacks, forced (tests check them): see UringOptions.
+  bool allow_defer_taskrun = true;
+  bool allow_recv_multishot = true;
+};
+
+// Totals of one worker, readable after Run() returns.
+struct WorkerStats {
+  uint64_t shots_fired = 0;   // hits started + shots dropped (777)
+  uint64_t hits_done = 0;     // records produced (pushed or counted as ring drops)
+  uint64_t dropped_777 = 0;
+  uint64_t ring_full = 0;
+  uint64_t passes = 0;
+  uint64_t waits = 0;         // io_uring_enter calls that could sleep
+  uint64_t cqes = 0;
+  uint64_t connects = 0;
+  uint64_t retries = 0;
+  uint64_t recv_nobufs = 0;
+  int64_t cpu_ns = 0;         // the worker thread's CPU time in Run()
+  int64_t run_ns = 0;         // wall time of Run()
+};
+
+class Worker {
+ public:
+  Worker(const EngineShared* shared, WorkerOptions options);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // On the worker thread, before the run: pins, sets timer slack, sets up the io_uring,
+  // the buffer ring, the slots and the nib's worker context. Errors are control-plane
+  // Statuses (FailedPrecondition when the kernel lacks something; the nib's message).
+  absl::Status Init();
+  // One line describing the io_uring setup chosen by Init() (logged once per run).
+  std::string DescribeSetup() const;
+  // On the worker thread: runs the loop until the worker has fired everything it owns (or
+  // was stopped) and every hit has ended; then closes its connections and marks its ring
+  // finished. Never throws; runtime failures end up in hit records.
+  void Run();
+
+  const WorkerStats& stats() const { return stats_; }
+  uint32_t slot_count() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  WorkerStats stats_;
+};
+
+// How many instance slots worker `index` gets: rps/stpd splits `instances` (the remainder
+// to the first workers); instances model: the number of instance starts it owns.
+uint32_t WorkerSlots(const EngineShared& shared, uint32_t index);
+
+}  // namespace incarne

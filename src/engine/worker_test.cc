@@ -1,0 +1,321 @@
+// The worker loop on the dummy nib (no network): exact shot accounting, overload models,
+// the closed model and stopping. Timing is never asserted tightly (performance lives in
+// bench/engine_bench.cc); only counts, order and bounds that hold on a loaded machine.
+#include "engine/worker.h"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "engine/clock.h"
+#include "engine/nib_registry.h"
+#include "gtest/gtest.h"
+#include "plan/plan.h"
+#include "results/result_ring.h"
+
+namespace incarne {
+namespace {
+
+struct Periodic {
+  int64_t period_ns;
+  int64_t offset_ns;
+};
+
+int64_t PeriodicTime(const void* ctx, uint64_t i) {
+  const auto* p = static_cast<const Periodic*>(ctx);
+  return p->offset_ns + static_cast<int64_t>(i) * p->period_ns;
+}
+
+std::vector<HitRecord> Drain(ResultRing& ring) {
+  std::vector<HitRecord> out;
+  for (;;) {
+    ResultRing::Batch b = ring.Peek(1 << 20);
+    if (b.size() == 0) {
+      break;
+    }
+    out.insert(out.end(), b.first.begin(), b.first.end());
+    out.insert(out.end(), b.second.begin(), b.second.end());
+    ring.Release(b.size());
+  }
+  return out;
+}
+
+class DummyFixture : public ::testing::Test {
+ protected:
+  void MakeNib(int64_t latency_ns) {
+    plan_.target.nib = "dummy";
+    plan_.target.dummy.latency_ns = latency_ns;
+    auto nib = FindNib("dummy");
+    ASSERT_TRUE(nib.ok()) << nib.status();
+    auto inst = NibInstance::Create(*nib, plan_, "", 1);
+    ASSERT_TRUE(inst.ok()) << inst.status();
+    nib_ = std::move(*inst);
+    shared_.nib = nib_->nib();
+    shared_.nib_ctx = nib_->context();
+  }
+
+  // Runs `workers` workers to completion (each on its own thread, as the engine does) and
+  // returns every record. `during` runs on the test thread while they work.
+  std::vector<HitRecord> RunWorkers(uint32_t workers, const std::function<void()>& during = {}) {
+    shared_.workers = workers;
+    std::vector<std::unique_ptr<ResultRing>> rings;
+    std::vector<std::unique_ptr<Worker>> ws;
+    for (uint32_t k = 0; k < workers; ++k) {
+      auto r = ResultRing::Create(1 << 20, k);
+      EXPECT_TRUE(r.ok());
+      rings.push_back(std::make_unique<ResultRing>(std::move(*r)));
+      WorkerOptions o;
+      o.index = k;
+      o.ring = rings.back().get();
+      ws.push_back(std::make_unique<Worker>(&shared_, o));
+    }
+    shared_.origin_mono_ns = MonoNs() + 5'000'000;
+    std::vector<std::thread> threads;
+    for (auto& w : ws) {
+      threads.emplace_back([&w] {
+        absl::Status st = w->Init();
+        ASSERT_TRUE(st.ok()) << st;
+        w->Run();
+      });
+    }
+    if (during) {
+      during();
+    }
+    for (auto& t : threads) {
+      t.join();
+    }
+    std::vector<HitRecord> all;
+    for (uint32_t k = 0; k < workers; ++k) {
+      EXPECT_TRUE(rings[k]->finished());
+      EXPECT_EQ(rings[k]->header()->dropped.load(), 0u);
+      std::vector<HitRecord> part = Drain(*rings[k]);
+      for (const HitRecord& r : part) {
+        EXPECT_EQ(r.worker, k);
+      }
+      all.insert(all.end(), part.begin(), part.end());
+      stats_.push_back(ws[k]->stats());
+    }
+    return all;
+  }
+
+  Plan plan_;
+  std::unique_ptr<NibInstance> nib_;
+  EngineShared shared_;
+  std::vector<WorkerStats> stats_;
+};
+
+TEST_F(DummyFixture, RpsFiresEveryShotOnceAtItsPlannedTime) {
+  MakeNib(0);
+  Periodic p{50'000, 0};  // 20 000 shots/s
+  shared_.shots = ShotSource{ShotSource::Model::kRps, &PeriodicTime, &p, 4000};
+  shared_.stop_ns = 4000 * p.period_ns;
+  std::vector<HitRecord> recs = RunWorkers(2);
+  ASSERT_EQ(recs.size(), 4000u);
+  std::set<uint64_t> planned;
+  for (const HitRecord& r : recs) {
+    EXPECT_EQ(r.net_code, 0);
+    EXPECT_GE(r.start, r.planned);
+    EXPECT_GE(r.done, r.start);
+    EXPECT_EQ(r.planned % p.period_ns, 0u);
+    planned.insert(r.planned);
+  }
+  EXPECT_EQ(planned.size(), 4000u);  // none missing, none twice
+  EXPECT_EQ(*planned.rbegin(), 3999u * p.period_ns);
+  // Worker k fired exactly the shots i ≡ k (mod 2).
+  for (const HitRecord& r : recs) {
+    EXPECT_EQ((r.planned / p.period_ns) % 2, r.worker);
+  }
+}
+
+TEST_F(DummyFixture, HitCapStopsAtLimit) {
+  MakeNib(0);
+  Periodic p{10'000, 0};
+  shared_.shots = ShotSource{ShotSource::Model::kRps, &PeriodicTime, &p, 1000};
+  shared_.hit_cap = 333;
+  std::vector<HitRecord> recs = RunWorkers(2);
+  ASSERT_EQ(recs.size(), 333u);
+  uint64_t max_planned = 0;
+  for (const HitRecord& r : recs) {
+    max_planned = std::max(max_planned, r.planned);
+  }
+  EXPECT_EQ(max_planned, 332u * p.period_ns);
+}
+
+TEST_F(DummyFixture, OverloadDelayKeepsPlannedTimeAndSendsLate) {
+  MakeNib(2'000'000);  // 2 ms replies, one instance: shots queue up behind it
+  Periodic p{0, 0};    // 10 shots all due at once
+  shared_.shots = ShotSource{ShotSource::Model::kRps, &PeriodicTime, &p, 10};
+  shared_.instances = 1;
+  std::vector<HitRecord> recs = RunWorkers(1);
+  ASSERT_EQ(recs.size(), 10u);
+  std::sort(recs.begin(), recs.end(),
+            [](const HitRecord& a, const HitRecord& b) { return a.start < b.start; });
+  for (size_t i = 0; i < recs.size(); ++i) {
+    EXPECT_EQ(recs[i].planned, 0u);
+    EXPECT_EQ(recs[i].net_code, 0);
+    EXPECT_GE(recs[i].done - recs[i].start, 2'000'000u);
+    if (i > 0) {
+      EXPECT_GE(recs[i].start, recs[i - 1].done);  // never two in flight
+    }
+  }
+  EXPECT_GE(recs.back().start, 18'000'000u);  // the 10th waited for nine 2 ms replies
+}
+
+TEST_F(DummyFixture, OverloadDropRecords777AndSendsNothing) {
+  MakeNib(50'000'000);  // 50 ms replies, two instances, 20 shots in 10 ms
+  Periodic p{500'000, 0};
+  shared_.shots = ShotSource{ShotSource::Model::kRps, &PeriodicTime, &p, 20};
+  shared_.instances = 2;
+  shared_.overload_drop = true;
+  std::vector<HitRecord> recs = RunWorkers(1);
+  ASSERT_EQ(recs.size(), 20u);
+  int ok = 0;
+  int dropped = 0;
+  for (const HitRecord& r : recs) {
+    if (r.net_code == 777) {
+      ++dropped;
+      EXPECT_EQ(r.size_out, 0u);
+      EXPECT_EQ(r.done, r.start);
+    } else {
+      ++ok;
+      EXPECT_EQ(r.net_code, 0);
+    }
+  }
+  EXPECT_EQ(ok, 2);
+  EXPECT_EQ(dropped, 18);
+  EXPECT_EQ(stats_[0].dropped_777, 18u);
+}
+
+// Concurrency at time t: records whose [start, done) contains t.
+size_t MaxConcurrency(const std::vector<HitRecord>& recs) {
+  std::vector<std::pair<uint64_t, int>> ev;
+  for (const HitRecord& r : recs) {
+    ev.emplace_back(r.start, +1);
+    ev.emplace_back(r.done, -1);
+  }
+  std::sort(ev.begin(), ev.end());  // at equal times -1 sorts first
+  int cur = 0;
+  int max = 0;
+  for (const auto& e : ev) {
+    cur += e.second;
+    max = std::max(max, cur);
+  }
+  return static_cast<size_t>(max);
+}
+
+TEST_F(DummyFixture, ClosedModelNeverExceedsItsInstances) {
+  MakeNib(1'000'000);
+  Periodic p{0, 0};  // 8 instances, all started at 0
+  shared_.shots = ShotSource{ShotSource::Model::kInstances, &PeriodicTime, &p, 8};
+  shared_.stop_ns = 100'000'000;  // 100 ms
+  std::vector<HitRecord> recs = RunWorkers(2);
+  EXPECT_LE(MaxConcurrency(recs), 8u);
+  // 8 instances × 100 ms / (1 ms + wake-up lag): well above 8 × 50 even on a loaded box.
+  EXPECT_GT(recs.size(), 400u);
+  EXPECT_LE(recs.size(), 8u * 100u + 8u);
+  for (const HitRecord& r : recs) {
+    EXPECT_EQ(r.planned, r.start);  // closed model: planned = start
+    EXPECT_LT(r.start, 100'000'000u);
+    EXPECT_GE(r.done - r.start, 1'000'000u);
+  }
+}
+
+TEST_F(DummyFixture, ClosedModelRampsInstancesUp) {
+  MakeNib(1'000'000);
+  Periodic p{10'000'000, 0};  // instance j starts at j × 10 ms
+  shared_.shots = ShotSource{ShotSource::Model::kInstances, &PeriodicTime, &p, 4};
+  shared_.stop_ns = 60'000'000;
+  std::vector<HitRecord> recs = RunWorkers(1);
+  // No hit may start before enough instances exist: at most j+1 in flight before (j+1)·10 ms.
+  for (int j = 0; j < 4; ++j) {
+    std::vector<HitRecord> before;
+    for (const HitRecord& r : recs) {
+      if (r.start < static_cast<uint64_t>(j + 1) * 10'000'000) {
+        before.push_back(r);
+      }
+    }
+    EXPECT_LE(MaxConcurrency(before), static_cast<size_t>(j + 1));
+  }
+  EXPECT_EQ(MaxConcurrency(recs), 4u);
+}
+
+TEST_F(DummyFixture, GracefulStopFinishesInFlightHits) {
+  MakeNib(20'000'000);  // 20 ms replies
+  Periodic p{1'000'000, 0};  // 1000 shots/s for 10 s: stopped after ~50 ms
+  shared_.shots = ShotSource{ShotSource::Model::kRps, &PeriodicTime, &p, 10'000};
+  std::vector<HitRecord> recs = RunWorkers(1, [this] {
+    while (MonoNs() < shared_.origin_mono_ns + 50'000'000) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    shared_.stop.store(1);
+  });
+  EXPECT_GT(recs.size(), 10u);
+  EXPECT_LT(recs.size(), 5000u);
+  EXPECT_EQ(recs.size(), stats_[0].shots_fired);
+  for (const HitRecord& r : recs) {
+    EXPECT_EQ(r.net_code, 0);  // every started hit got its simulated reply
+    EXPECT_GE(r.done - r.start, 20'000'000u);
+  }
+}
+
+TEST_F(DummyFixture, StopNowCancelsInFlightHits) {
+  MakeNib(3'600'000'000'000);  // replies that would take an hour
+  Periodic p{1'000'000, 0};
+  shared_.shots = ShotSource{ShotSource::Model::kRps, &PeriodicTime, &p, 10'000};
+  std::vector<HitRecord> recs = RunWorkers(1, [this] {
+    while (MonoNs() < shared_.origin_mono_ns + 30'000'000) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    shared_.stop.store(2);
+  });
+  ASSERT_GT(recs.size(), 5u);
+  EXPECT_EQ(recs.size(), stats_[0].shots_fired);
+  for (const HitRecord& r : recs) {
+    EXPECT_EQ(r.net_code, ECANCELED);
+  }
+}
+
+TEST_F(DummyFixture, RequestsComeFromTheAmmoRecordIModM) {
+  MakeNib(0);
+  struct Ammo {
+    std::vector<uint16_t> tags;
+  } ammo{{1, 2, 3}};
+  shared_.requests.count = 3;
+  shared_.requests.ctx = &ammo;
+  shared_.requests.get = [](const void* ctx, uint64_t r, incarne_nib_request* out) {
+    out->tag = static_cast<const Ammo*>(ctx)->tags[r];
+  };
+  Periodic p{100'000, 0};
+  shared_.shots = ShotSource{ShotSource::Model::kRps, &PeriodicTime, &p, 30};
+  std::vector<HitRecord> recs = RunWorkers(2);
+  ASSERT_EQ(recs.size(), 30u);
+  for (const HitRecord& r : recs) {
+    const uint64_t i = r.planned / p.period_ns;
+    EXPECT_EQ(r.tag, ammo.tags[i % 3]) << "shot " << i;
+  }
+}
+
+TEST_F(DummyFixture, ShardTakesEveryNthShotFirst) {
+  MakeNib(0);
+  Periodic p{100'000, 0};
+  shared_.shots = ShotSource{ShotSource::Model::kRps, &PeriodicTime, &p, 100};
+  shared_.shard = 1;
+  shared_.shards = 3;
+  std::vector<HitRecord> recs = RunWorkers(2);
+  std::set<uint64_t> shots;
+  for (const HitRecord& r : recs) {
+    shots.insert(r.planned / p.period_ns);
+  }
+  std::set<uint64_t> expected;
+  for (uint64_t i = 1; i < 100; i += 3) {
+    expected.insert(i);
+  }
+  EXPECT_EQ(shots, expected);
+}
+
+}  // namespace
+}  // namespace incarne
