@@ -23,7 +23,7 @@
 #include "ammo/ammo_layout.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "util/strings.h"
+#include "util/absl_view.h"
 
 namespace incarne {
 namespace {

@@ -19,7 +19,7 @@
 #include "ammo/ammo_writer.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "util/strings.h"
+#include "util/absl_view.h"
 
 namespace incarne {
 namespace {

@@ -10,12 +10,12 @@
 #include "absl/strings/str_format.h"
 #include "ammo/http_request.h"
 #include "ammo/input_stream.h"
-#include "util/strings.h"
+#include "util/absl_view.h"
 
 namespace incarne {
 
 // absl::StrCat / StrAppend that also take std::string_view (Debian's abseil has a distinct
-// absl::string_view; util/strings.h).
+// absl::string_view; util/absl_view.h).
 namespace internal {
 template <typename T>
 const T& CatArg(const T& v) {

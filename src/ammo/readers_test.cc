@@ -9,7 +9,7 @@
 #include "ammo/input_stream.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "util/strings.h"
+#include "util/absl_view.h"
 
 namespace incarne {
 namespace {

@@ -26,7 +26,7 @@
 #include "cli/cli_common.h"
 #include "plan/schedule.h"
 #include "util/status.h"
-#include "util/strings.h"
+#include "util/absl_view.h"
 
 namespace incarne::cli {
 namespace {

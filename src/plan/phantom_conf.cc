@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "util/status.h"
-#include "util/strings.h"
+#include "util/absl_view.h"
 
 namespace incarne {
 

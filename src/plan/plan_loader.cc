@@ -33,7 +33,7 @@
 #include "plan/duration.h"
 #include "plan/schedule.h"
 #include "util/status.h"
-#include "util/strings.h"
+#include "util/absl_view.h"
 
 namespace incarne {
 namespace {
@@ -46,7 +46,7 @@ constexpr int64_t kMaxTimeoutNs = int64_t{3600} * kNsPerSec;
 // ---- small text helpers ---------------------------------------------------------------------
 
 // Debian's abseil has its own absl::string_view (not std::string_view), so the string
-// helpers here are local and take std::string_view (see util/strings.h).
+// helpers here are local and take std::string_view (see util/absl_view.h).
 template <typename T>
 void AppendOne(std::string* out, const T& v) {
   if constexpr (std::is_integral_v<T>) {

@@ -7,7 +7,7 @@
 
 #include "plan/duration.h"
 #include "plan/schedule.h"
-#include "util/strings.h"
+#include "util/absl_view.h"
 
 namespace incarne {
 namespace {
