@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "plan/duration.h"
+#include "util/json_writer.h"
 #include "util/check.h"
 #include "util/status.h"
 
@@ -741,38 +742,6 @@ absl::StatusOr<Schedule> Schedule::Parse(std::string_view expr, LoadModel model)
 
 namespace {
 
-void AppendJsonString(std::string* out, std::string_view s) {
-  out->push_back('"');
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out->append(buf);
-        } else {
-          out->push_back(c);
-        }
-    }
-  }
-  out->push_back('"');
-}
-
 // Shortest round-trip spelling; whole numbers as integers (1000000, not 1e+06).
 void AppendNumber(std::string* out, double x) {
   char buf[32];
@@ -799,7 +768,7 @@ std::string Schedule::SummaryJson() const {
       out.push_back(',');
     }
     absl::StrAppend(&out, "{\"kind\":\"", in.name, "\",\"text\":");
-    AppendJsonString(&out, st.text);
+    JsonWriter::AppendEscaped(&out, st.text);
     out.append(",\"args\":{");
     const std::string_view rate = inst ? "instances" : "rate";
     auto num = [&](std::string_view key, double x, bool comma) {

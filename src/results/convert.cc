@@ -9,7 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "results/aggregates_file.h"
 #include "results/hits_file.h"
-#include "results/json_writer.h"
+#include "util/json_writer.h"
 #include "results/report.h"
 #include "util/errno_name.h"
 #include "util/status.h"

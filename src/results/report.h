@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "results/json_writer.h"
+#include "util/json_writer.h"
 #include "results/stats.h"
 
 namespace incarne {

@@ -1,4 +1,4 @@
-#include "results/json_writer.h"
+#include "util/json_writer.h"
 
 #include <cmath>
 #include <cstdio>
