@@ -243,7 +243,10 @@ absl::StatusOr<LaunchResult> Launch(const LaunchOptions& options) {
   SignalGuard signals;
 
   // ---- 1. validate everything that can be validated without writing anything ----
-  ASSIGN_OR_RETURN(Plan plan, LoadPlanFile(options.plan_path, options.overrides));
+  ASSIGN_OR_RETURN(Plan plan,
+                   options.plan_text.has_value()
+                       ? LoadPlanText(*options.plan_text, options.plan_path, options.overrides)
+                       : LoadPlanFile(options.plan_path, options.overrides));
   const std::string where = Prefix(plan);
   if (options.shards == 0 || options.shard >= options.shards) {
     return absl::InvalidArgumentError(absl::StrCat("--shard ", options.shard, "/",

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ namespace incarne {
 
 struct LaunchOptions {
   std::string plan_path;
+  // When set, the plan's TOML text (a plan built by the phantom drop-in or the Tank import,
+  // e.g. with FormatPlanToml); plan_path then only names it in messages and {name}.
+  std::optional<std::string> plan_text;
   std::vector<std::string> overrides;  // --set KEY=VALUE
   std::string out_dir;                 // --out: replaces results.dir
   uint32_t shard = 0;                  // --shard K/N
