@@ -359,6 +359,136 @@ bool ReplyParser::HeadersEnd() {
   return true;
 }
 
+namespace {
+
+inline bool Ows(uint8_t c) { return c == ' ' || c == '\t'; }
+
+// [b, e) without optional white space on both ends.
+inline void TrimOws(const uint8_t** b, const uint8_t** e) {
+  while (*b < *e && Ows(**b)) {
+    ++*b;
+  }
+  while (*e > *b && Ows((*e)[-1])) {
+    --*e;
+  }
+}
+
+}  // namespace
+
+// The common case in one pass: every line ends in CRLF, no obs-fold, names are tokens, the
+// three framing headers have plain values ("2", "chunked", "keep-alive"/"close"), everything is
+// within the limits and the reply is final (not 1xx). Whatever else — a split block, an
+// interim reply, a list value, an error to report — returns 0 before touching any member, so
+// the byte machine sees exactly the bytes it would have seen and reaches the same outcome.
+size_t ReplyParser::HeadFast(const uint8_t* p, const uint8_t* end) {
+  const uint8_t* const start = p;
+  const size_t avail = static_cast<size_t>(end - p);
+  if (avail < 14 || std::memcmp(p, "HTTP/1.", 7) != 0 || !Digit(p[7]) || p[8] != ' ' ||
+      !Digit(p[9]) || !Digit(p[10]) || !Digit(p[11]) || p[9] < '2') {
+    return 0;
+  }
+  const uint16_t status =
+      static_cast<uint16_t>((p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0'));
+  const uint8_t minor = p[7] == '0' ? 0 : 1;
+  // Status line: "HTTP/1.x DDD" [SP reason] CRLF; the reason holds no CR or LF.
+  const uint8_t* nl = static_cast<const uint8_t*>(std::memchr(p + 12, '\n', avail - 12));
+  if (nl == nullptr || nl[-1] != '\r' ||
+      static_cast<size_t>(nl - 1 - p) > limits_->max_line ||
+      (nl - 1 > p + 12 && p[12] != ' ') ||
+      std::memchr(p + 12, '\r', static_cast<size_t>(nl - 1 - (p + 12))) != nullptr) {
+    return 0;
+  }
+  p = nl + 1;
+  uint32_t fields = 0;
+  bool cl_seen = false;
+  uint64_t content_length = 0;
+  bool te_seen = false;
+  bool te_chunked = false;
+  bool conn_close = false;
+  bool conn_keep_alive = false;
+  for (;;) {
+    if (end - p >= 2 && p[0] == '\r' && p[1] == '\n') {
+      p += 2;
+      break;  // the empty line
+    }
+    if (p >= end || !TokenChar(*p)) {
+      return 0;  // split block, obs-fold, bare line end, bad name: the byte machine decides
+    }
+    nl = static_cast<const uint8_t*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+    if (nl == nullptr || nl[-1] != '\r') {
+      return 0;
+    }
+    const uint8_t* const line_end = nl - 1;
+    if (static_cast<size_t>(line_end - p) > limits_->max_field ||
+        ++fields > limits_->max_field_num) {
+      return 0;
+    }
+    const uint8_t* colon = p;
+    while (colon < line_end && TokenChar(*colon)) {
+      ++colon;
+    }
+    if (colon == line_end || *colon != ':') {
+      return 0;
+    }
+    const uint8_t* vb = colon + 1;
+    const uint8_t* ve = line_end;
+    if (std::memchr(vb, '\r', static_cast<size_t>(ve - vb)) != nullptr) {
+      return 0;  // bare CR inside the value
+    }
+    const size_t name_len = static_cast<size_t>(colon - p);
+    if (name_len == 14 && EqualsLower(p, kNames[0], 14)) {
+      TrimOws(&vb, &ve);
+      if (vb == ve || ve - vb > 18) {
+        return 0;
+      }
+      uint64_t v = 0;
+      for (const uint8_t* q = vb; q < ve; ++q) {
+        if (!Digit(*q)) {
+          return 0;
+        }
+        v = v * 10 + (*q - '0');
+      }
+      if (v > kMaxNumber || (cl_seen && v != content_length)) {
+        return 0;
+      }
+      cl_seen = true;
+      content_length = v;
+    } else if (name_len == 17 && EqualsLower(p, kNames[1], 17)) {
+      TrimOws(&vb, &ve);
+      if (ve - vb != kTeTokenLens[0] || !EqualsLower(vb, kTeTokens[0], kTeTokenLens[0])) {
+        return 0;
+      }
+      te_seen = true;
+      te_chunked = true;
+    } else if (name_len == 10 && EqualsLower(p, kNames[2], 10)) {
+      TrimOws(&vb, &ve);
+      if (ve - vb == kConnTokenLens[1] && EqualsLower(vb, kConnTokens[1], kConnTokenLens[1])) {
+        conn_keep_alive = true;
+      } else if (ve - vb == kConnTokenLens[0] &&
+                 EqualsLower(vb, kConnTokens[0], kConnTokenLens[0])) {
+        conn_close = true;
+      } else {
+        return 0;
+      }
+    }
+    p = nl + 1;
+  }
+  // Commit: the same state the byte machine has after the empty line.
+  status_ = status;
+  minor_ = minor;
+  fields_ = fields;
+  cl_seen_ = cl_seen ? 1 : 0;
+  content_length_ = content_length;
+  te_seen_ = te_seen ? 1 : 0;
+  te_chunked_ = te_chunked ? 1 : 0;
+  conn_close_ = conn_close ? 1 : 0;
+  conn_keep_alive_ = conn_keep_alive ? 1 : 0;
+  field_pending_ = 0;
+  field_kind_ = kOther;
+  HeadersEnd();
+  return static_cast<size_t>(p - start);
+}
+
 ReplyState ReplyParser::Feed(const uint8_t* data, size_t len, size_t* consumed) {
   const uint8_t* p = data;
   const uint8_t* const end = data + len;
@@ -398,6 +528,13 @@ ReplyState ReplyParser::Feed(const uint8_t* data, size_t len, size_t* consumed) 
         continue;
       }
       case kStatusStart: {
+        // Fastest path: the whole head of an ordinary reply is in this chunk.
+        if (sub_ == 0) {
+          if (const size_t n = HeadFast(p, end); n != 0) {
+            p += n;
+            continue;
+          }
+        }
         // Fast path: "HTTP/1.x DDD" whole in this chunk (anything unusual goes byte by byte).
         if (sub_ == 0 && end - p >= 12 && std::memcmp(p, "HTTP/1.", 7) == 0 && Digit(p[7]) &&
             p[8] == ' ' && Digit(p[9]) && Digit(p[10]) && Digit(p[11]) && p[9] != '0') {

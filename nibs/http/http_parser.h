@@ -89,6 +89,10 @@ class ReplyParser {
   uint8_t http_minor() const { return minor_; }      // 0 or 1 (HTTP/1.x of the last status line)
 
  private:
+  // The whole status line and header block of an ordinary reply in one chunk, parsed line by
+  // line; returns the bytes consumed (through the empty line, HeadersEnd() applied) or 0 when
+  // anything is unusual (then nothing was changed and the byte machine takes over).
+  size_t HeadFast(const uint8_t* p, const uint8_t* end);
   // Per-byte helpers; return false after setting an error.
   bool FieldNameByte(uint8_t c);
   void ValueByte(uint8_t c);

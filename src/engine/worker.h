@@ -107,6 +107,9 @@ struct WorkerOptions {
   // io_uring fallbacks, forced (tests check them): see UringOptions.
   bool allow_defer_taskrun = true;
   bool allow_recv_multishot = true;
+  // Reply times from the kernel (SO_TIMESTAMPNS through multishot RECVMSG) instead of the
+  // time the completion was reaped; off = reap time (tests compare both).
+  bool allow_rx_timestamps = true;
 };
 
 // Totals of one worker, readable after Run() returns.
@@ -121,6 +124,7 @@ struct WorkerStats {
   uint64_t connects = 0;
   uint64_t retries = 0;
   uint64_t recv_nobufs = 0;
+  uint64_t rx_stamped = 0;    // receives that carried a kernel timestamp
   int64_t cpu_ns = 0;         // the worker thread's CPU time in Run()
   int64_t run_ns = 0;         // wall time of Run()
 };

@@ -227,6 +227,20 @@ TEST_F(NetFixture, TcpKeepAliveAgainstTheSink) {
   std::vector<HitRecord> recs = RunOne();
   ExpectKeepAlive(recs, stats_);
   EXPECT_NE(setup_.find("multishot"), std::string::npos) << setup_;
+  // Every reply (one segment each) was stamped by the kernel, not at reap time.
+  EXPECT_NE(setup_.find("reply times: kernel"), std::string::npos) << setup_;
+  EXPECT_EQ(stats_.rx_stamped, 200u);
+}
+
+TEST_F(NetFixture, ReapTimeStampsWithoutKernelTimestamps) {
+  SinkThread sink;
+  Target(sink.port());
+  WorkerOptions o;
+  o.allow_rx_timestamps = false;
+  std::vector<HitRecord> recs = RunOne(o);
+  ExpectKeepAlive(recs, stats_);
+  EXPECT_NE(setup_.find("reply times: reap time"), std::string::npos) << setup_;
+  EXPECT_EQ(stats_.rx_stamped, 0u);
 }
 
 TEST_F(NetFixture, FallbacksWithoutDeferTaskrunAndMultishot) {
@@ -239,6 +253,7 @@ TEST_F(NetFixture, FallbacksWithoutDeferTaskrunAndMultishot) {
   ExpectKeepAlive(recs, stats_);
   EXPECT_EQ(setup_.find("defer_taskrun"), std::string::npos) << setup_;
   EXPECT_NE(setup_.find("one-shot"), std::string::npos) << setup_;
+  EXPECT_EQ(stats_.rx_stamped, 0u);  // kernel stamps need the multishot RECVMSG
 }
 
 TEST_F(NetFixture, ConnectionRefusedIsANetCode) {
