@@ -102,8 +102,9 @@ typedef struct incarne_nib_kv {
 } incarne_nib_kv;
 
 /* Passed to create(). For built-in nibs `plan` points to the resolved C++ `incarne::Plan`
- * (typed config); for external nibs it is NULL and the `[target.<name>]` keys arrive as
- * strings in `params` (durations as written, e.g. "1ms"). */
+ * (typed config) and `params` holds their `[target.<name>]` keys; for external nibs `plan` is
+ * NULL and the keys of the plan's `[target.params]` table arrive as strings in `params`, in
+ * key order (numbers and booleans as TOML writes them, durations as written, e.g. "1ms"). */
 typedef struct incarne_nib_config {
   uint32_t struct_size; /* sizeof(incarne_nib_config) as the engine knows it */
   uint32_t workers;     /* worker threads that will call worker_init */
@@ -167,6 +168,15 @@ typedef struct incarne_nib {
   /* optional. The connection is going away (closed, reset, timed out, or the run ends);
    * release what on_open took. The state is not used again until the next on_open. */
   void (*on_close)(void* worker_ctx, void* state);
+
+  /* ---- appended after ABI 1 shipped: read only when INCARNE_NIB_HAS(d, report) ---- */
+
+  /* optional. Control thread, after every worker_fini and before destroy: writes a
+   * NUL-terminated summary of the run for incarne.log into `text` (at most `size` bytes,
+   * "" for nothing), one event per line — e.g. the reasons behind hits failed with EPROTO,
+   * which the data path cannot print (the https nib: wolfSSL's TLS failure reasons with their
+   * counts). The engine logs each line prefixed with the nib's name. */
+  void (*report)(void* nib, char* text, size_t size);
 } incarne_nib;
 
 /* True when descriptor `d` (as the nib compiled it) contains member `field`. */

@@ -73,7 +73,10 @@ TEST(DummyConfig, Errors) {
 
 TEST(NibRegistry, UnknownAndExternal) {
   EXPECT_EQ(FindNib("nosuch").status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(FindNib("./libnib_x.so").status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(FindNib("./libnib_x.so").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenNib("./libnib_x.so").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(OpenNib("./libnib_x.so", false).status().code(),
+            absl::StatusCode::kFailedPrecondition);
   incarne_nib bad = *DummyNib();
   bad.abi_version = 99;
   EXPECT_FALSE(ValidateNib(&bad, "bad").ok());

@@ -2,9 +2,11 @@
 //   incarne run config/dummy.toml
 //   incarne run config/sink.toml --set 'load.schedule=const(500,10s)' --out runs/try1
 //   incarne run plan.toml --shard 0/4 --start-at 1767225600      (one of four shards)
+//   incarne run --tank load.yaml        (the phantom: section of a Yandex.Tank config)
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -14,6 +16,8 @@
 #include "absl/strings/str_cat.h"
 #include "cli/cli_common.h"
 #include "engine/launcher.h"
+#include "plan/plan_loader.h"
+#include "plan/tank_yaml.h"
 
 namespace incarne::cli {
 namespace {
@@ -21,11 +25,15 @@ namespace {
 constexpr char kUsage[] =
     "usage: incarne run PLAN.toml [--set KEY=VALUE]... [--out DIR] [--shard K/N]\n"
     "                   [--start-at UNIX_SECONDS]\n"
+    "       incarne run --tank LOAD.yaml [same options]\n"
     "\n"
     "Runs the plan: validates it (nothing is written or fired when anything is wrong),\n"
     "creates the run directory (plan.toml, hits, stats.jsonl, summary.json, incarne.log),\n"
     "fires the schedule, prints a live line each second on stderr and the report at the end.\n"
     "\n"
+    "  --tank LOAD.yaml  instead of PLAN.toml: run the phantom: section of a Yandex.Tank\n"
+    "                    config (docs/tank.md); phout.log is always written; --set applies\n"
+    "                    on top of the converted plan\n"
     "  --set KEY=VALUE   override one plan key (as in `incarne check`); may repeat\n"
     "  --out DIR         the run directory (default: results.dir, {time} expanded); it must\n"
     "                    not exist or be empty\n"
@@ -35,7 +43,8 @@ constexpr char kUsage[] =
     "\n"
     "SIGINT/SIGTERM: stop firing, let hits in flight finish (up to target.timeout), write\n"
     "everything, exit 0. A second signal stops at once (hits in flight are recorded as\n"
-    "ECANCELED) and still leaves a readable run directory.\n"
+    "ECANCELED) and still leaves a readable run directory. With GRACEFUL=<path> in the\n"
+    "environment (Taurus), the file appearing at <path> counts as the first SIGTERM.\n"
     "\n"
     "Exit status: 0 done (also after a signal), 1 the run failed (e.g. the target name does\n"
     "not resolve, disk full), 2 bad input (usage, plan, ammo, schedule; nothing was started).\n";
@@ -58,6 +67,7 @@ int RunRun(int argc, char** argv) {
   args.Value("out", 'o');
   args.Value("shard");
   args.Value("start-at");
+  args.Value("tank");
   if (absl::Status st = args.Parse(); !st.ok()) {
     return Fail("run", st);
   }
@@ -65,12 +75,35 @@ int RunRun(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return kExitOk;
   }
-  if (args.positional().size() != 1) {
+  const bool tank = args.Has("tank");
+  if (tank && !args.positional().empty()) {
+    return Fail("run", absl::InvalidArgumentError(
+                           "--tank LOAD.yaml replaces PLAN.toml: give one of them (see --help)"));
+  }
+  if (!tank && args.positional().size() != 1) {
     return Fail("run", absl::InvalidArgumentError(
                            "expected one plan file: incarne run PLAN.toml (see --help)"));
   }
   LaunchOptions o;
-  o.plan_path = args.positional()[0];
+  if (tank) {
+    o.plan_path = args.Get("tank");
+    if (o.plan_path.empty()) {
+      return Fail("run", absl::InvalidArgumentError("--tank: expected a Tank YAML file"));
+    }
+    absl::StatusOr<TankImport> imported = LoadTankYamlFile(o.plan_path);
+    if (!imported.ok()) {
+      return Fail("run", imported.status());
+    }
+    for (const std::string& note : imported->notes) {
+      std::fprintf(stderr, "incarne run: %s: %s\n", o.plan_path.c_str(), note.c_str());
+    }
+    o.plan_text = FormatPlanToml(imported->plan);
+  } else {
+    o.plan_path = args.positional()[0];
+  }
+  if (const char* graceful = std::getenv("GRACEFUL"); graceful != nullptr && *graceful != 0) {
+    o.graceful_path = graceful;
+  }
   o.overrides = args.GetAll("set");
   o.out_dir = args.Get("out");
   if (args.Has("out") && o.out_dir.empty()) {

@@ -37,6 +37,10 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(EngineShared* shared,
     wo.index = k;
     wo.cpu = options.cpus.empty() ? -1 : options.cpus[k % options.cpus.size()];
     wo.ring = e->rings_.back().get();
+    if (shared->answ_filter != AnswFilter::kNone) {
+      e->answ_rings_.push_back(std::make_unique<AnswRing>(options.answ_ring_bytes));
+      wo.answ = e->answ_rings_.back().get();
+    }
     wo.allow_defer_taskrun = options.allow_defer_taskrun;
     wo.allow_recv_multishot = options.allow_recv_multishot;
     e->workers_.push_back(std::make_unique<Worker>(shared, wo));
@@ -139,6 +143,14 @@ void Engine::Join() {
 std::vector<ResultRing*> Engine::rings() {
   std::vector<ResultRing*> out;
   for (auto& r : rings_) {
+    out.push_back(r.get());
+  }
+  return out;
+}
+
+std::vector<AnswRing*> Engine::answ_rings() {
+  std::vector<AnswRing*> out;
+  for (auto& r : answ_rings_) {
     out.push_back(r.get());
   }
   return out;

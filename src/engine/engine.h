@@ -28,6 +28,8 @@ struct EngineOptions {
   uint64_t ring_capacity = 1 << 18; // records per worker ring
   bool allow_defer_taskrun = true;
   bool allow_recv_multishot = true;
+  // answ log: bytes of each worker's AnswRing when shared->answ_filter ≠ kNone.
+  uint64_t answ_ring_bytes = 4u << 20;
 };
 
 class Engine {
@@ -51,6 +53,8 @@ class Engine {
   void Join();
 
   std::vector<ResultRing*> rings();
+  // One per worker when shared->answ_filter ≠ kNone, else empty.
+  std::vector<AnswRing*> answ_rings();
   // The first worker's io_uring setup line (the same on every worker).
   const std::string& setup_line() const { return setup_line_; }
   WorkerStats Totals() const;
@@ -69,6 +73,7 @@ class Engine {
 
   EngineShared* shared_ = nullptr;
   std::vector<std::unique_ptr<ResultRing>> rings_;
+  std::vector<std::unique_ptr<AnswRing>> answ_rings_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<Thread> threads_;
   std::string setup_line_;

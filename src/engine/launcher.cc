@@ -265,11 +265,14 @@ absl::StatusOr<LaunchResult> Launch(const LaunchOptions& options) {
     schedule = std::move(*parsed);
   }
 
-  absl::StatusOr<const incarne_nib*> found = FindNib(plan.target.nib);
+  // An external nib's library stays loaded until Launch returns (declared before every
+  // user of the nib, so destroyed after them; NibInstance keeps it too).
+  absl::StatusOr<OpenedNib> found = OpenNib(plan.target.nib, options.allow_external_nibs);
   if (!found.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(where, found.status().message()));
   }
-  const incarne_nib* nib = *found;
+  const OpenedNib opened_nib = std::move(*found);
+  const incarne_nib* nib = opened_nib.nib;
   const bool has_ammo = !plan.ammo.file.empty() || !plan.ammo.uris.empty();
   if (!has_ammo && ((nib->capabilities & INCARNE_NIB_CAP_AMMO_OPTIONAL) == 0 ||
                     model == LoadModel::kStpd)) {
@@ -331,7 +334,7 @@ absl::StatusOr<LaunchResult> Launch(const LaunchOptions& options) {
       std::clamp<uint64_t>(std::min<uint64_t>(workers, cap_by), 1, 256));
 
   ASSIGN_OR_RETURN(std::unique_ptr<NibInstance> nib_instance,
-                   NibInstance::Create(nib, plan, host, workers));
+                   NibInstance::Create(opened_nib, plan, host, workers));
 
   // ---- 2. the run directory; from here a failure removes it again ----
   const int64_t prep_real = RealNs();
@@ -448,6 +451,8 @@ absl::StatusOr<LaunchResult> Launch(const LaunchOptions& options) {
   shared->nib = nib;
   shared->nib_ctx = nib_instance->context();
   shared->timeout_ns = plan.target.timeout_ns;
+  shared->answ_filter = options.answ_filter.has_value() ? *options.answ_filter
+                                                        : AnswFilterFromPlan(plan.results.answ);
   // Connections opened just ahead of the shots (docs/http.md "Preconnect"): rps model only.
   shared->preconnect = plan.target.http.preconnect && model == LoadModel::kRps &&
                        nib->transport == INCARNE_NIB_TRANSPORT_TCP;
@@ -528,6 +533,20 @@ absl::StatusOr<LaunchResult> Launch(const LaunchOptions& options) {
       return ShardShare(std::min(lo, hit_cap), options.shard, options.shards);
     };
   }
+  co.phout_path = options.phout_path;
+  co.answ_rings = engine->answ_rings();
+  co.answ_path = options.answ_path;
+  if (ammo) {
+    const AmmoFile* f = &*ammo;
+    co.request_bytes = [f](uint64_t r) -> std::string_view {
+      if (r >= f->count()) {
+        return {};
+      }
+      std::span<const uint8_t> b = f->Request(r);
+      return std::string_view(reinterpret_cast<const char*>(b.data()), b.size());
+    };
+  }
+  co.on_second = options.on_second;
   co.live = options.live ? options.err : nullptr;
   co.live_tty = options.live_tty;
   absl::StatusOr<std::unique_ptr<Collector>> collector = Collector::Start(co, engine->rings());
@@ -544,13 +563,26 @@ absl::StatusOr<LaunchResult> Launch(const LaunchOptions& options) {
 
   LaunchResult result;
   result.run_dir = dir;
+  bool graceful_seen = false;
   while (!engine->Finished()) {
-    const int sig = signals.Wait(50'000'000);
+    int sig = signals.Wait(50'000'000);
+    bool from_file = false;
+    if (sig == 0 && !graceful_seen && !options.graceful_path.empty()) {
+      struct stat gst;
+      if (stat(options.graceful_path.c_str(), &gst) == 0) {
+        graceful_seen = true;  // once: the file stays; stopping at once needs a signal
+        from_file = result.signals == 0;
+        if (from_file) {
+          log.Line(absl::StrCat("$GRACEFUL file ", options.graceful_path, " exists"));
+          sig = SIGTERM;  // handled exactly as the first SIGTERM
+        }
+      }
+    }
     if (sig == 0) {
       continue;
     }
     ++result.signals;
-    const char* name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+    const char* name = from_file ? "$GRACEFUL" : sig == SIGINT ? "SIGINT" : "SIGTERM";
     if (result.signals == 1) {
       log.Line(absl::StrCat(name, ": stop firing; in-flight hits finish (up to ",
                             FormatDuration(plan.target.timeout_ns), ")"));
@@ -578,8 +610,30 @@ absl::StatusOr<LaunchResult> Launch(const LaunchOptions& options) {
                                                      static_cast<uint64_t>(result.totals.cpu_ns),
                                            " hits per worker CPU second)")
                             : std::string()));
+  // The nib's own summary (e.g. the https nib's TLS failure reasons), every worker_fini done.
+  if (INCARNE_NIB_HAS(nib, report) && nib->report != nullptr) {
+    std::string text(8192, '\0');
+    nib->report(shared->nib_ctx, text.data(), text.size());
+    text.resize(strnlen(text.data(), text.size()));
+    for (size_t at = 0, end; at < text.size(); at = end + 1) {
+      end = std::min(text.find('\n', at), text.size());
+      if (end > at) {
+        log.Line(absl::StrCat("nib ", nib->name, ": ", text.substr(at, end - at)));
+      }
+    }
+  }
   absl::Status fin = (*collector)->Finish();
   result.summary = (*collector)->summary();
+  result.answ_written = (*collector)->answ_written();
+  result.answ_dropped = (*collector)->answ_dropped();
+  if (shared->answ_filter != AnswFilter::kNone) {
+    log.Line(absl::StrCat("answ: ", result.answ_written, " entries written, ",
+                          result.answ_dropped, " lost to full answ rings"));
+    if (result.answ_dropped != 0) {
+      fprintf(options.err, "incarne: answ log: %llu entries lost (the answ rings were full)\n",
+              static_cast<unsigned long long>(result.answ_dropped));
+    }
+  }
   if (!fin.ok()) {
     log.Line(absl::StrCat("collector: ", fin.message()));
     fprintf(options.err, "incarne run: %s\n", std::string(fin.message()).c_str());

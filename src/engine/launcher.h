@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,12 +42,31 @@ struct LaunchOptions {
   bool live = true;                    // print the live line each second
   bool live_tty = false;               // rewrite it in place
   uint64_t ring_capacity = 0;          // records per worker ring; 0 = automatic
+  // External nibs (target.nib = a .so path, dlopen'ed into this process). `incarne run`
+  // allows them; a daemon sets this from its own configuration, and a plan naming one is then
+  // refused (exit 2) before anything is loaded (docs/nibs.md).
+  bool allow_external_nibs = true;
+  // Taurus' stop file ($GRACEFUL, set by `incarne run` from the environment): when a file
+  // exists at this path the run stops exactly as on the first SIGTERM. Checked with one
+  // stat() per pass of the signal wait (at most every 50 ms); "" = not watched.
+  std::string graceful_path;
+  // Phantom drop-in (src/cli/phantom.cc): phout (with results.phout) and answ written at
+  // these paths instead of the run directory, opened O_APPEND and not truncated (the caller
+  // creates them; several processes may share them); the answ level given as phantom's
+  // finer filter instead of results.answ; a callback per finished second (collector thread,
+  // and the thread of Launch for the last ones).
+  std::string phout_path;
+  std::string answ_path;
+  std::optional<AnswFilter> answ_filter;
+  std::function<void(const SecondStats&)> on_second;
 };
 
 struct LaunchResult {
   int exit_code = 0;                   // 0 done (also after a signal), 1 run failed
   std::string run_dir;
   int signals = 0;                     // SIGINT/SIGTERM received while running
+  uint64_t answ_written = 0;           // answ log entries written
+  uint64_t answ_dropped = 0;           // answ entries lost to full answ rings
   WorkerStats totals;
   RunSummary summary;
 };

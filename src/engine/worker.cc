@@ -92,6 +92,7 @@ struct Slot {
   bool conn_send = false;       // the send in progress belongs to the connection, not the hit
   bool sendfile = false;
   bool preconnected = false;    // opened ahead of its first hit (preconnect); stale → retry
+  bool tls_resumed = false;     // the nib's READY said INCARNE_NIB_OUT_RESUMED
   bool recv_msg = false;        // the armed receive is a RECVMSG (timestamped) one
   uint64_t send_pass = 0;       // the pass whose submit carried the last SEND
 };
@@ -196,6 +197,10 @@ struct Worker::Impl {
   // never) overrides it for benchmarks that re-measure the crossover (docs/engine.md).
   uint32_t sendfile_min = kSendfileMin;
   int64_t now = 0;
+  // answ log (EngineShared::answ_filter ≠ kNone, opt.answ set): per slot, the first
+  // kAnswReplyMax reply bytes of the hit in flight, preallocated by Init(); null otherwise.
+  uint8_t* answ_buf = nullptr;
+  std::vector<uint32_t> answ_len;
 
   Impl(const EngineShared* s, WorkerOptions o, WorkerStats* st)
       : sh(s), opt(o), stats(st), nib(s->nib) {}
@@ -206,6 +211,7 @@ struct Worker::Impl {
     }
     free(bufs);
     free(states);
+    free(answ_buf);
   }
 
   // ---------------------------------------------------------------- setup
@@ -272,6 +278,14 @@ struct Worker::Impl {
       ready.resize(n);
     }
     delayed.reserve(n);
+    if (sh->answ_filter != AnswFilter::kNone && opt.answ != nullptr && n != 0) {
+      // Large allocations are mmap'ed: pages of slots that never capture cost nothing.
+      answ_buf = static_cast<uint8_t*>(aligned_alloc(64, size_t{kAnswReplyMax} * n));
+      if (answ_buf == nullptr) {
+        return absl::ResourceExhaustedError("cannot allocate answ reply buffers");
+      }
+      answ_len.assign(n, 0);
+    }
 
     if (transport != INCARNE_NIB_TRANSPORT_NONE) {
       if (!uring->features().buf_ring) {
@@ -485,8 +499,15 @@ struct Worker::Impl {
       }
       return;
     }
-    const unsigned wait_nr =
+    unsigned wait_nr =
         static_cast<unsigned>(std::clamp<uint64_t>(net_pending / 2, 1, kWaitBatch));
+    if (rx_timestamps && sh->shots.model == ShotSource::Model::kRps && free_top > 0) {
+      // Open model with a free slot: replies need not wake the worker — they are stamped by
+      // the kernel and free nothing a shot is waiting for; they are handled at the next shot
+      // (or after at most kMaxWaitBusyNs, or once a full batch is in). At moderate rates this
+      // halves the wake-ups (one per shot instead of one per shot and one per reply).
+      wait_nr = kWaitBatch;
+    }
     ++stats->waits;
     submit_ns = MonoNs() - sh->origin_mono_ns;
     uring->SubmitAndWait(wait_nr, deadline + sh->origin_mono_ns, now + sh->origin_mono_ns,
@@ -634,6 +655,9 @@ struct Worker::Impl {
       sl.rec.tag = sl.req.tag;
     }
     sl.req.index = i;
+    if (answ_buf != nullptr) {
+      answ_len[s] = 0;
+    }
     ++inflight;
     ++fired;
     ++stats->shots_fired;
@@ -695,6 +719,8 @@ struct Worker::Impl {
     sl.rec.connected = static_cast<uint64_t>(now);
     if (sl.used_before) {
       sl.rec.flags |= kHitReused;
+    } else if (sl.tls_resumed) {
+      sl.rec.flags |= kHitTlsResumed;  // the hit whose connect phase was the resumed handshake
     }
     incarne_nib_out out{};
     int r = nib->on_start(wctx, sl.state, &sl.req, &out);
@@ -711,6 +737,11 @@ struct Worker::Impl {
       --net_pending;
     }
     Emit(sl.rec);
+    if (answ_buf != nullptr &&
+        AnswWanted(sh->answ_filter, sl.rec.net_code, sl.rec.proto_code)) {
+      opt.answ->Push(sl.rec, sh->requests.count != 0 ? sl.record : kAnswNoRecord,
+                     answ_buf + size_t{s} * kAnswReplyMax, answ_len[s]);
+    }
     --inflight;
     sl.hit = kHitNone;
     sl.send_len = 0;
@@ -858,6 +889,9 @@ struct Worker::Impl {
       ConnFailed(s, -r);
       return;
     }
+    if (r == INCARNE_NIB_READY) {
+      sl.tls_resumed = (out.flags & INCARNE_NIB_OUT_RESUMED) != 0;
+    }
     if (out.send != nullptr && out.send_len > 0) {
       sl.ready_after_send = r == INCARNE_NIB_READY;
       StartSend(s, static_cast<const uint8_t*>(out.send), out.send_len, /*conn=*/true);
@@ -945,6 +979,7 @@ struct Worker::Impl {
     sl.preconnected = false;
     sl.send_len = 0;
     sl.ready_after_send = false;
+    sl.tls_resumed = false;
   }
 
   // ---------------------------------------------------------------- sending
@@ -1086,7 +1121,10 @@ struct Worker::Impl {
     io_uring_sqe* sqe = uring->Sqe();
     sl.recv_msg = rx_timestamps;
     if (rx_timestamps) {
-      io_uring_prep_recvmsg_multishot(sqe, sl.fd, &rx_msg, 0);
+      // UDP: with MSG_TRUNC the header's payloadlen is a datagram's real size even when it
+      // did not fit the buffer (the CQE still covers only the buffer). Never for TCP, where
+      // MSG_TRUNC would discard the bytes.
+      io_uring_prep_recvmsg_multishot(sqe, sl.fd, &rx_msg, tcp ? 0 : MSG_TRUNC);
     } else if (multishot) {
       io_uring_prep_recv_multishot(sqe, sl.fd, nullptr, 0, 0);
     } else {
@@ -1138,6 +1176,9 @@ struct Worker::Impl {
         rx_ts = RxStamp(o);
         const uint32_t len = io_uring_recvmsg_payload_length(o, res, &rx_msg);
         uint8_t* payload = static_cast<uint8_t*>(io_uring_recvmsg_payload(o, &rx_msg));
+        if (!tcp && o->payloadlen > len && sl.hit == kHitActive) {
+          sl.rec.size_in += o->payloadlen - len;  // a datagram cut to the buffer: count it all
+        }
         if (len == 0) {
           ReturnBuffer(bid);
           rx_ts = 0;
@@ -1220,6 +1261,9 @@ struct Worker::Impl {
         sl.rec.first_byte = static_cast<uint64_t>(EventTime(sl.rec.sent));
       }
       sl.rec.size_in += len;
+      if (answ_buf != nullptr) {
+        CaptureReply(s, data, len);
+      }
       int r = nib->on_recv(wctx, sl.state, data, len, &out);
       HitResult(s, r, out);
     } else if (sl.conn == kConnHandshake) {
@@ -1233,6 +1277,16 @@ struct Worker::Impl {
       } else if (out.send != nullptr && out.send_len > 0 && sl.send_len == 0) {
         StartSend(s, static_cast<const uint8_t*>(out.send), out.send_len, /*conn=*/true);
       }
+    }
+  }
+
+  // answ log: keeps the first kAnswReplyMax bytes the hit on slot s received.
+  void CaptureReply(uint32_t s, const uint8_t* data, uint32_t len) {
+    const uint32_t have = answ_len[s];
+    const uint32_t take = std::min(len, kAnswReplyMax - have);
+    if (take != 0) {
+      memcpy(answ_buf + size_t{s} * kAnswReplyMax + have, data, take);
+      answ_len[s] = have + take;
     }
   }
 

@@ -31,6 +31,7 @@
 
 #include "absl/status/status.h"
 #include "incarne/nib.h"
+#include "results/answ.h"
 #include "results/hit_record.h"
 #include "results/result_ring.h"
 
@@ -88,6 +89,10 @@ struct EngineShared {
   // sets it; it has no effect on the instances model.
   bool preconnect = false;
   int64_t timeout_ns = 11'000'000'000;
+  // answ log (results.answ / the drop-in's logger_default_t level): hits at or above this
+  // level go to the worker's AnswRing with the first kAnswReplyMax reply bytes. kNone: no
+  // capture at all (one predictable branch per receive and per hit end).
+  AnswFilter answ_filter = AnswFilter::kNone;
 
   int64_t origin_mono_ns = 0;  // CLOCK_MONOTONIC of time 0
   uint32_t workers = 1;
@@ -104,6 +109,7 @@ struct WorkerOptions {
   int cpu = -1;           // pin to this CPU (-1: no pinning)
   uint32_t slots = 0;     // instance slots (0: derived from EngineShared)
   ResultRing* ring = nullptr;
+  AnswRing* answ = nullptr;  // with EngineShared::answ_filter ≠ kNone (else unused)
   // io_uring fallbacks, forced (tests check them): see UringOptions.
   bool allow_defer_taskrun = true;
   bool allow_recv_multishot = true;

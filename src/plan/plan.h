@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -66,6 +67,9 @@ struct TargetPlan {
   DummyPlan dummy;
   HttpPlan http;
   TlsPlan tls;
+  // [target.params]: an external nib's keys, in file order, values as strings (numbers and
+  // booleans as written in TOML); handed to its create() (docs/nibs.md). Built-ins refuse it.
+  std::vector<std::pair<std::string, std::string>> params;
 
   bool operator==(const TargetPlan&) const = default;
 };

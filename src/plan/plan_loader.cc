@@ -1036,7 +1036,46 @@ const SectionSpec kSections[] = {
     {"target", kTargetKeys},   {"target.dummy", kDummyKeys}, {"target.http", kHttpKeys},
     {"target.tls", kTlsKeys},  {"ammo", kAmmoKeys},          {"load", kLoadKeys},
     {"workers", kWorkersKeys}, {"results", kResultsKeys},
+    // Any key (an external nib's own): no KeySpec, read by PlanReader::ReadParams.
+    {"target.params", {}},
 };
+constexpr std::string_view kParamsPath = "target.params";
+
+bool IsBuiltinNib(std::string_view nib) {
+  return nib == "dummy" || nib == "http" || nib == "https" || nib == "udp";
+}
+
+// A [target.params] value as the string the nib gets: strings as they are, numbers and
+// booleans as TOML writes them. Arrays, tables and dates are refused, and so is a NUL
+// character (the nib reads NUL-terminated strings).
+absl::Status ParamText(const Field& f, std::string* out) {
+  const toml::node& n = *f.node;
+  if (const auto* s = n.as_string()) {
+    *out = s->get();
+  } else if (const auto* i = n.as_integer()) {
+    *out = std::to_string(i->get());
+  } else if (const auto* d = n.as_floating_point()) {
+    char buf[64];
+    const std::to_chars_result r = std::to_chars(buf, buf + sizeof(buf), d->get());
+    *out = std::string(buf, r.ptr);
+  } else if (const auto* b = n.as_boolean()) {
+    *out = b->get() ? "true" : "false";
+  } else {
+    return f.Expected("a string, a number or true/false (a key for an external nib)");
+  }
+  if (out->find('\0') != std::string::npos) {
+    return f.Error("a NUL character cannot reach the nib (its keys are C strings)");
+  }
+  return absl::OkStatus();
+}
+
+// A [target.params] key as TOML writes it: bare when it can be.
+std::string ParamKey(std::string_view key) {
+  const bool bare = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
+  return bare ? std::string(key) : Quote(key);
+}
 
 const SectionSpec* FindSection(std::string_view path) {
   for (const SectionSpec& s : kSections) {
@@ -1146,6 +1185,20 @@ class PlanReader {
               ValidList("", key.substr(0, dot == std::string::npos ? key.size() : dot)), ")"));
     }
     const std::string_view leaf = std::string_view(key).substr(dot + 1);
+    if (section->path == kParamsPath) {
+      // Any key; VALUE as a TOML string, number or boolean, else as a bare string.
+      absl::StatusOr<toml::table> parsed = ParseToml(Cat("v = ", value), where);
+      if (!parsed.ok() || parsed->size() != 1 || parsed->get("v") == nullptr ||
+          !(parsed->get("v")->is_string() || parsed->get("v")->is_number() ||
+            parsed->get("v")->is_boolean())) {
+        parsed = ParseToml(Cat("v = ", Quote(value)), where);
+        if (!parsed.ok()) {
+          return absl::InvalidArgumentError(Cat(where, ": ", key, ": VALUE is not valid UTF-8"));
+        }
+      }
+      overrides_.insert_or_assign(key, Override{where, std::move(*parsed)});
+      return absl::OkStatus();
+    }
     const KeySpec* spec = FindKey(*section, leaf);
     if (spec == nullptr) {
       return absl::InvalidArgumentError(Cat(where, ": unknown key '", leaf, "' in [", section->path,
@@ -1188,7 +1241,9 @@ class PlanReader {
       const toml::table* table = nullptr;
       RETURN_IF_ERROR(FindTable(section.path, &table));
       if (table != nullptr) {
-        RETURN_IF_ERROR(CheckUnknown(*table, section.path));
+        if (section.path != kParamsPath) {
+          RETURN_IF_ERROR(CheckUnknown(*table, section.path));
+        }
         tables_[std::string(section.path)] = table;
       }
       for (const KeySpec& key : section.keys) {
@@ -1212,6 +1267,7 @@ class PlanReader {
         fields_[full] = std::move(f);
       }
     }
+    RETURN_IF_ERROR(ReadParams(&plan));
     RETURN_IF_ERROR(CrossCheck(&plan));
     return plan;
   }
@@ -1302,8 +1358,48 @@ class PlanReader {
     return absl::OkStatus();
   }
 
+  // [target.params] (any key, in key order) and --set target.params.KEY=VALUE (added or
+  // replacing the file's). Only external nibs take them (CrossCheck).
+  absl::Status ReadParams(Plan* plan) {
+    std::map<std::string, Field, std::less<>> params;
+    if (auto it = tables_.find(kParamsPath); it != tables_.end()) {
+      for (auto&& [k, v] : *it->second) {
+        Field f;
+        f.node = &v;
+        f.key = Cat(kParamsPath, ".", k.str());
+        f.where = Pos(v.source());
+        f.doc = doc_;
+        f.name = name_;
+        params[std::string(k.str())] = std::move(f);
+      }
+    }
+    const std::string prefix = Cat(kParamsPath, ".");
+    for (auto it = overrides_.lower_bound(prefix);
+         it != overrides_.end() && StartsWith(it->first, prefix); ++it) {
+      Field f;
+      f.node = it->second.holder.get("v");
+      f.key = it->first;
+      f.where = it->second.where;
+      f.order = UINT64_MAX;
+      params[it->first.substr(prefix.size())] = std::move(f);
+    }
+    for (auto& [name, f] : params) {
+      std::string value;
+      RETURN_IF_ERROR(ParamText(f, &value));
+      plan->target.params.emplace_back(name, std::move(value));
+      fields_[f.key] = std::move(f);
+    }
+    return absl::OkStatus();
+  }
+
   // Rules that involve more than one key, and resolution of defaults that depend on others.
   absl::Status CrossCheck(Plan* plan) {
+    if (!plan->target.params.empty() && IsBuiltinNib(plan->target.nib)) {
+      return ErrorAt(Cat(kParamsPath, ".", plan->target.params.front().first),
+                     Cat("[target.params] is for external nibs (target.nib = the path of a "
+                         ".so); the built-in nib ", Quote(plan->target.nib),
+                         " takes no keys there (docs/plan.md)"));
+    }
     // The address literal must agree with an explicit family.
     HostKind kind = HostKind::kName;
     if (std::string err = CheckAddress(plan->target.address, &kind); !err.empty()) {
@@ -1473,6 +1569,11 @@ std::string FormatPlanToml(const Plan& plan) {
     Append(&out, "\n[", section.path, "]\n");
     for (const KeySpec& key : section.keys) {
       Append(&out, key.name, " = ", key.format(plan), "\n");
+    }
+    if (section.path == kParamsPath) {
+      for (const auto& [k, v] : plan.target.params) {
+        Append(&out, ParamKey(k), " = ", Quote(v), "\n");
+      }
     }
   }
   return out;

@@ -51,7 +51,7 @@ class Collector::Impl {
       stop_.store(true, std::memory_order_release);
       thread_.join();
     }
-    for (int* fd : {&hits_fd_, &agg_fd_, &stats_fd_, &phout_fd_}) {
+    for (int* fd : {&hits_fd_, &agg_fd_, &stats_fd_, &phout_fd_, &answ_fd_}) {
       if (*fd >= 0) {
         close(*fd);
         *fd = -1;
@@ -67,6 +67,8 @@ class Collector::Impl {
 
   RunSummary summary_;
   std::atomic<uint64_t> hits_so_far_{0};
+  uint64_t answ_written_ = 0;
+  uint64_t answ_dropped_ = 0;
 
  private:
   struct Second {
@@ -118,6 +120,8 @@ class Collector::Impl {
   void WriteHits(struct iovec* iov, int iovcnt, uint64_t records);
   void FlushStaging();
   void FlushPhout();
+  uint64_t DrainAnsw();
+  void FlushAnsw();
   void NoteError(const absl::Status& st) {
     if (error_.ok()) {
       error_ = st;
@@ -129,7 +133,10 @@ class Collector::Impl {
   RunMeta meta_;
   uint16_t ntags_ = 1;
   std::vector<std::string> phout_tags_;
-  int hits_fd_ = -1, agg_fd_ = -1, stats_fd_ = -1, phout_fd_ = -1;
+  int hits_fd_ = -1, agg_fd_ = -1, stats_fd_ = -1, phout_fd_ = -1, answ_fd_ = -1;
+  std::string phout_name_;  // for messages
+  std::string answ_name_;
+  std::string answ_buf_;
   bool hits_failed_ = false;
   absl::Status error_;
   std::thread thread_;
@@ -193,9 +200,33 @@ absl::Status Collector::Impl::Open() {
   RETURN_IF_ERROR(
       WriteAll(agg_fd_, EncodeRunHeader(kAggrMagic, meta_), opt_.run_dir + "/aggregates"));
   RETURN_IF_ERROR(create("stats.jsonl", &stats_fd_));
+  // Given paths are shared (phantom drop-in): appended to in whole lines, never truncated.
+  auto append = [&](const std::string& path, int* fd) -> absl::Status {
+    *fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (*fd < 0) {
+      return absl::InternalError(absl::StrCat(path, ": cannot open: ", strerror(errno)));
+    }
+    return absl::OkStatus();
+  };
   if (opt_.phout) {
-    RETURN_IF_ERROR(create("phout.log", &phout_fd_));
+    if (opt_.phout_path.empty()) {
+      phout_name_ = opt_.run_dir + "/phout.log";
+      RETURN_IF_ERROR(create("phout.log", &phout_fd_));
+    } else {
+      phout_name_ = opt_.phout_path;
+      RETURN_IF_ERROR(append(opt_.phout_path, &phout_fd_));
+    }
     phout_buf_.reserve(kPhoutFlushBytes + 4096);
+  }
+  if (!opt_.answ_rings.empty()) {
+    if (opt_.answ_path.empty()) {
+      answ_name_ = opt_.run_dir + "/answ.log";
+      RETURN_IF_ERROR(create("answ.log", &answ_fd_));
+    } else {
+      answ_name_ = opt_.answ_path;
+      RETURN_IF_ERROR(append(opt_.answ_path, &answ_fd_));
+    }
+    answ_buf_.reserve(kPhoutFlushBytes + 2 * kAnswReplyMax);
   }
   staging_.reserve(kStagingRecords);
   iov_.reserve(2 * rings_.size());
@@ -276,13 +307,48 @@ void Collector::Impl::FlushPhout() {
   if (phout_fd_ < 0 || phout_buf_.empty()) {
     return;
   }
-  absl::Status st = WriteAll(phout_fd_, phout_buf_, opt_.run_dir + "/phout.log");
+  absl::Status st = WriteAll(phout_fd_, phout_buf_, phout_name_);
   if (!st.ok()) {
     NoteError(st);
     close(phout_fd_);
     phout_fd_ = -1;
   }
   phout_buf_.clear();
+}
+
+void Collector::Impl::FlushAnsw() {
+  if (answ_fd_ < 0 || answ_buf_.empty()) {
+    return;
+  }
+  absl::Status st = WriteAll(answ_fd_, answ_buf_, answ_name_);
+  if (!st.ok()) {
+    NoteError(st);
+    close(answ_fd_);
+    answ_fd_ = -1;
+  }
+  answ_buf_.clear();
+}
+
+// Formats every published answ entry; entries are written in whole (one write per flush).
+uint64_t Collector::Impl::DrainAnsw() {
+  uint64_t n = 0;
+  for (AnswRing* ring : opt_.answ_rings) {
+    n += ring->Drain([this](const AnswEntryHeader& h, std::span<const uint8_t> reply) {
+      if (answ_fd_ < 0) {
+        return;
+      }
+      std::string_view request;
+      if (h.record != kAnswNoRecord && opt_.request_bytes) {
+        request = opt_.request_bytes(h.record);
+      }
+      FormatAnswEntry(h.rec, request, reply, &answ_buf_);
+      ++answ_written_;
+      if (answ_buf_.size() >= kPhoutFlushBytes) {
+        FlushAnsw();
+      }
+    });
+  }
+  return n;
 }
 
 uint64_t Collector::Impl::DrainOnce(bool* capped) {
@@ -331,9 +397,11 @@ uint64_t Collector::Impl::DrainOnce(bool* capped) {
   if (!iov_.empty()) {
     WriteHits(iov_.data(), static_cast<int>(iov_.size()), total);
   }
-  if (total == 0) {
+  const uint64_t answ = opt_.answ_rings.empty() ? 0 : DrainAnsw();
+  if (total == 0 && answ == 0) {
     FlushStaging();
     FlushPhout();
+    FlushAnsw();
   }
   for (size_t i = 0; i < rings_.size(); ++i) {
     if (taken_[i] != 0) {
@@ -458,6 +526,9 @@ void Collector::Impl::EmitSecond(int64_t s) {
     open_.erase(it);
   }
   samples_.erase(samples_.begin(), samples_.lower_bound(s));
+  // Readers tail phout and answ while the run goes on: at least one flush per second.
+  FlushPhout();
+  FlushAnsw();
   next_emit_ = s + 1;
   cur_sec_ = INT64_MIN;
   cur_ = nullptr;
@@ -524,6 +595,13 @@ absl::Status Collector::Impl::Finish() {
   }
   FlushStaging();
   FlushPhout();
+  if (!opt_.answ_rings.empty()) {
+    DrainAnsw();
+    FlushAnsw();
+    for (AnswRing* ring : opt_.answ_rings) {
+      answ_dropped_ += ring->dropped();
+    }
+  }
   const int64_t now_rel = MonoNow() - opt_.origin_mono_ns;
   Tick(now_rel, false);
   final_ = ReadCounters();
@@ -548,7 +626,7 @@ absl::Status Collector::Impl::Finish() {
     std::fputc('\n', opt_.live);
     std::fflush(opt_.live);
   }
-  for (int* fd_ptr : {&hits_fd_, &agg_fd_, &stats_fd_, &phout_fd_}) {
+  for (int* fd_ptr : {&hits_fd_, &agg_fd_, &stats_fd_, &phout_fd_, &answ_fd_}) {
     if (*fd_ptr >= 0) {
       if (close(*fd_ptr) != 0) {
         NoteError(absl::InternalError(absl::StrCat(opt_.run_dir, ": close: ", strerror(errno))));
@@ -573,6 +651,9 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(CollectorOptions opt
 absl::Status Collector::Finish() { return impl_->Finish(); }
 
 const RunSummary& Collector::summary() const { return impl_->summary_; }
+
+uint64_t Collector::answ_written() const { return impl_->answ_written_; }
+uint64_t Collector::answ_dropped() const { return impl_->answ_dropped_; }
 
 uint64_t Collector::hits_so_far() const {
   return impl_->hits_so_far_.load(std::memory_order_relaxed);

@@ -5,6 +5,7 @@
 //   stats.jsonl   one JSON object per finished second (live tooling, Taurus)
 //   summary.json  at Finish(): the same object `incarne report --json` prints
 //   phout.log     when CollectorOptions::phout (Tank shootexec)
+//   answ.log      when CollectorOptions::answ_rings are given (results.answ; src/results/answ.h)
 //
 // Seconds are seconds of *completion* time after the run origin. A second is written once the
 // collector's clock is 250 ms past its end (workers publish their ring every loop pass, so
@@ -21,11 +22,13 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "plan/plan.h"
+#include "results/answ.h"
 #include "results/result_ring.h"
 #include "results/stats.h"
 
@@ -35,6 +38,17 @@ struct CollectorOptions {
   std::string run_dir;            // exists; the collector creates its files in it
   HitsKeep keep;                  // plan.results.hits
   bool phout = false;             // plan.results.phout: also write phout.log
+  // phout at this path instead of run_dir/phout.log (phantom drop-in: logger_brief_t). It is
+  // opened with O_APPEND and not truncated — the caller creates it — and written in whole
+  // lines, so several processes can share one phout. Also flushed once per second (Tank
+  // tails it while the test runs).
+  std::string phout_path;
+  // answ.log: the workers' answ rings (empty: no answ log), drained like the result rings.
+  std::vector<AnswRing*> answ_rings;
+  // answ log at this path instead of run_dir/answ.log (O_APPEND, as phout_path).
+  std::string answ_path;
+  // The request bytes of ammo record r for answ.log (unset: requests are written empty).
+  std::function<std::string_view(uint64_t record)> request_bytes;
   std::vector<std::string> tags;  // ammo tag table (tags[0] = ""); empty → {""}
   uint32_t shard = 0;
   uint32_t shards = 1;
@@ -71,6 +85,10 @@ class Collector {
 
   // Approximate live figures for a status file (any thread).
   uint64_t hits_so_far() const;
+
+  // answ.log entries written, and entries lost to full answ rings (valid after Finish()).
+  uint64_t answ_written() const;
+  uint64_t answ_dropped() const;
 
   class Impl;
 
