@@ -315,7 +315,7 @@ class Schedule::Builder {
   absl::Status CheckCount(double n, size_t col) {
     if (!(n < static_cast<double>(kMaxShots)) ||
         static_cast<uint64_t>(n) > kMaxShots - s_->shots_) {
-      return ErrorAt(col, absl::StrCat("expected a schedule of at most 2^53 shots (this step "
+      return ErrorAt(col, absl::StrCat("expected a schedule of at most 2^40 shots (this step "
                                        "alone makes ",
                                        n, ")"));
     }
@@ -327,7 +327,7 @@ class Schedule::Builder {
       return absl::OkStatus();
     }
     if (seg.count > kMaxShots - s_->shots_) {
-      return ErrorAt(col, "expected a schedule of at most 2^53 shots");
+      return ErrorAt(col, "expected a schedule of at most 2^40 shots");
     }
     if (s_->segments_.size() >= kMaxSegments) {
       return ErrorAt(col, absl::StrCat("expected at most ", kMaxSegments,
@@ -590,7 +590,7 @@ class Parser {
       uint64_t n = 0;
       auto r = std::from_chars(text_.data() + start, text_.data() + pos_, n);
       if (r.ec != std::errc() || n > Schedule::kMaxShots) {
-        return ErrorAt(start, absl::StrCat("expected ", what, " of at most 2^53"));
+        return ErrorAt(start, absl::StrCat("expected ", what, " of at most 2^40"));
       }
       v.count = n;
       v.number = static_cast<double>(n);
@@ -721,7 +721,7 @@ absl::StatusOr<Schedule> Schedule::Parse(std::string_view expr, LoadModel model)
       step.b = static_cast<double>(b.instances() + v[0].count);
       step.d_ns = v[1].ms * kNsPerMsL;
       if (v[0].count > kMaxShots - b.instances()) {
-        return ErrorAt(col, "expected at most 2^53 instances");
+        return ErrorAt(col, "expected at most 2^40 instances");
       }
       RETURN_IF_ERROR(b.Ramp(v[0].count, 0, v[1].ms, col));
     }
