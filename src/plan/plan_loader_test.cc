@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -237,6 +238,32 @@ TEST(PlanLoader, NibForms) {
   std::string msg = LoadError("[target]\nnib = \"grpc\"\n[load]\nschedule = \"const(1,1s)\"\n");
   EXPECT_HAS(msg, "plan.toml:2:7: target.nib: expected \"dummy\", \"http\", \"https\", \"udp\"");
   EXPECT_HAS(msg, "got string \"grpc\"");
+}
+
+TEST(PlanLoader, ParamsReachExternalNibsOnly) {
+  const std::string base =
+      "[target]\nnib = \"./libnib_x.so\"\n[ammo]\nuris = [\"/\"]\n"
+      "[load]\nschedule = \"const(1, 1s)\"\n";
+  absl::StatusOr<Plan> p =
+      Load(base + "[target.params]\nmax_line = 3\nmode = \"fast\"\nstrict = true\n",
+           {"target.params.extra=1ms"});
+  ASSERT_TRUE(p.ok()) << Message(p);
+  ASSERT_EQ(p->target.params.size(), 4u);
+  std::map<std::string, std::string> got(p->target.params.begin(), p->target.params.end());
+  EXPECT_EQ(got["max_line"], "3");
+  EXPECT_EQ(got["mode"], "fast");
+  EXPECT_EQ(got["strict"], "true");
+  EXPECT_EQ(got["extra"], "1ms");
+  // The resolved plan keeps them and loads back to an equal plan.
+  absl::StatusOr<Plan> again = Load(FormatPlanToml(*p));
+  ASSERT_TRUE(again.ok()) << Message(again);
+  EXPECT_EQ(again->target.params, p->target.params);
+  // A built-in nib has typed keys of its own: params are refused, naming the key.
+  std::string msg = LoadError(
+      "[target]\nnib = \"http\"\n[target.params]\nx = 1\n[ammo]\nuris = [\"/\"]\n"
+      "[load]\nschedule = \"const(1, 1s)\"\n");
+  EXPECT_HAS(msg, "target.params.x");
+  EXPECT_HAS(msg, "[target.params] is for external nibs");
 }
 
 TEST(PlanLoader, DummyNibNeedsNoAmmo) {
