@@ -94,6 +94,26 @@ inline bool EqualsLower(const uint8_t* p, const char* lower, size_t n) {
 
 inline bool Digit(uint8_t c) { return c >= '0' && c <= '9'; }
 
+// "HTTP/1.x DDD" at p (12 bytes, which the caller has), code 100–999: the status and the
+// minor version. Both fast paths start with it; anything else goes byte by byte.
+inline bool StatusPrefix(const uint8_t* p, uint16_t* status, uint8_t* minor) {
+  if (std::memcmp(p, "HTTP/1.", 7) != 0 || !Digit(p[7]) || p[8] != ' ' || !Digit(p[9]) ||
+      !Digit(p[10]) || !Digit(p[11]) || p[9] == '0') {
+    return false;
+  }
+  *status = static_cast<uint16_t>((p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0'));
+  *minor = p[7] == '0' ? 0 : 1;
+  return true;
+}
+
+// The first CR or LF in [p, end), or end.
+inline const uint8_t* LineEnd(const uint8_t* p, const uint8_t* end) {
+  while (p < end && *p != '\r' && *p != '\n') {
+    ++p;
+  }
+  return p;
+}
+
 inline int HexValue(uint8_t c) {
   if (c >= '0' && c <= '9') {
     return c - '0';
@@ -383,13 +403,11 @@ inline void TrimOws(const uint8_t** b, const uint8_t** e) {
 size_t ReplyParser::HeadFast(const uint8_t* p, const uint8_t* end) {
   const uint8_t* const start = p;
   const size_t avail = static_cast<size_t>(end - p);
-  if (avail < 14 || std::memcmp(p, "HTTP/1.", 7) != 0 || !Digit(p[7]) || p[8] != ' ' ||
-      !Digit(p[9]) || !Digit(p[10]) || !Digit(p[11]) || p[9] < '2') {
-    return 0;
+  uint16_t status = 0;
+  uint8_t minor = 0;
+  if (avail < 14 || !StatusPrefix(p, &status, &minor) || status < 200) {
+    return 0;  // too short, unusual, or an interim reply
   }
-  const uint16_t status =
-      static_cast<uint16_t>((p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0'));
-  const uint8_t minor = p[7] == '0' ? 0 : 1;
   // Status line: "HTTP/1.x DDD" [SP reason] CRLF; the reason holds no CR or LF.
   const uint8_t* nl = static_cast<const uint8_t*>(std::memchr(p + 12, '\n', avail - 12));
   if (nl == nullptr || nl[-1] != '\r' ||
@@ -536,10 +554,7 @@ ReplyState ReplyParser::Feed(const uint8_t* data, size_t len, size_t* consumed) 
           }
         }
         // Fast path: "HTTP/1.x DDD" whole in this chunk (anything unusual goes byte by byte).
-        if (sub_ == 0 && end - p >= 12 && std::memcmp(p, "HTTP/1.", 7) == 0 && Digit(p[7]) &&
-            p[8] == ' ' && Digit(p[9]) && Digit(p[10]) && Digit(p[11]) && p[9] != '0') {
-          minor_ = p[7] == '0' ? 0 : 1;
-          status_ = static_cast<uint16_t>((p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0'));
+        if (sub_ == 0 && end - p >= 12 && StatusPrefix(p, &status_, &minor_)) {
           line_len_ = 12;
           sub_ = 3;
           state_ = kStatusAfterCode;
@@ -549,10 +564,7 @@ ReplyState ReplyParser::Feed(const uint8_t* data, size_t len, size_t* consumed) 
         break;
       }
       case kStatusReason: {
-        const uint8_t* q = p;
-        while (q < end && *q != '\r' && *q != '\n') {
-          ++q;
-        }
+        const uint8_t* q = LineEnd(p, end);
         line_len_ += static_cast<uint32_t>(q - p);
         p = q;
         if (line_len_ > limits_->max_line) {
@@ -572,9 +584,7 @@ ReplyState ReplyParser::Feed(const uint8_t* data, size_t len, size_t* consumed) 
         const uint8_t* const lim = (static_cast<size_t>(end - p) > room) ? p + room : end;
         const uint8_t* q = p;
         if (field_kind_ == kOther) {
-          while (q < lim && *q != '\r' && *q != '\n') {
-            ++q;
-          }
+          q = LineEnd(p, lim);
         } else {
           while (q < lim && *q != '\r' && *q != '\n' && state_ == kFieldValue) {
             ValueByte(*q++);
@@ -614,10 +624,7 @@ ReplyState ReplyParser::Feed(const uint8_t* data, size_t len, size_t* consumed) 
         break;
       }
       case kChunkExt: {
-        const uint8_t* q = p;
-        while (q < end && *q != '\r' && *q != '\n') {
-          ++q;
-        }
+        const uint8_t* q = LineEnd(p, end);
         line_len_ += static_cast<uint32_t>(q - p);
         p = q;
         if (line_len_ > limits_->max_line) {

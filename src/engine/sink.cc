@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/clock.h"
+#include "engine/recv_buffers.h"
 #include "engine/target.h"
 #include "engine/uring.h"
 #include "engine/uring_compat.h"
@@ -147,9 +148,7 @@ struct Sink::Impl {
   Reply replies[kVariants];
   std::vector<Conn> conns;
   std::vector<uint32_t> free_conns;
-  uint8_t* bufs = nullptr;
-  io_uring_buf_ring* br = nullptr;
-  uint32_t br_pending = 0;
+  RecvBuffers recv_bufs;  // after `uring`: destroyed (unregistered) before the ring
   bool accept_multishot = true;
   bool recv_multishot = true;
   SinkStats stats;
@@ -163,10 +162,6 @@ struct Sink::Impl {
         close(c.fd);
       }
     }
-    if (br != nullptr && uring != nullptr) {
-      uring_compat::FreeBufRing(uring->ring(), br, kBufCount, kBufGroup);
-    }
-    free(bufs);
     if (listen_fd >= 0) {
       close(listen_fd);
     }
@@ -290,18 +285,12 @@ struct Sink::Impl {
     free_conns.push_back(slot);
   }
 
-  void ReturnBuffer(uint16_t bid) {
-    io_uring_buf_ring_add(br, bufs + size_t{bid} * kBufSize, kBufSize, bid,
-                          io_uring_buf_ring_mask(kBufCount), static_cast<int>(br_pending));
-    ++br_pending;
-  }
-
   void OnRecv(uint32_t slot, uint32_t gen, int res, uint32_t flags) {
     const bool has_buf = (flags & IORING_CQE_F_BUFFER) != 0;
     const uint16_t bid = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
     if (slot >= conns.size() || conns[slot].gen != gen || conns[slot].fd < 0) {
       if (has_buf) {
-        ReturnBuffer(bid);
+        recv_bufs.Return(bid);
       }
       return;
     }
@@ -311,16 +300,16 @@ struct Sink::Impl {
     }
     if (res > 0 && has_buf) {
       stats.bytes_in += static_cast<uint64_t>(res);
-      Feed(slot, reinterpret_cast<const char*>(bufs + size_t{bid} * kBufSize),
+      Feed(slot, reinterpret_cast<const char*>(recv_bufs.Data(bid)),
            static_cast<uint32_t>(res));
-      ReturnBuffer(bid);
+      recv_bufs.Return(bid);
       if (conns[slot].gen == gen && conns[slot].fd >= 0 && !conns[slot].recv_armed) {
         ArmRecv(slot);
       }
       return;
     }
     if (has_buf) {
-      ReturnBuffer(bid);
+      recv_bufs.Return(bid);
     }
     if (res == -ENOBUFS) {
       if (!c.recv_armed) {
@@ -724,19 +713,10 @@ absl::Status Sink::Run(const std::atomic<bool>* stop) {
   }
   im.accept_multishot = f.accept_multishot;
   im.recv_multishot = f.recv_multishot;
-  im.bufs = static_cast<uint8_t*>(aligned_alloc(4096, size_t{kBufCount} * kBufSize));
-  int err = 0;
-  im.br = uring_compat::SetupBufRing(im.uring->ring(), kBufCount, kBufGroup, &err);
-  if (im.bufs == nullptr || im.br == nullptr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot set up the receive buffer ring: ", strerror(-err)));
+  if (absl::Status st = im.recv_bufs.Init(im.uring->ring(), kBufCount, kBufSize, kBufGroup);
+      !st.ok()) {
+    return st;
   }
-  for (uint32_t b = 0; b < kBufCount; ++b) {
-    io_uring_buf_ring_add(im.br, im.bufs + size_t{b} * kBufSize, kBufSize,
-                          static_cast<uint16_t>(b), io_uring_buf_ring_mask(kBufCount),
-                          static_cast<int>(b));
-  }
-  io_uring_buf_ring_advance(im.br, kBufCount);
   im.conns.reserve(1024);
   im.ArmAccept();
 
@@ -769,10 +749,7 @@ absl::Status Sink::Run(const std::atomic<bool>* stop) {
       io_uring_cq_advance(ring, n);
     }
     next_due = im.delayed.empty() ? INT64_MAX : im.ReleaseDelayed(MonoNs());
-    if (im.br_pending != 0) {
-      io_uring_buf_ring_advance(im.br, static_cast<int>(im.br_pending));
-      im.br_pending = 0;
-    }
+    im.recv_bufs.Flush();
   }
   return absl::OkStatus();
 }

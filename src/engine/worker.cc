@@ -17,12 +17,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/clock.h"
+#include "engine/recv_buffers.h"
 #include "engine/uring.h"
 #include "engine/uring_compat.h"
 #include "engine/user_data.h"
 #include "plan/schedule.h"
 #include "util/check.h"
 #include "util/errno_name.h"
+#include "util/status.h"
 
 namespace incarne {
 namespace {
@@ -171,12 +173,7 @@ struct Worker::Impl {
   uint32_t to_head = kNil;           // timeout list
   uint32_t to_tail = kNil;
 
-  // receive buffers
-  uint8_t* bufs = nullptr;
-  size_t bufs_size = 0;
-  io_uring_buf_ring* br = nullptr;
-  uint32_t br_entries = 0;
-  uint32_t br_pending = 0;
+  RecvBuffers recv_bufs;  // after `uring`: destroyed (unregistered) before the ring
 
   // shots
   uint64_t m_next = 0;     // next local shot (rps) / next local instance start (instances)
@@ -206,10 +203,6 @@ struct Worker::Impl {
       : sh(s), opt(o), stats(st), nib(s->nib) {}
 
   ~Impl() {
-    if (br != nullptr && uring != nullptr) {
-      uring_compat::FreeBufRing(uring->ring(), br, br_entries, kBufGroup);
-    }
-    free(bufs);
     free(states);
     free(answ_buf);
   }
@@ -292,25 +285,9 @@ struct Worker::Impl {
         return absl::FailedPreconditionError(
             "io_uring provided buffer rings are missing (Linux 5.19+ needed for network nibs)");
       }
-      br_entries = std::clamp<uint32_t>(NextPow2(n * 2), 64, 4096);
-      bufs_size = size_t{br_entries} * kRecvBufSize;
-      bufs = static_cast<uint8_t*>(aligned_alloc(4096, bufs_size));
-      if (bufs == nullptr) {
-        return absl::ResourceExhaustedError("cannot allocate receive buffers");
-      }
-      int err = 0;
-      br = uring_compat::SetupBufRing(uring->ring(), br_entries, kBufGroup, &err);
-      if (br == nullptr) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("cannot register the receive buffer ring: ",
-                         std::string(NetCodeText(-err))));
-      }
-      const int mask = io_uring_buf_ring_mask(br_entries);
-      for (uint32_t b = 0; b < br_entries; ++b) {
-        io_uring_buf_ring_add(br, bufs + size_t{b} * kRecvBufSize, kRecvBufSize,
-                              static_cast<uint16_t>(b), mask, static_cast<int>(b));
-      }
-      io_uring_buf_ring_advance(br, static_cast<int>(br_entries));
+      RETURN_IF_ERROR(recv_bufs.Init(uring->ring(),
+                                     std::clamp<uint32_t>(NextPow2(n * 2), 64, 4096),
+                                     kRecvBufSize, kBufGroup));
     }
 
     if (nib->worker_init != nullptr) {
@@ -386,7 +363,7 @@ struct Worker::Impl {
           FireInstances();
         }
       }
-      FlushBuffers();
+      recv_bufs.Flush();
       opt.ring->Publish();
       UpdateCounters();
       if (firing_done && inflight == 0) {
@@ -398,7 +375,7 @@ struct Worker::Impl {
     for (uint32_t s = 0; s < slots.size(); ++s) {
       CloseConn(s);
     }
-    FlushBuffers();
+    recv_bufs.Flush();
     // Drain so that io_uring_queue_exit has nothing left to cancel but stale receives.
     uring->Submit();
     if (worker_inited && nib->worker_fini != nullptr) {
@@ -1136,18 +1113,6 @@ struct Worker::Impl {
     sl.recv_armed = true;
   }
 
-  void ReturnBuffer(uint16_t bid) {
-    io_uring_buf_ring_add(br, bufs + size_t{bid} * kRecvBufSize, kRecvBufSize, bid,
-                          io_uring_buf_ring_mask(br_entries), static_cast<int>(br_pending));
-    ++br_pending;
-  }
-
-  void FlushBuffers() {
-    if (br_pending != 0) {
-      io_uring_buf_ring_advance(br, static_cast<int>(br_pending));
-      br_pending = 0;
-    }
-  }
 
   void OnRecv(uint32_t s, uint32_t gen, int res, uint32_t flags) {
     const bool has_buf = (flags & IORING_CQE_F_BUFFER) != 0;
@@ -1155,7 +1120,7 @@ struct Worker::Impl {
     Slot& sl = slots[s];
     if (gen != sl.gen || sl.fd < 0) {
       if (has_buf) {
-        ReturnBuffer(bid);
+        recv_bufs.Return(bid);
       }
       return;  // a receive of a connection already closed
     }
@@ -1164,12 +1129,12 @@ struct Worker::Impl {
       sl.recv_armed = false;
     }
     if (res > 0) {
-      uint8_t* data = has_buf ? bufs + size_t{bid} * kRecvBufSize : nullptr;
+      uint8_t* data = has_buf ? recv_bufs.Data(bid) : nullptr;
       if (data != nullptr && sl.recv_msg) {
         // RECVMSG layout: io_uring_recvmsg_out, control (the timestamp), payload.
         io_uring_recvmsg_out* o = io_uring_recvmsg_validate(data, res, &rx_msg);
         if (o == nullptr) {
-          ReturnBuffer(bid);
+          recv_bufs.Return(bid);
           ConnError(s, EPROTO);
           return;
         }
@@ -1180,17 +1145,17 @@ struct Worker::Impl {
           sl.rec.size_in += o->payloadlen - len;  // a datagram cut to the buffer: count it all
         }
         if (len == 0) {
-          ReturnBuffer(bid);
+          recv_bufs.Return(bid);
           rx_ts = 0;
           DeliverEof(s);
           return;
         }
         Deliver(s, payload, len);
         rx_ts = 0;
-        ReturnBuffer(bid);
+        recv_bufs.Return(bid);
       } else if (data != nullptr) {
         Deliver(s, data, static_cast<uint32_t>(res));
-        ReturnBuffer(bid);
+        recv_bufs.Return(bid);
       }
       if (!more && sl.gen == gen && sl.fd >= 0 && !sl.recv_armed) {
         ArmRecv(s);
@@ -1198,7 +1163,7 @@ struct Worker::Impl {
       return;
     }
     if (has_buf) {
-      ReturnBuffer(bid);
+      recv_bufs.Return(bid);
     }
     if (res == -ENOBUFS) {
       ++stats->recv_nobufs;
@@ -1386,7 +1351,7 @@ std::string Worker::DescribeSetup() const {
   std::string s = impl_->uring->Describe();
   if (impl_->transport != INCARNE_NIB_TRANSPORT_NONE) {
     absl::StrAppend(&s, impl_->multishot ? "; recv: multishot" : "; recv: one-shot",
-                    " over a buffer ring of ", impl_->br_entries, " × ", kRecvBufSize, " B",
+                    " over a buffer ring of ", impl_->recv_bufs.count(), " × ", kRecvBufSize, " B",
                     impl_->rx_timestamps ? "; reply times: kernel (SO_TIMESTAMPNS)"
                                          : "; reply times: reap time (min_wait bounded)");
   }

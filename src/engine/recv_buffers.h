@@ -1,0 +1,82 @@
+// The receive buffers of one io_uring: `count` buffers of `size` bytes in one allocation,
+// handed to the kernel as a provided-buffer ring (io_uring_register_buf_ring, group `group`)
+// so that every RECV of the ring picks its own (IOSQE_BUFFER_SELECT). A completion names the
+// buffer it filled (Data(bid)); the owner gives it back with Return(bid), and Flush() — once
+// per pass — publishes everything given back since the last Flush in one store.
+// Used by the worker and by the sink. Owner thread only; the io_uring must outlive it.
+#pragma once
+
+#include <liburing.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "engine/uring_compat.h"
+#include "util/errno_name.h"
+
+namespace incarne {
+
+class RecvBuffers {
+ public:
+  RecvBuffers() = default;
+  RecvBuffers(const RecvBuffers&) = delete;
+  RecvBuffers& operator=(const RecvBuffers&) = delete;
+  ~RecvBuffers() {
+    if (br_ != nullptr) {
+      uring_compat::FreeBufRing(ring_, br_, count_, group_);
+    }
+    free(mem_);
+  }
+
+  // `count` is a power of two ≤ 32768. Every buffer starts out with the kernel.
+  absl::Status Init(io_uring* ring, uint32_t count, uint32_t size, uint16_t group) {
+    mem_ = static_cast<uint8_t*>(aligned_alloc(4096, size_t{count} * size));
+    if (mem_ == nullptr) {
+      return absl::ResourceExhaustedError("cannot allocate receive buffers");
+    }
+    int err = 0;
+    br_ = uring_compat::SetupBufRing(ring, count, group, &err);
+    if (br_ == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cannot register the receive buffer ring: ", std::string(NetCodeText(-err))));
+    }
+    ring_ = ring;
+    count_ = count;
+    size_ = size;
+    group_ = group;
+    for (uint32_t b = 0; b < count; ++b) {
+      Return(static_cast<uint16_t>(b));
+    }
+    Flush();
+    return absl::OkStatus();
+  }
+
+  uint8_t* Data(uint16_t bid) const { return mem_ + size_t{bid} * size_; }
+  uint32_t count() const { return count_; }
+  uint32_t size() const { return size_; }
+
+  void Return(uint16_t bid) {
+    io_uring_buf_ring_add(br_, Data(bid), size_, bid, io_uring_buf_ring_mask(count_),
+                          pending_++);
+  }
+  void Flush() {
+    if (pending_ != 0) {
+      io_uring_buf_ring_advance(br_, pending_);
+      pending_ = 0;
+    }
+  }
+
+ private:
+  io_uring* ring_ = nullptr;
+  io_uring_buf_ring* br_ = nullptr;
+  uint8_t* mem_ = nullptr;
+  uint32_t count_ = 0;
+  uint32_t size_ = 0;
+  uint16_t group_ = 0;
+  int pending_ = 0;
+};
+
+}  // namespace incarne
