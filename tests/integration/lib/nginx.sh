@@ -109,6 +109,21 @@ $listen        root $dir/www;
 EOF
 }
 
+# After nginx returned (daemon on: the master has written its pid): NGINX_PID, NGINX_WORKER_PID
+# (the one worker), pinned to $NGINX_WORKER_CPU when that is set. Shared with nginx_tls.sh.
+_nginx_started() {
+  local i
+  NGINX_PID=$(cat "$NGINX_DIR/nginx.pid")
+  for i in $(seq 1 100); do
+    NGINX_WORKER_PID=$(pgrep -P "$NGINX_PID" | head -n 1)
+    [ -n "$NGINX_WORKER_PID" ] && break
+    sleep 0.05
+  done
+  if [ -n "${NGINX_WORKER_CPU:-}" ] && [ -n "$NGINX_WORKER_PID" ]; then
+    taskset -p -c "$NGINX_WORKER_CPU" "$NGINX_WORKER_PID" >/dev/null
+  fi
+}
+
 # nginx_start [--v4|--v6|--both]: see the top of the file. Returns non-zero (with
 # NGINX_SKIP_REASON set) when nginx is missing or cannot start.
 nginx_start() {
@@ -162,16 +177,7 @@ nginx_start() {
     echo "nginx.sh: $NGINX_SKIP_REASON" >&2
     return 1
   fi
-  # daemon on: the master has written its pid by the time nginx returns.
-  NGINX_PID=$(cat "$NGINX_DIR/nginx.pid")
-  for i in $(seq 1 100); do
-    NGINX_WORKER_PID=$(pgrep -P "$NGINX_PID" | head -n 1)
-    [ -n "$NGINX_WORKER_PID" ] && break
-    sleep 0.05
-  done
-  if [ -n "${NGINX_WORKER_CPU:-}" ] && [ -n "$NGINX_WORKER_PID" ]; then
-    taskset -p -c "$NGINX_WORKER_CPU" "$NGINX_WORKER_PID" >/dev/null
-  fi
+  _nginx_started
   # Ready when it answers (the listen sockets exist once nginx returned; this is a check).
   if command -v curl >/dev/null && ! curl -fsS --max-time 5 -o /dev/null \
       "http://$([ "$v4" = 1 ] && echo 127.0.0.1 || echo '[::1]'):$NGINX_PORT/"; then

@@ -130,15 +130,7 @@ nginx_tls_start() {
     echo "nginx_tls.sh: $NGINX_SKIP_REASON" >&2
     return 1
   fi
-  NGINX_PID=$(cat "$NGINX_DIR/nginx.pid")
-  for i in $(seq 1 100); do
-    NGINX_WORKER_PID=$(pgrep -P "$NGINX_PID" | head -n 1)
-    [ -n "$NGINX_WORKER_PID" ] && break
-    sleep 0.05
-  done
-  if [ -n "${NGINX_WORKER_CPU:-}" ] && [ -n "$NGINX_WORKER_PID" ]; then
-    taskset -p -c "$NGINX_WORKER_CPU" "$NGINX_WORKER_PID" >/dev/null
-  fi
+  _nginx_started
   if command -v curl >/dev/null && ! curl -fsSk --max-time 5 -o /dev/null \
       "https://127.0.0.1:$NGINX_PORT/"; then
     NGINX_SKIP_REASON="nginx (TLS) started but does not answer on port $NGINX_PORT"
