@@ -19,6 +19,7 @@
 #include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 
+#include "aes_gcm_ni.h"
 #include "http_parser.h"
 #include "https_config.h"
 #include "plan/plan.h"
@@ -65,6 +66,10 @@ struct WorkerReport {
 struct Shared {
   HttpsConfig config;
   std::vector<WorkerReport> reports;  // one per worker
+  // The AES-GCM device every worker's WOLFSSL_CTX uses (docs/https.md "AES-GCM"), or
+  // INVALID_DEVID for wolfSSL's software; its process-wide counts when the run was set up.
+  int aes_dev_id = INVALID_DEVID;
+  https::AesNiCounts aes_base;
 };
 
 struct WorkerCtx {
@@ -309,6 +314,25 @@ int Handshake(ConnState* s, incarne_nib_out* out) {
 
 // ---------------------------------------------------------------- the descriptor's functions
 
+// The end-of-run line saying which AES-GCM the run used (docs/https.md "AES-GCM").
+std::string AesGcmSummary(const Shared& shared) {
+  if (!shared.config.aes_ni) {
+    return "AES-GCM: software (aes_ni = false)\n";
+  }
+  if (shared.aes_dev_id == INVALID_DEVID) {
+    return https::AesGcmNiSupported() ? "AES-GCM: software (wolfSSL refused the AES-NI device)\n"
+                                      : "AES-GCM: software (this CPU has no AES-NI/PCLMULQDQ)\n";
+  }
+  const https::AesNiCounts now = https::AesNiDeviceCounts();
+  std::string s =
+      "AES-GCM: AES-NI (" + std::to_string(now.records - shared.aes_base.records) + " records";
+  if (now.declined != shared.aes_base.declined) {
+    s += ", " + std::to_string(now.declined - shared.aes_base.declined) +
+         " left to software: AES-192";
+  }
+  return s + ")\n";
+}
+
 int Create(const incarne_nib_config* config, void** nib, char* error, size_t error_size) {
   if (config->plan == nullptr) {
     snprintf(error, error_size, "https: the built-in nib needs the resolved plan");
@@ -328,6 +352,11 @@ int Create(const incarne_nib_config* config, void** nib, char* error, size_t err
   }
   auto* shared = new Shared{*parsed, {}};
   shared->reports.resize(config->workers == 0 ? 1 : config->workers);
+  if (shared->config.aes_ni) {
+    // After wolfSSL_Init: a first init after a full cleanup empties wolfCrypt's device table.
+    shared->aes_dev_id = https::RegisterAesNiDevice();
+    shared->aes_base = https::AesNiDeviceCounts();
+  }
   *nib = shared;
   return 0;
 }
@@ -351,6 +380,14 @@ int WorkerInit(void* nib, uint32_t worker, uint32_t /*slots*/, void** worker_ctx
   }
   wolfSSL_CTX_SetIORecv(*ctx, IoRecv);
   wolfSSL_CTX_SetIOSend(*ctx, IoSend);
+  // Every WOLFSSL made from the context inherits the device id, and wolfSSL binds each
+  // connection's record ciphers to it: AES-GCM records go to the AES-NI code.
+  if (shared->aes_dev_id != INVALID_DEVID &&
+      wolfSSL_CTX_SetDevId(*ctx, shared->aes_dev_id) != WOLFSSL_SUCCESS) {
+    wolfSSL_CTX_free(*ctx);
+    snprintf(error, error_size, "https: wolfSSL refuses the AES-NI device id");
+    return -EIO;
+  }
   if (shared->config.resume) {
     wolfSSL_CTX_UseSessionTicket(*ctx);  // TLS 1.2 tickets (TLS 1.3 has them anyway)
   }
@@ -577,6 +614,7 @@ void Report(void* nib, char* text, size_t size) {
   if (unlisted != 0) {
     s += "TLS failure x" + std::to_string(unlisted) + ": other reasons\n";
   }
+  s += AesGcmSummary(*shared);
   snprintf(text, size, "%s", s.c_str());
 }
 

@@ -54,6 +54,7 @@ absl::StatusOr<HttpsConfig> HttpsConfigFromPlan(const Plan& plan, const std::str
   config.alpn = tls.alpn;
   config.resume = tls.resume;
   config.tls13_only = tls.min_version == "1.3";
+  config.aes_ni = tls.aes_ni;
   if (config.sni.size() > 255) {
     return absl::InvalidArgumentError("target.tls.sni: longer than 255 bytes");
   }

@@ -25,6 +25,7 @@ struct HttpsConfig {
   std::string alpn;       // comma-separated protocol list, "" = no ALPN extension
   bool resume = true;
   bool tls13_only = false;  // min_version = "1.3"
+  bool aes_ni = true;       // AES-GCM through the AES-NI device when the CPU has it
 };
 
 // Resolves the defaults (sni: `host` when it is a name, not an IP literal) and validates:

@@ -54,6 +54,7 @@ struct TlsPlan {
   std::string alpn = "http/1.1";
   bool resume = true;
   std::string min_version = "1.2";  // "1.2" | "1.3"
+  bool aes_ni = true;               // AES-GCM through the nib's AES-NI device when the CPU has it
 
   bool operator==(const TlsPlan&) const = default;
 };

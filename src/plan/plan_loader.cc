@@ -875,6 +875,8 @@ const KeySpec kTlsKeys[] = {
        return absl::OkStatus();
      },
      [](const Plan& p) { return Quote(p.target.tls.min_version); }},
+    {"aes_ni", kBoolean, [](const Field& f, Plan* p) { return GetBool(f, &p->target.tls.aes_ni); },
+     [](const Plan& p) { return Bool(p.target.tls.aes_ni); }},
 };
 
 const KeySpec kAmmoKeys[] = {

@@ -97,6 +97,7 @@ ciphers = "TLS13-AES128-GCM-SHA256"
 alpn = "h2,http/1.1"
 resume = false
 min_version = "1.3"
+aes_ni = false
 
 [ammo]
 file = "ammo.txt"
@@ -154,6 +155,7 @@ TEST(PlanLoader, EveryKeyIsRead) {
   EXPECT_EQ(p.target.tls.alpn, "h2,http/1.1");
   EXPECT_FALSE(p.target.tls.resume);
   EXPECT_EQ(p.target.tls.min_version, "1.3");
+  EXPECT_FALSE(p.target.tls.aes_ni);
   EXPECT_EQ(p.ammo.file, "ammo.txt");
   EXPECT_TRUE(p.ammo.uris.empty());
   EXPECT_EQ(p.ammo.format, AmmoFormat::kUriPost);
@@ -578,6 +580,18 @@ TEST(PlanSet, AppliesBeforeValidation) {
   p = Load(std::string(kMinimal) + "instances = 0\n", {"load.instances=3"});
   ASSERT_TRUE(p.ok()) << Message(p);
   EXPECT_EQ(p->load.instances, 3u);
+}
+
+TEST(PlanSet, TlsAesNi) {
+  absl::StatusOr<Plan> p = Load(kMinimal);
+  ASSERT_TRUE(p.ok()) << Message(p);
+  EXPECT_TRUE(p->target.tls.aes_ni);  // the default: the https nib's AES-NI device
+  p = Load(kMinimal, {"target.tls.aes_ni=false"});
+  ASSERT_TRUE(p.ok()) << Message(p);
+  EXPECT_FALSE(p->target.tls.aes_ni);
+  EXPECT_HAS(LoadError(kMinimal, {"target.tls.aes_ni=no"}),
+             "--set target.tls.aes_ni=no: target.tls.aes_ni: expected true or false, got "
+             "string \"no\"");
 }
 
 TEST(PlanSet, ErrorsNameTheSetArgument) {

@@ -3,6 +3,8 @@
 # TLS 1.2 and over TLS 1.3 (nginx tells which protocol it negotiated through the status:
 # /proto answers 212 or 213), kept-alive connections, the decrypted size_in; and
 # min_version = "1.3" against a TLS 1.2-only server: every hit 71, the reason in incarne.log.
+# Both versions' AES-GCM records go through the nib's AES-NI device (at least one encrypted
+# request and one decrypted reply per hit), and aes_ni = false leaves them to wolfSSL.
 #   tests/integration/https_versions.sh build/src/incarne
 . "${INCARNE_SOURCE_ROOT:-$(dirname "$0")/../..}/tests/integration/lib/https_common.sh" "$@"
 
@@ -25,6 +27,22 @@ for v in 1.2 1.3; do
     1000 "$name: nginx logged TLSv$v requests"
   grep -q "nib https: TLS: .* 0 TLS failures" "$WORK/$name/incarne.log" ||
     fail "$name: incarne.log has no TLS summary: $(grep 'nib https' "$WORK/$name/incarne.log")"
+  aes=$(grep "nib https: AES-GCM: " "$WORK/$name/incarne.log")
+  if [[ $aes == *"this CPU has no AES-NI"* ]]; then
+    echo "$name: $aes: the AES-NI path is not checked on this CPU"
+  else
+    records=$(sed -n 's/.*AES-GCM: AES-NI (\([0-9]*\) records.*/\1/p' <<<"$aes")
+    [ -n "$records" ] || fail "$name: AES-GCM did not use AES-NI: ${aes:-no AES-GCM line}"
+    expect_ge "$records" 2000 "$name: records through the AES-NI device"
+  fi
+  if [ "$v" = 1.3 ]; then
+    https_plan soft13 "127.0.0.1:$NGINX_PORT" "const(50, 1s)"
+    printf '[target.tls]\naes_ni = false\n' >>"$WORK/soft13.toml"
+    run_plan soft13
+    expect_eq "$(hits_get soft13 overall.net_codes.0)" 50 "soft13: net_code 0"
+    grep -q "nib https: AES-GCM: software (aes_ni = false)$" "$WORK/soft13/incarne.log" ||
+      fail "soft13: $(grep 'AES-GCM' "$WORK/soft13/incarne.log" || echo no AES-GCM line)"
+  fi
   if [ "$v" = 1.2 ]; then
     # A client that insists on TLS 1.3 cannot talk to it: every hit fails as 71 (bad reply)
     # during the connect, and wolfSSL's reason is in incarne.log.
