@@ -166,6 +166,7 @@ WorkerStats Engine::Totals() const {
     t.ring_full += s.ring_full;
     t.passes += s.passes;
     t.waits += s.waits;
+    t.waits_short += s.waits_short;
     t.cqes += s.cqes;
     t.connects += s.connects;
     t.retries += s.retries;

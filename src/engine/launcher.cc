@@ -603,7 +603,8 @@ absl::StatusOr<LaunchResult> Launch(const LaunchOptions& options) {
                         " dropped (777), ", result.totals.ring_full, " lost to full rings, ",
                         result.totals.connects, " connects, ", result.totals.retries,
                         " retries, ", result.totals.passes, " passes, ", result.totals.waits,
-                        " waits, ", result.totals.cqes, " completions, ",
+                        " waits (", result.totals.waits_short, " ended by the deadline), ",
+                        result.totals.cqes, " completions, ",
                         result.totals.rx_stamped, " kernel-stamped receives; worker CPU ", result.totals.cpu_ns / 1'000'000, " ms",
                         result.totals.cpu_ns > 0
                             ? absl::StrCat(" (", result.totals.hits_done * 1'000'000'000 /

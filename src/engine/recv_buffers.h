@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "absl/status/status.h"
@@ -37,6 +38,9 @@ class RecvBuffers {
     if (mem_ == nullptr) {
       return absl::ResourceExhaustedError("cannot allocate receive buffers");
     }
+    // Touched now so the kernel's first copy into each page is not a page fault on the hit
+    // path (like the result ring's MAP_POPULATE).
+    memset(mem_, 0, size_t{count} * size);
     int err = 0;
     br_ = uring_compat::SetupBufRing(ring, count, group, &err);
     if (br_ == nullptr) {

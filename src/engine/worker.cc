@@ -32,6 +32,14 @@ namespace {
 // The wait point never sleeps longer than this while hits are in flight: it bounds how late a
 // completion can be reaped (and stamped) when fewer than kWaitBatch CQEs arrive.
 constexpr int64_t kMaxWaitBusyNs = 200'000;
+// The same bound when replies carry the kernel's receive time (rx_timestamps): a late reap
+// then only delays the instance's next request in the closed model, never a measurement
+// (the open model's next shot bounds the wait anyway, and with no instance free the short
+// bound applies). With 200 µs, 90 % of the waits at
+// c=200 against nginx ended by this timer — each timer wake-up costs ~15 µs of CPU on this VM
+// (reference/iouring.md) — after ~12 hits; with 1 ms, 10 % did, after ~30 hits, and the run
+// cost 12–25 % less CPU per hit at 3–50 % more req/s (4 of 4 alternated pairs; docs/engine.md).
+constexpr int64_t kMaxWaitBusyStampedNs = 1'000'000;
 // Nothing in flight and nothing due: still wake now and then to notice a stop request.
 constexpr int64_t kMaxWaitIdleNs = 10'000'000;
 // A wait returns when half the hits on the network (at most kWaitBatch) completed, or at the
@@ -39,7 +47,9 @@ constexpr int64_t kMaxWaitIdleNs = 10'000'000;
 // (rx_timestamps), so a batched wait does not make them look late; half, not all, so that a
 // closed-model instance does not sit idle until the slowest of its neighbours answered.
 // Measured (scripts/bench-peers, c=50/200 keep-alive against nginx): waiting for all in flight
-// or for half cost the same CPU per hit; half kept ~5 % more rps and a lower p99.
+// or for half cost the same CPU per hit; half kept ~5 % more rps and a lower p99. The SENDs an
+// enter carries are added to wait_nr (their CQEs are posted inside that enter): without that,
+// a wait returned after ~12 hits at c=200 instead of ~15.
 // Without kernel stamps (an old kernel, SO_TIMESTAMPNS refused) a reply would be stamped when
 // reaped: then, with IORING_FEAT_MIN_TIMEOUT, the wait returns as soon as one CQE is ready
 // once kMinWaitNs passed, bounding that error (at the price of ~3× more wake-ups).
@@ -184,6 +194,8 @@ struct Worker::Impl {
   bool firing_done = false;
   uint64_t inflight = 0;
   uint64_t net_pending = 0;   // hits waiting on the network (not simulated replies)
+  uint32_t sends_in_pass = 0;  // SENDs prepared since the last wait (they complete at submit)
+  unsigned last_wait_nr = 0;   // CQEs the last wait asked for (0: it did not sleep)
   uint64_t fired = 0;
   uint64_t due = 0;
   int64_t counters_at = INT64_MIN / 2;
@@ -454,7 +466,12 @@ struct Worker::Impl {
   }
 
   void Wait() {
-    int64_t deadline = now + (net_pending != 0 ? kMaxWaitBusyNs : kMaxWaitIdleNs);
+    // Open model with every instance busy: a shot may be waiting for the next free one, so
+    // the short bound holds even with kernel stamps.
+    const bool shot_may_wait = sh->shots.model == ShotSource::Model::kRps && free_top == 0;
+    const int64_t busy_ns =
+        rx_timestamps && !shot_may_wait ? kMaxWaitBusyStampedNs : kMaxWaitBusyNs;
+    int64_t deadline = now + (net_pending != 0 ? busy_ns : kMaxWaitIdleNs);
     if (!firing_done) {
       if (sh->shots.model == ShotSource::Model::kRps) {
         if (m_next < m_end && (free_top > 0 || sh->overload_drop)) {
@@ -488,6 +505,7 @@ struct Worker::Impl {
       // kernel (the dummy path makes no syscall at all); otherwise submit and reap what is
       // ready (DEFER_TASKRUN posts completions only when we enter).
       if (transport != INCARNE_NIB_TRANSPORT_NONE) {
+        sends_in_pass = 0;
         submit_ns = MonoNs() - sh->origin_mono_ns;
         uring->SubmitAndWait(0, now + sh->origin_mono_ns, now + sh->origin_mono_ns, 0);
       }
@@ -502,6 +520,11 @@ struct Worker::Impl {
       // halves the wake-ups (one per shot instead of one per shot and one per reply).
       wait_nr = kWaitBatch;
     }
+    // The SENDs this enter carries complete inside it (inline, on a socket with room): their
+    // CQEs are there at once and must not count towards the replies the wait is for.
+    wait_nr += sends_in_pass;
+    sends_in_pass = 0;
+    last_wait_nr = wait_nr;
     ++stats->waits;
     submit_ns = MonoNs() - sh->origin_mono_ns;
     uring->SubmitAndWait(wait_nr, deadline + sh->origin_mono_ns, now + sh->origin_mono_ns,
@@ -1033,6 +1056,7 @@ struct Worker::Impl {
                        MSG_NOSIGNAL | (tcp ? MSG_WAITALL : 0));
     sqe->user_data = PackUserData(UserOp::kSend, sl.gen, s);
     sl.send_pass = stats->passes;
+    ++sends_in_pass;
   }
 
   // Large records straight from the page cache: non-blocking sendfile(2) inline, a POLLOUT
@@ -1399,6 +1423,10 @@ struct Worker::Impl {
       io_uring_cq_advance(ring, n);
       stats->cqes += n;
     }
+    if (n < last_wait_nr) {
+      ++stats->waits_short;
+    }
+    last_wait_nr = 0;
   }
 };
 

@@ -126,6 +126,7 @@ struct WorkerStats {
   uint64_t ring_full = 0;
   uint64_t passes = 0;
   uint64_t waits = 0;         // io_uring_enter calls that could sleep
+  uint64_t waits_short = 0;   // of those, returned with fewer CQEs than asked (the deadline)
   uint64_t cqes = 0;
   uint64_t connects = 0;
   uint64_t retries = 0;
