@@ -117,6 +117,12 @@ typedef struct incarne_nib_config {
   int64_t timeout_ns;   /* the whole-hit budget (target.timeout) */
 } incarne_nib_config;
 
+/* The engine's receiver of decoded reply bytes (incarne_nib.tap_replies): `tap_ctx` as the
+ * engine registered it, `state` the connection state the bytes belong to (the one on_recv
+ * was called with), `data`/`len` the next piece of the reply payload, valid during the call
+ * (the engine copies what it keeps). Never fails, never blocks, never allocates. */
+typedef void (*incarne_nib_tap)(void* tap_ctx, void* state, const void* data, uint32_t len);
+
 /* The descriptor. Function pointers marked optional may be NULL. */
 typedef struct incarne_nib {
   uint32_t abi_version;  /* INCARNE_NIB_ABI_VERSION */
@@ -177,6 +183,27 @@ typedef struct incarne_nib {
    * which the data path cannot print (the https nib: wolfSSL's TLS failure reasons with their
    * counts). The engine logs each line prefixed with the nib's name. */
   void (*report)(void* nib, char* text, size_t size);
+
+  /* ---- appended after ABI 1 shipped: read only when INCARNE_NIB_HAS(d, <field>) ---- */
+
+  /* optional; for nibs that transform bytes (TLS) and have a state (state_size > 0: the
+   * state names the connection). Worker thread, after worker_init and before any data-path
+   * call, and only when the engine wants reply bytes (the answ log is on); `worker_ctx` is
+   * what worker_init set (NULL without worker_init). From then on, while a hit is in flight
+   * on `state`, the nib calls tap(tap_ctx, state, data, len) during on_recv for each piece of
+   * reply payload as it decodes it (TLS: the plaintext), in order, each byte it counts in
+   * out->size_in exactly once. The engine ignores taps outside a hit (handshake, between
+   * hits) and, once registered, captures no raw bytes for this nib. A nib without this hook
+   * gets the bytes received from the socket captured as they are — right for every nib that
+   * does not transform bytes. */
+  void (*tap_replies)(void* worker_ctx, incarne_nib_tap tap, void* tap_ctx);
+  /* optional. Worker thread, right after a data-path call on `worker_ctx` returned a
+   * negative status: the reason behind it, one NUL-terminated line without a newline
+   * ("handshake: certificate verify failed (wolfSSL error -188)"), or NULL when there is
+   * nothing to add to the errno — or when the reply bytes themselves are the better evidence
+   * (a malformed reply). Valid until the next data-path call on this worker_ctx. The engine
+   * copies it into the answ log entry of the hit that failed (docs/results.md §10). */
+  const char* (*last_error)(void* worker_ctx);
 } incarne_nib;
 
 /* True when descriptor `d` (as the nib compiled it) contains member `field`. */

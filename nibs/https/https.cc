@@ -78,6 +78,14 @@ struct WorkerCtx {
   WOLFSSL_CTX* ctx;
   WOLFSSL_SESSION* session;  // the worker's session store: the newest one seen
   std::string alpn;          // wolfSSL_UseALPN wants a mutable list
+  // tap_replies: the engine's receiver of the decrypted reply (answ log), or null.
+  incarne_nib_tap tap;
+  void* tap_ctx;
+  // last_error: the reason of the failure the last data-path call returned, or null. Cleared
+  // at the start of every data-path call, set by Fail (TLS failures only: a malformed HTTP
+  // reply is better shown by its bytes).
+  const char* error;
+  char error_text[kReasonLen];
   alignas(64) uint8_t plain[kPlainScratch];
 };
 
@@ -137,7 +145,8 @@ int IoSend(WOLFSSL* /*ssl*/, char* buf, int sz, void* ctx) {
 
 // ---------------------------------------------------------------- helpers
 
-// Counts a failure and keeps its reason (fixed storage, no allocation). Returns -EPROTO.
+// Counts a failure and keeps its reason (fixed storage, no allocation): in the report table
+// and as the worker's last_error. Returns -EPROTO.
 int Fail(ConnState* s, const char* where, int err) {
   WorkerReport* r = s->worker->report;
   ++r->failures;
@@ -172,6 +181,9 @@ int Fail(ConnState* s, const char* where, int err) {
     snprintf(text, sizeof(text), "%s: %s%s%s (wolfSSL error %d)", where, reason,
              detail != nullptr ? ": " : "", detail != nullptr ? detail : "", err);
   }
+  WorkerCtx* w = s->worker;
+  memcpy(w->error_text, text, sizeof(text));
+  w->error = w->error_text;
   for (Reason& k : r->reasons) {
     if (k.count == 0) {
       memcpy(k.text, text, sizeof(text));
@@ -419,6 +431,7 @@ int OnOpen(void* worker_ctx, void* state, incarne_nib_out* out) {
   auto* w = static_cast<WorkerCtx*>(worker_ctx);
   auto* s = static_cast<ConnState*>(state);
   const HttpsConfig& config = w->shared->config;
+  w->error = nullptr;
   s->worker = w;
   s->ssl = wolfSSL_new(w->ctx);
   if (s->ssl == nullptr) {
@@ -450,6 +463,7 @@ int OnStart(void* worker_ctx, void* state, const incarne_nib_request* request,
             incarne_nib_out* out) {
   auto* w = static_cast<WorkerCtx*>(worker_ctx);
   auto* s = static_cast<ConnState*>(state);
+  w->error = nullptr;
   if (request->len == 0) {
     return -EINVAL;  // nothing to send: the https nib needs ammo
   }
@@ -475,7 +489,8 @@ int OnStart(void* worker_ctx, void* state, const incarne_nib_request* request,
   return INCARNE_NIB_WANT_RECV;
 }
 
-int OnSent(void* /*worker_ctx*/, void* state, incarne_nib_out* out) {
+int OnSent(void* worker_ctx, void* state, incarne_nib_out* out) {
+  static_cast<WorkerCtx*>(worker_ctx)->error = nullptr;
   auto* s = static_cast<ConnState*>(state);
   ReleaseSent(s);
   if (s->phase == kInHit) {
@@ -496,6 +511,9 @@ int HitRecv(ConnState* s, uint32_t len, incarne_nib_out* out) {
     const int n = wolfSSL_read(s->ssl, s->worker->plain, kPlainScratch);
     if (n > 0) {
       s->plain_in += static_cast<uint32_t>(n);
+      if (s->worker->tap != nullptr) {  // the answ log: every byte counted in size_in
+        s->worker->tap(s->worker->tap_ctx, s, s->worker->plain, static_cast<uint32_t>(n));
+      }
       if (s->reply_done) {
         s->extra = 1;
         if (InputDone(s)) {
@@ -554,8 +572,9 @@ int HitRecv(ConnState* s, uint32_t len, incarne_nib_out* out) {
   return INCARNE_NIB_DONE;
 }
 
-int OnRecv(void* /*worker_ctx*/, void* state, const void* data, uint32_t len,
+int OnRecv(void* worker_ctx, void* state, const void* data, uint32_t len,
            incarne_nib_out* out) {
+  static_cast<WorkerCtx*>(worker_ctx)->error = nullptr;
   auto* s = static_cast<ConnState*>(state);
   SetInput(s, data, len);
   int r;
@@ -578,13 +597,25 @@ int OnRecv(void* /*worker_ctx*/, void* state, const void* data, uint32_t len,
   return r;
 }
 
-void OnClose(void* /*worker_ctx*/, void* state) {
+void OnClose(void* worker_ctx, void* state) {
+  static_cast<WorkerCtx*>(worker_ctx)->error = nullptr;
   auto* s = static_cast<ConnState*>(state);
   if (s->ssl != nullptr) {
     wolfSSL_free(s->ssl);  // no close_notify: the socket is already gone
     s->ssl = nullptr;
   }
 }
+
+// The engine wants the decrypted reply of every hit (the answ log is on).
+void TapReplies(void* worker_ctx, incarne_nib_tap tap, void* tap_ctx) {
+  auto* w = static_cast<WorkerCtx*>(worker_ctx);
+  w->tap = tap;
+  w->tap_ctx = tap_ctx;
+}
+
+// The TLS failure behind the last negative status ("handshake: certificate verify failed
+// (wolfSSL error -188)"); null for the others (a malformed reply, EOF, no ammo).
+const char* LastError(void* worker_ctx) { return static_cast<WorkerCtx*>(worker_ctx)->error; }
 
 void Report(void* nib, char* text, size_t size) {
   const auto* shared = static_cast<const Shared*>(nib);
@@ -637,6 +668,8 @@ const incarne_nib kHttpsNib = {
     .on_recv = OnRecv,
     .on_close = OnClose,
     .report = Report,
+    .tap_replies = TapReplies,
+    .last_error = LastError,
 };
 
 }  // namespace

@@ -1,7 +1,8 @@
 // The https nib through its C ABI descriptor, as the engine drives it (sans I/O), against an
 // in-memory wolfSSL server: handshakes (TLS 1.2 and 1.3), keep-alive hits, large requests
 // over several sends, resumption on/off, SNI, verification with the right and the wrong CA,
-// and the end-of-run report.
+// the end-of-run report, and the answ log's hooks (tap_replies: the plaintext reply;
+// last_error: the reason of a TLS failure).
 #include "https.h"
 
 #include <gtest/gtest.h>
@@ -195,6 +196,20 @@ class Server {
   std::string request_;
 };
 
+// What the engine's tap (incarne_nib_tap) saw: the pieces of decrypted reply, per state.
+struct TapLog {
+  void* state = nullptr;  // the state of the last tap
+  std::string bytes;
+  int calls = 0;
+};
+
+void TapInto(void* tap_ctx, void* state, const void* data, uint32_t len) {
+  auto* log = static_cast<TapLog*>(tap_ctx);
+  log->state = state;
+  log->bytes.append(static_cast<const char*>(data), len);
+  ++log->calls;
+}
+
 class HttpsNibTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -310,6 +325,13 @@ class HttpsNibTest : public ::testing::Test {
     return -1;
   }
 
+  // As the engine does with the answ log on: after worker_init, before any data-path call.
+  void TapReplies() { nib_->tap_replies(worker_ctx_, &TapInto, &tap_); }
+  std::string LastError() {
+    const char* why = nib_->last_error(worker_ctx_);
+    return why != nullptr ? why : "(null)";
+  }
+
   std::string Report() {
     char text[4096] = "";
     nib_->report(nib_ctx_, text, sizeof(text));
@@ -327,6 +349,7 @@ class HttpsNibTest : public ::testing::Test {
   incarne_nib_out out_{};
   uint16_t ready_flags_ = 0;
   int sends_ = 0;
+  TapLog tap_;
 };
 
 const char kGet[] = "GET / HTTP/1.1\r\nHost: test.incarne\r\n\r\n";
@@ -338,6 +361,9 @@ TEST_F(HttpsNibTest, Descriptor) {
   EXPECT_EQ(nib_->transport, INCARNE_NIB_TRANSPORT_TCP);
   EXPECT_NE(nib_->capabilities & INCARNE_NIB_CAP_TLS, 0u);
   EXPECT_TRUE(INCARNE_NIB_HAS(nib_, report));
+  EXPECT_TRUE(INCARNE_NIB_HAS(nib_, last_error));
+  EXPECT_NE(nib_->tap_replies, nullptr);
+  EXPECT_NE(nib_->last_error, nullptr);
   EXPECT_NE(nib_->on_open, nullptr);
   EXPECT_NE(nib_->on_sent, nullptr);
   EXPECT_NE(nib_->on_close, nullptr);
@@ -421,6 +447,33 @@ TEST_P(HttpsVersionTest, BigReplyInManyChunks) {
   EXPECT_EQ(out_.size_in, server.reply.size());
 }
 
+TEST_P(HttpsVersionTest, TapGetsExactlyThePlaintextReply) {
+  ASSERT_EQ(Create(), 0);
+  TapReplies();
+  Server server(GetParam(), true);
+  ASSERT_EQ(Connect(&server), INCARNE_NIB_READY);
+  EXPECT_EQ(tap_.calls, 0) << "handshake and session tickets are not reply payload";
+  // Several records (16 KiB of plaintext each) over many 4 KiB chunks; no two bytes alike
+  // in a row, so a lost, repeated or reordered piece shows.
+  std::string body(50000, ' ');
+  for (size_t i = 0; i < body.size(); ++i) {
+    body[i] = static_cast<char>('!' + i % 89);
+  }
+  server.reply = "HTTP/1.1 404 Not Found\r\nContent-Length: 50000\r\n\r\n" + body;
+  ASSERT_EQ(Hit(&server, kGet), INCARNE_NIB_DONE);
+  EXPECT_EQ(out_.proto_code, 404);
+  EXPECT_EQ(tap_.state, state_) << "the tap names the connection's state";
+  EXPECT_GE(tap_.calls, 4) << "one piece per decrypted record";
+  EXPECT_EQ(tap_.bytes.size(), server.reply.size());
+  EXPECT_TRUE(tap_.bytes == server.reply) << "the tapped bytes are not the plaintext reply";
+  EXPECT_EQ(out_.size_in, tap_.bytes.size()) << "size_in counts exactly the tapped bytes";
+  // The next hit on the kept-alive connection: only its own reply.
+  tap_ = TapLog{};
+  server.reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  ASSERT_EQ(Hit(&server, kGet), INCARNE_NIB_DONE);
+  EXPECT_EQ(tap_.bytes, server.reply);
+}
+
 INSTANTIATE_TEST_SUITE_P(Tls, HttpsVersionTest, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "Tls13" : "Tls12"; });
 
@@ -433,6 +486,42 @@ TEST_F(HttpsNibTest, WrongCaFailsTheHandshakeWithAReason) {
   EXPECT_NE(report.find("1 TLS failures"), std::string::npos) << report;
   EXPECT_NE(report.find("TLS failure x1: handshake: "), std::string::npos) << report;
   EXPECT_NE(report.find("certificate verify failed"), std::string::npos) << report;
+}
+
+TEST_F(HttpsNibTest, LastErrorNamesTheTlsFailure) {
+  plan_.target.tls.ca_file = wrong_ca_;
+  ASSERT_EQ(Create(), 0);
+  Server server(true, true);
+  ASSERT_EQ(Connect(&server), -EPROTO);
+  const std::string why = LastError();
+  EXPECT_EQ(why.rfind("handshake: ", 0), 0u) << why;
+  EXPECT_NE(why.find("certificate verify failed"), std::string::npos) << why;
+  EXPECT_NE(why.find("(wolfSSL error -"), std::string::npos) << why;
+  EXPECT_EQ(why.find('\n'), std::string::npos) << why;
+  // The same text as the report's (one reason, one place it is formatted).
+  EXPECT_NE(Report().find("TLS failure x1: " + why + "\n"), std::string::npos) << Report();
+}
+
+TEST_F(HttpsNibTest, LastErrorIsOnlyForTlsFailuresAndNeverStale) {
+  ASSERT_EQ(Create(), 0);
+  TapReplies();
+  Server server(true, true);
+  // Garbage instead of a ServerHello: a TLS failure, with a reason.
+  memset(state_, 0, nib_->state_size);
+  open_ = true;
+  out_ = incarne_nib_out{};
+  ASSERT_EQ(nib_->on_open(worker_ctx_, state_, &out_), INCARNE_NIB_WANT_RECV);
+  const std::string junk = "HTTP/1.1 400 Bad Request\r\n\r\n";
+  out_ = incarne_nib_out{};
+  ASSERT_EQ(nib_->on_recv(worker_ctx_, state_, junk.data(), junk.size(), &out_), -EPROTO);
+  EXPECT_EQ(LastError().rfind("handshake: ", 0), 0u) << LastError();
+  // A good connection, then a reply that is not HTTP: EPROTO without a reason (the answ log
+  // shows the reply bytes instead), not the earlier handshake failure.
+  ASSERT_EQ(Connect(&server), INCARNE_NIB_READY);
+  server.reply = "XTTP/1.1 200 OK\r\n\r\n";
+  ASSERT_EQ(Hit(&server, kGet), -EPROTO);
+  EXPECT_EQ(nib_->last_error(worker_ctx_), nullptr) << LastError();
+  EXPECT_EQ(tap_.bytes, server.reply) << "the malformed reply reaches the tap";
 }
 
 TEST_F(HttpsNibTest, WrongNameFailsVerification) {

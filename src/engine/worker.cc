@@ -210,6 +210,11 @@ struct Worker::Impl {
   // kAnswReplyMax reply bytes of the hit in flight, preallocated by Init(); null otherwise.
   uint8_t* answ_buf = nullptr;
   std::vector<uint32_t> answ_len;
+  // Capture the bytes received from the socket (answ on and the nib has no tap_replies);
+  // false when the nib taps its decoded reply bytes itself (AnswTap) or answ is off.
+  bool answ_raw = false;
+  // The nib's last_error hook, set only with answ on: the reason of a hit the nib failed.
+  const char* (*nib_last_error)(void* worker_ctx) = nullptr;
 
   Impl(const EngineShared* s, WorkerOptions o, WorkerStats* st)
       : sh(s), opt(o), stats(st), nib(s->nib) {}
@@ -311,6 +316,18 @@ struct Worker::Impl {
                          error[0] != 0 ? error : std::string(NetCodeText(-r))));
       }
       worker_inited = true;
+    }
+    if (answ_buf != nullptr) {
+      // A nib that transforms bytes (TLS) hands over the reply as it decodes it; the state
+      // arena maps its `state` back to the slot, so it needs a state (nib.h).
+      answ_raw = true;
+      if (INCARNE_NIB_HAS(nib, tap_replies) && nib->tap_replies != nullptr && states != nullptr) {
+        nib->tap_replies(wctx, &Impl::AnswTap, this);
+        answ_raw = false;
+      }
+      if (INCARNE_NIB_HAS(nib, last_error)) {
+        nib_last_error = nib->last_error;
+      }
     }
 
     // Shots this worker owns.
@@ -670,7 +687,7 @@ struct Worker::Impl {
           int r = nib->on_open(wctx, sl.state, &out);
           if (r < 0) {
             sl.opened = false;
-            EndHit(s, -r, false);
+            EndHit(s, -r, false, /*by_nib=*/true);
             return;
           }
         }
@@ -691,7 +708,7 @@ struct Worker::Impl {
           std::push_heap(delayed.begin(), delayed.end(), DelayLater());
         }
       } else {
-        EndHit(s, r < 0 ? -r : EINVAL, false);  // WANT_RECV without a network: a nib bug
+        EndHit(s, r < 0 ? -r : EINVAL, false, r < 0);  // WANT_RECV without a network: a nib bug
       }
       return;
     }
@@ -728,7 +745,9 @@ struct Worker::Impl {
   }
 
   // Ends the hit on slot s with `code` (0 ok): the record goes out, the slot is released.
-  void EndHit(uint32_t s, int code, bool close) {
+  // `by_nib`: `code` is the negative status the nib's last data-path call just returned (its
+  // last_error, if any, explains it; nothing has called the nib since).
+  void EndHit(uint32_t s, int code, bool close, bool by_nib = false) {
     Slot& sl = slots[s];
     sl.rec.done = static_cast<uint64_t>(EventTime(sl.rec.first_byte));
     sl.rec.net_code = static_cast<uint16_t>(code);
@@ -739,8 +758,7 @@ struct Worker::Impl {
     Emit(sl.rec);
     if (answ_buf != nullptr &&
         AnswWanted(sh->answ_filter, sl.rec.net_code, sl.rec.proto_code)) {
-      opt.answ->Push(sl.rec, sh->requests.count != 0 ? sl.record : kAnswNoRecord,
-                     answ_buf + size_t{s} * kAnswReplyMax, answ_len[s]);
+      PushAnsw(s, by_nib);  // before CloseConn: on_close would end last_error's validity
     }
     --inflight;
     sl.hit = kHitNone;
@@ -757,6 +775,37 @@ struct Worker::Impl {
     } else if (sl.active && !firing_done) {
       PushReady(s);
     }
+  }
+
+  // answ log: the entry of the hit ending on slot s (Push keeps the first kAnswReplyMax
+  // captured bytes). The entry's size_in is what its reply section was cut from, so the
+  // documented parse rule holds (docs/results.md §10); the hit record keeps its own size_in:
+  //   - raw capture: the bytes received, which is the record's size_in;
+  //   - tapped (tap_replies): the bytes the nib decoded — the record's size_in too when the
+  //     hit completed, but a hit failed mid-reply may still count received bytes there;
+  //   - a hit the nib failed with a reason (last_error, taken now: nothing has called the nib
+  //     since, copied into the slot's buffer): "incarne: <reason>" and its length.
+  void PushAnsw(uint32_t s, bool by_nib) {
+    const Slot& sl = slots[s];
+    uint8_t* buf = answ_buf + size_t{s} * kAnswReplyMax;
+    const uint64_t record = sh->requests.count != 0 ? sl.record : kAnswNoRecord;
+    const char* why = by_nib && nib_last_error != nullptr ? nib_last_error(wctx) : nullptr;
+    const bool reason = why != nullptr && why[0] != '\0';
+    if (!reason && answ_raw) {
+      opt.answ->Push(sl.rec, record, buf, answ_len[s]);
+      return;
+    }
+    if (reason) {
+      static constexpr char kPrefix[] = "incarne: ";
+      constexpr uint32_t kPrefixLen = sizeof(kPrefix) - 1;
+      const uint32_t why_len = static_cast<uint32_t>(strnlen(why, kAnswReplyMax - kPrefixLen));
+      memcpy(buf, kPrefix, kPrefixLen);
+      memcpy(buf + kPrefixLen, why, why_len);
+      answ_len[s] = kPrefixLen + why_len;
+    }
+    HitRecord rec = sl.rec;
+    rec.size_in = answ_len[s];
+    opt.answ->Push(rec, record, buf, answ_len[s]);
   }
 
   void ExpireDelayed() {
@@ -886,7 +935,7 @@ struct Worker::Impl {
   void ConnResult(uint32_t s, int r, const incarne_nib_out& out) {
     Slot& sl = slots[s];
     if (r < 0) {
-      ConnFailed(s, -r);
+      ConnFailed(s, -r, /*by_nib=*/true);
       return;
     }
     if (r == INCARNE_NIB_READY) {
@@ -911,13 +960,13 @@ struct Worker::Impl {
   }
 
   // The connection could not be set up (socket, connect, handshake): the hit waiting on it
-  // fails with `code`.
-  void ConnFailed(uint32_t s, int code) {
+  // fails with `code` (`by_nib`: returned by the nib, as for EndHit).
+  void ConnFailed(uint32_t s, int code, bool by_nib = false) {
     if (slots[s].hit == kHitNone && slots[s].preconnected) {
       preconnect_pause_until = now + kPreconnectPauseNs;
     }
     if (slots[s].hit == kHitWaitConn || slots[s].hit == kHitActive) {
-      EndHit(s, code, true);
+      EndHit(s, code, true, by_nib);
     } else {
       CloseConn(s);
     }
@@ -934,7 +983,7 @@ struct Worker::Impl {
 
   // The connection broke during a hit. A kept-alive connection that fails before any reply
   // byte is retried once on a fresh connection, timings restarted (phantom semantics).
-  void HitConnFailure(uint32_t s, int code) {
+  void HitConnFailure(uint32_t s, int code, bool by_nib = false) {
     Slot& sl = slots[s];
     const bool was_open = sl.used_before || sl.preconnected;  // idle before this hit
     if (was_open && sl.rec.first_byte == 0 && (sl.rec.flags & kHitRetried) == 0 && tcp) {
@@ -956,7 +1005,7 @@ struct Worker::Impl {
       Connect(s);
       return;
     }
-    EndHit(s, code, true);
+    EndHit(s, code, true, by_nib);
   }
 
   void CloseConn(uint32_t s) {
@@ -1093,7 +1142,7 @@ struct Worker::Impl {
   void HitResult(uint32_t s, int r, const incarne_nib_out& out) {
     Slot& sl = slots[s];
     if (r < 0) {
-      EndHit(s, -r, true);
+      EndHit(s, -r, true, /*by_nib=*/true);
       return;
     }
     if (out.size_in != 0) {
@@ -1250,7 +1299,7 @@ struct Worker::Impl {
         sl.rec.first_byte = static_cast<uint64_t>(EventTime(sl.rec.sent));
       }
       sl.rec.size_in += len;
-      if (answ_buf != nullptr) {
+      if (answ_raw) {
         CaptureReply(s, data, len);
       }
       int r = nib->on_recv(wctx, sl.state, data, len, &out);
@@ -1269,14 +1318,33 @@ struct Worker::Impl {
     }
   }
 
-  // answ log: keeps the first kAnswReplyMax bytes the hit on slot s received.
+  // answ log: keeps the first kAnswReplyMax bytes the hit on slot s received (or, through
+  // AnswTap, the reply bytes the nib decoded); answ_len counts all of them (saturating).
   void CaptureReply(uint32_t s, const uint8_t* data, uint32_t len) {
     const uint32_t have = answ_len[s];
-    const uint32_t take = std::min(len, kAnswReplyMax - have);
-    if (take != 0) {
-      memcpy(answ_buf + size_t{s} * kAnswReplyMax + have, data, take);
-      answ_len[s] = have + take;
+    if (have < kAnswReplyMax) {
+      memcpy(answ_buf + size_t{s} * kAnswReplyMax + have, data,
+             std::min(len, kAnswReplyMax - have));
     }
+    answ_len[s] = have + std::min(len, UINT32_MAX - have);
+  }
+
+  // incarne_nib_tap (registered by Init with tap_replies): reply payload the nib decoded for
+  // the connection whose state is `state`. The state arena has a fixed stride, so the state
+  // names the slot; anything that is not a slot's state, or arrives while that slot has no
+  // hit on the wire (handshake, between hits), is ignored.
+  static void AnswTap(void* ctx, void* state, const void* data, uint32_t len) {
+    auto* w = static_cast<Impl*>(ctx);
+    const uintptr_t base = reinterpret_cast<uintptr_t>(w->states);
+    const uintptr_t p = reinterpret_cast<uintptr_t>(state);
+    if (p < base || (p - base) % w->state_stride != 0) {
+      return;
+    }
+    const uintptr_t s = (p - base) / w->state_stride;
+    if (s >= w->slots.size() || w->slots[s].hit != kHitActive) {
+      return;
+    }
+    w->CaptureReply(static_cast<uint32_t>(s), static_cast<const uint8_t*>(data), len);
   }
 
   void DeliverEof(uint32_t s) {
@@ -1291,7 +1359,7 @@ struct Worker::Impl {
         return;
       }
       int code = r < 0 ? -r : (sl.rec.size_in == 0 ? ECONNRESET : EPROTO);
-      HitConnFailure(s, code);
+      HitConnFailure(s, code, /*by_nib=*/r < 0);
       return;
     }
     if (sl.conn == kConnHandshake) {

@@ -99,7 +99,7 @@ void FormatAnswEntry(const HitRecord& rec, std::string_view request,
                      std::span<const uint8_t> reply, std::string* out) {
   const Monotone m = MonotoneOf(rec);
   const uint64_t real_us = (m.done - m.start) / 1000;
-  absl::StrAppend(out, rec.size_out, " ", rec.size_in, " ", real_us, " ", real_us, " ",
+  absl::StrAppend(out, request.size(), " ", rec.size_in, " ", real_us, " ", real_us, " ",
                   rec.net_code, "\n");
   out->append(request.data(), request.size());
   out->push_back('\n');

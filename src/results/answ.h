@@ -131,6 +131,11 @@ class AnswRing {
 
 // Appends the text of one entry to `out`: the numbers line (interval_real and interval_event
 // in µs from start to done, as phout columns 3 and 8), the request bytes, the reply bytes.
+// The line's first number is request.size() and its second rec.size_in, as phantom's
+// logger_default_t (request.size(), reply size): they are what a reader needs to find the
+// pieces, so not rec.size_out, which counts the bytes that went out on the wire (0 for a
+// refused connection, TLS records for https). The caller passes a reply of
+// min(rec.size_in, kAnswReplyMax) bytes.
 void FormatAnswEntry(const HitRecord& rec, std::string_view request,
                      std::span<const uint8_t> reply, std::string* out);
 

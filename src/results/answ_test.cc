@@ -82,8 +82,8 @@ TEST(AnswFormat, PhantomText) {
   r.sent = 1'300'000;
   r.first_byte = 3'000'000;
   r.done = 3'456'789;  // 2456.789 µs → 2456
-  r.size_out = 18;
-  r.size_in = 25;
+  r.size_out = 517;  // bytes on the wire (TLS records): not what the entry's header says
+  r.size_in = 26;
   r.net_code = 0;
   r.proto_code = 404;
   const std::string reply = "HTTP/1.1 404 Not Found\r\n\r\n";
@@ -92,14 +92,16 @@ TEST(AnswFormat, PhantomText) {
                   std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(reply.data()),
                                            reply.size()),
                   &out);
-  EXPECT_EQ(out, "18 25 2456 2456 0\nGET /x HTTP/1.0\r\n\r\n\nHTTP/1.1 404 Not Found\r\n\r\n\n");
-  // A timeout: no reply bytes.
-  r.net_code = 110;
+  // phantom's header: the request's length (request.size()), then size_in.
+  EXPECT_EQ(out, "19 26 2456 2456 0\nGET /x HTTP/1.0\r\n\r\n\nHTTP/1.1 404 Not Found\r\n\r\n\n");
+  // Refused: nothing was sent (size_out 0), no reply; the request is written all the same.
+  r.size_out = 0;
+  r.net_code = 111;
   r.proto_code = 0;
   r.size_in = 0;
   out.clear();
   FormatAnswEntry(r, "GET /", {}, &out);
-  EXPECT_EQ(out, "18 0 2456 2456 110\nGET /\n\n");
+  EXPECT_EQ(out, "5 0 2456 2456 111\nGET /\n\n");
 }
 
 HitRecord Rec(uint64_t i) {
@@ -220,7 +222,9 @@ TEST(AnswCollector, WritesEntriesAtAGivenPath) {
   EXPECT_EQ((*c)->answ_dropped(), 0u);
   auto text = ReadFileToString(path);
   ASSERT_TRUE(text.ok());
-  EXPECT_EQ(*text, "previous\n1 3 0 0 0\nGET /b\r\n\r\n\n404\n3 0 0 0 110\n\n\n");
+  // The headers give each request's length (10, and 0 without a record), not the records'
+  // size_out (1 and 3): the log parses by the documented rule.
+  EXPECT_EQ(*text, "previous\n10 3 0 0 0\nGET /b\r\n\r\n\n404\n0 0 0 0 110\n\n\n");
   EXPECT_NE(access((dir + "/answ.log").c_str(), F_OK), 0);
 }
 
