@@ -235,7 +235,7 @@ Plan MakePlan(const PhantomConfig& cfg, const PhantomStream& s, bool multi) {
   p.load.overload = Overload::kDelay;  // phantom never drops a late request
   p.workers.threads = cfg.threads == 0 ? 0 : std::min(cfg.threads, AllowedCpuCount());
   // Several streams share the cores: let the kernel place their workers.
-  p.workers.pin = !multi;
+  p.workers.pin = multi ? PinMode::kOff : PinMode::kAuto;
   p.results.phout = !s.phout.empty();
   p.results.answ = AnswLevel::kNone;  // the finer phantom level goes in LaunchOptions
   return p;

@@ -1,6 +1,8 @@
 #include "engine/launcher.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -124,6 +126,22 @@ class RunDir {
   bool created_ = false;
   bool keep_ = false;
 };
+
+// True for 127.0.0.0/8, ::1 and IPv4-mapped 127.0.0.0/8: the target runs on this machine.
+bool IsLoopback(const sockaddr_storage& a) {
+  if (a.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&a);
+    return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+  }
+  if (a.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&a);
+    if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr)) {
+      return true;
+    }
+    return IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127;
+  }
+  return false;
+}
 
 // CPUs this process may run on, in order (respects taskset and cgroup cpusets).
 std::vector<int> AllowedCpus() {
@@ -461,7 +479,13 @@ absl::StatusOr<LaunchResult> Launch(const LaunchOptions& options) {
 
   EngineOptions eo;
   eo.workers = workers;
-  if (plan.workers.pin) {
+  // pin = "auto": a server on this machine (a loopback target) needs the same cores, and
+  // workers pinned one per core leave it no core of its own to be scheduled away to — measured
+  // against nginx on the 2-core box, ~15 % fewer req/s pinned (docs/plan.md).
+  const bool local_target = shared->target_len != 0 && IsLoopback(shared->target);
+  const bool pin = plan.workers.pin == PinMode::kOn ||
+                   (plan.workers.pin == PinMode::kAuto && !local_target);
+  if (pin) {
     eo.cpus = cpus;
   }
   eo.ring_capacity = options.ring_capacity != 0 ? options.ring_capacity : (1u << 18);
@@ -474,7 +498,10 @@ absl::StatusOr<LaunchResult> Launch(const LaunchOptions& options) {
     }
   }
   log.Line(absl::StrCat("target ", target_text, ", nib ", nib->name, ", ", workers, " workers",
-                        plan.workers.pin ? " pinned" : " unpinned", ", model ",
+                        pin                                            ? " pinned"
+                        : plan.workers.pin == PinMode::kAuto ? " unpinned (the target is on this machine)"
+                                                             : " unpinned",
+                        ", model ",
                         model == LoadModel::kRps         ? "rps"
                         : model == LoadModel::kInstances ? "instances"
                                                          : "stpd",

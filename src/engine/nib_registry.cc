@@ -175,6 +175,7 @@ std::vector<std::pair<std::string, std::string>> NibParams(const Plan& plan,
     out.emplace_back("tls.alpn", t.alpn);
     out.emplace_back("tls.resume", t.resume ? "true" : "false");
     out.emplace_back("tls.min_version", t.min_version);
+    out.emplace_back("tls.aes_ni", t.aes_ni ? "true" : "false");
   }
   return out;
 }

@@ -100,9 +100,16 @@ struct LoadPlan {
   bool operator==(const LoadPlan&) const = default;
 };
 
+// workers.pin: true | false | "auto" (docs/plan.md).
+enum class PinMode : uint8_t {
+  kAuto,  // pinned unless the target is on this machine (a loopback address)
+  kOn,
+  kOff,
+};
+
 struct WorkersPlan {
   uint32_t threads = 0;                    // 0 = one per online core (resolved by the engine)
-  bool pin = true;
+  PinMode pin = PinMode::kAuto;
 
   bool operator==(const WorkersPlan&) const = default;
 };

@@ -985,8 +985,21 @@ const KeySpec kWorkersKeys[] = {
     {"threads", kInteger,
      [](const Field& f, Plan* p) { return GetUint(f, 0, kMaxThreads, &p->workers.threads); },
      [](const Plan& p) { return Cat(p.workers.threads); }},
-    {"pin", kBoolean, [](const Field& f, Plan* p) { return GetBool(f, &p->workers.pin); },
-     [](const Plan& p) { return Bool(p.workers.pin); }},
+    {"pin", kBoolean | kString,
+     [](const Field& f, Plan* p) {
+       if (const auto* b = f.node->as_boolean(); b != nullptr) {
+         p->workers.pin = b->get() ? PinMode::kOn : PinMode::kOff;
+         return absl::OkStatus();
+       }
+       if (const auto* s = f.node->as_string(); s != nullptr && s->get() == "auto") {
+         p->workers.pin = PinMode::kAuto;
+         return absl::OkStatus();
+       }
+       return f.Expected("true, false or \"auto\"");
+     },
+     [](const Plan& p) {
+       return p.workers.pin == PinMode::kAuto ? Quote("auto") : Bool(p.workers.pin == PinMode::kOn);
+     }},
 };
 
 const KeySpec kResultsKeys[] = {

@@ -172,7 +172,7 @@ TEST(PlanLoader, EveryKeyIsRead) {
   EXPECT_EQ(p.load.overload, Overload::kDrop);
   EXPECT_EQ(p.load.duration_ns, 600 * kNsPerSec);
   EXPECT_EQ(p.workers.threads, 4u);
-  EXPECT_FALSE(p.workers.pin);
+  EXPECT_EQ(p.workers.pin, PinMode::kOff);
   EXPECT_EQ(p.results.dir, "out/x");
   EXPECT_EQ(p.results.answ, AnswLevel::kErrors);
   EXPECT_TRUE(p.results.phout);
@@ -350,7 +350,7 @@ TEST(PlanErrors, WrongTypes) {
   EXPECT_HAS(msg, "plan.toml:9:13: load.instances: expected an integer ≥ 1");
   EXPECT_HAS(msg, "got string \"ten\"");
   msg = LoadError(std::string(kMinimal) + "[workers]\npin = \"yes\"\n");
-  EXPECT_HAS(msg, "plan.toml:10:7: workers.pin: expected true or false, got string");
+  EXPECT_HAS(msg, "plan.toml:10:7: workers.pin: expected true, false or \"auto\", got string");
   msg = LoadError(std::string(kMinimal) + "[results]\nphout = 1\n");
   EXPECT_HAS(msg, "plan.toml:10:9: results.phout: expected true or false, got integer 1");
   msg = LoadError("[target]\nsource_ips = \"10.0.0.1\"\n");
@@ -552,7 +552,7 @@ TEST(PlanSet, ValueForms) {
   EXPECT_EQ(p->target.address, "example.com:8080");
   EXPECT_EQ(p->ammo.http_version, "1.0");  // not the float 1.0
   EXPECT_EQ(p->target.timeout_ns, 3 * kNsPerSec);
-  EXPECT_FALSE(p->workers.pin);
+  EXPECT_EQ(p->workers.pin, PinMode::kOff);
   EXPECT_EQ(p->results.dir, "2024");
   EXPECT_EQ(p->ammo.headers, std::vector<std::string>{"Host: a"});
   EXPECT_EQ(p->ammo.chosen_cases, (std::vector<std::string>{"x", "y"}));
@@ -580,6 +580,26 @@ TEST(PlanSet, AppliesBeforeValidation) {
   p = Load(std::string(kMinimal) + "instances = 0\n", {"load.instances=3"});
   ASSERT_TRUE(p.ok()) << Message(p);
   EXPECT_EQ(p->load.instances, 3u);
+}
+
+TEST(PlanSet, WorkersPin) {
+  absl::StatusOr<Plan> p = Load(kMinimal);
+  ASSERT_TRUE(p.ok()) << Message(p);
+  EXPECT_EQ(p->workers.pin, PinMode::kAuto);  // the default
+  for (const auto& [value, mode] : {std::pair<const char*, PinMode>{"true", PinMode::kOn},
+                                    {"false", PinMode::kOff},
+                                    {"auto", PinMode::kAuto}}) {
+    p = Load(kMinimal, {std::string("workers.pin=") + value});
+    ASSERT_TRUE(p.ok()) << value << ": " << Message(p);
+    EXPECT_EQ(p->workers.pin, mode) << value;
+    // The resolved plan says it back and loads to the same.
+    absl::StatusOr<Plan> again = LoadPlanText(FormatPlanToml(*p), "resolved.toml", {});
+    ASSERT_TRUE(again.ok()) << Message(again);
+    EXPECT_EQ(again->workers.pin, mode) << value;
+  }
+  p = Load(kMinimal, {"workers.pin=always"});
+  ASSERT_FALSE(p.ok());
+  EXPECT_HAS(std::string(p.status().message()), "expected true, false or \"auto\"");
 }
 
 TEST(PlanSet, TlsAesNi) {
