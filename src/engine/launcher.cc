@@ -143,6 +143,17 @@ bool IsLoopback(const sockaddr_storage& a) {
   return false;
 }
 
+// Result-ring records per worker when LaunchOptions::ring_capacity is 0. The ring only has
+// to hold what a worker completes while the collector is not draining (it drains every few
+// ms; a slow disk under the hits file can hold it for seconds). The rps model knows its peak
+// rate: kRingHeadroomS seconds of it per worker, plus the instances (a stalled server can
+// answer all of them at once) and a `once` burst, rounded up to a power of two between
+// kMinRing and kMaxRing. Other models have no rate bound: kMaxRing. Pages are allocated
+// up front (result_ring.cc), so this is also the rings' share of the RSS.
+constexpr double kRingHeadroomS = 4.0;
+constexpr uint64_t kMinRing = uint64_t{1} << 14;  // 1 MiB of records
+constexpr uint64_t kMaxRing = uint64_t{1} << 18;  // 16 MiB of records
+
 // CPUs this process may run on, in order (respects taskset and cgroup cpusets).
 std::vector<int> AllowedCpus() {
   std::vector<int> cpus;
@@ -229,6 +240,40 @@ class SignalGuard {
 };
 
 }  // namespace
+
+uint64_t AutoRingCapacity(LoadModel model, const Schedule& schedule, uint64_t instances,
+                          uint32_t workers) {
+  if (model != LoadModel::kRps || workers == 0) {
+    return kMaxRing;
+  }
+  double peak = 0;
+  double burst = 0;
+  for (const ScheduleStep& st : schedule.steps()) {
+    switch (st.kind) {
+      case ScheduleStep::Kind::kConst:
+        peak = std::max(peak, st.a);
+        break;
+      case ScheduleStep::Kind::kLine:
+      case ScheduleStep::Kind::kStep:
+        peak = std::max({peak, st.a, st.b});
+        break;
+      case ScheduleStep::Kind::kOnce:
+        burst = std::max(burst, st.a);
+        break;
+      case ScheduleStep::Kind::kPause:
+        break;
+    }
+  }
+  const double need = (peak * kRingHeadroomS + burst + static_cast<double>(instances)) / workers;
+  if (!(need < static_cast<double>(kMaxRing))) {
+    return kMaxRing;
+  }
+  uint64_t cap = kMinRing;
+  while (static_cast<double>(cap) < need) {
+    cap <<= 1;
+  }
+  return cap;
+}
 
 std::string ExpandRunDir(const std::string& tmpl, int64_t unix_s, uint32_t shard,
                          const std::string& plan_path) {
@@ -488,8 +533,12 @@ absl::StatusOr<LaunchResult> Launch(const LaunchOptions& options) {
   if (pin) {
     eo.cpus = cpus;
   }
-  eo.ring_capacity = options.ring_capacity != 0 ? options.ring_capacity : (1u << 18);
+  eo.ring_capacity = options.ring_capacity != 0
+                        ? options.ring_capacity
+                        : AutoRingCapacity(model, schedule, plan.load.instances, workers);
   ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, Engine::Create(shared.get(), eo));
+  log.Line(absl::StrCat("result rings: ", eo.ring_capacity, " records per worker (",
+                        eo.ring_capacity * sizeof(HitRecord) >> 20, " MiB each)"));
   {
     absl::Status st = engine->Start();
     if (!st.ok()) {

@@ -22,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "engine/worker.h"
+#include "plan/schedule.h"
 #include "results/stats.h"
 
 namespace incarne {
@@ -80,5 +81,12 @@ absl::StatusOr<LaunchResult> Launch(const LaunchOptions& options);
 // name without extension). `unix_s` is the wall-clock second used for {time} (local time).
 std::string ExpandRunDir(const std::string& tmpl, int64_t unix_s, uint32_t shard,
                          const std::string& plan_path);
+
+// Result-ring records per worker when LaunchOptions::ring_capacity is 0 (docs/engine.md
+// "Workers"): for the rps model 4 s of the schedule's peak rate per worker plus the instances
+// and the largest `once` burst, a power of two in [2^14, 2^18]; 2^18 for the other models
+// (instances, stpd: no rate bound known in advance).
+uint64_t AutoRingCapacity(LoadModel model, const Schedule& schedule, uint64_t instances,
+                          uint32_t workers);
 
 }  // namespace incarne
