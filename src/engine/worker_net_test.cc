@@ -1,16 +1,19 @@
 // The worker's network paths on loopback, with small nibs defined here against nib.h: TCP
 // keep-alive against the built-in sink, connection refused, the whole-hit timeout, the silent
-// retry of a stale kept-alive connection, UDP datagrams, and the io_uring fallbacks
+// retry of a stale kept-alive connection, UDP datagrams, the answ capture through a nib's
+// tap_replies/last_error hooks, and the io_uring fallbacks
 // (no DEFER_TASKRUN, one-shot receives). Hermetic: port 0 everywhere, no sleeps for timing.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -19,6 +22,7 @@
 #include "engine/target.h"
 #include "engine/worker.h"
 #include "gtest/gtest.h"
+#include "results/answ.h"
 #include "results/result_ring.h"
 
 namespace incarne {
@@ -543,6 +547,132 @@ TEST_F(NetFixture, HandshakeReadyWithBytesAndSendContinuation) {
   EXPECT_EQ(g_opens.load(), 2);
   EXPECT_EQ(g_closes.load(), 2);  // every on_open is paired with an on_close at the end
   EXPECT_EQ(fins.load(), 2);
+}
+
+
+// ---- a nib that transforms bytes (as TLS does) and hands the engine what it decoded through
+// tap_replies, and a reason through last_error: the answ log must hold the decoded bytes, not
+// the received ones, and "incarne: <reason>" for a hit the nib failed.
+struct TapNibGlobals {
+  incarne_nib_tap tap = nullptr;
+  void* tap_ctx = nullptr;
+  bool fail = false;  // on_recv fails every hit with -EPROTO and a reason
+};
+TapNibGlobals g_tap;
+
+int TapRecv(void* w, void* state, const void* data, uint32_t len, incarne_nib_out* out) {
+  if (g_tap.fail) {
+    return -EPROTO;
+  }
+  // "Decoding": upper-case letters; only the decoded bytes go to the tap.
+  char decoded[4096];
+  const uint32_t n = std::min<uint32_t>(len, sizeof(decoded));
+  for (uint32_t i = 0; i < n; ++i) {
+    const char c = static_cast<const char*>(data)[i];
+    decoded[i] = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+  }
+  if (g_tap.tap != nullptr && n != 0) {
+    g_tap.tap(g_tap.tap_ctx, state, decoded, n);
+  }
+  const int r = TcpRecv(w, state, data, len, out);
+  return r;
+}
+void TapReplies(void*, incarne_nib_tap tap, void* tap_ctx) {
+  g_tap.tap = tap;
+  g_tap.tap_ctx = tap_ctx;
+}
+const char* TapLastError(void*) { return "decode: fake reason for the test"; }
+
+const incarne_nib kTapNib = {
+    .abi_version = INCARNE_NIB_ABI_VERSION,
+    .struct_size = sizeof(incarne_nib),
+    .name = "test-tap",
+    .description = "",
+    .transport = INCARNE_NIB_TRANSPORT_TCP,
+    .capabilities = INCARNE_NIB_CAP_TLS,
+    .state_size = sizeof(MatchState),
+    .reserved0 = 0,
+    .create = nullptr,
+    .destroy = nullptr,
+    .worker_init = nullptr,
+    .worker_fini = nullptr,
+    .on_open = nullptr,
+    .on_start = TcpStart,
+    .on_sent = nullptr,
+    .on_recv = TapRecv,
+    .on_close = nullptr,
+    .report = nullptr,
+    .tap_replies = TapReplies,
+    .last_error = TapLastError,
+};
+
+struct AnswSeen {
+  uint64_t entries = 0;
+  std::vector<std::string> replies;
+  std::vector<uint32_t> size_in;
+  std::vector<uint16_t> net_code;
+};
+
+AnswSeen DrainAnsw(AnswRing* ring) {
+  AnswSeen seen;
+  ring->Drain([&](const AnswEntryHeader& h, std::span<const uint8_t> reply) {
+    ++seen.entries;
+    seen.replies.emplace_back(reinterpret_cast<const char*>(reply.data()), reply.size());
+    seen.size_in.push_back(h.rec.size_in);
+    seen.net_code.push_back(h.rec.net_code);
+  });
+  return seen;
+}
+
+TEST_F(NetFixture, AnswGetsWhatTheNibDecodedThroughTheTap) {
+  SinkThread sink;
+  Target(sink.port());
+  shared_.nib = &kTapNib;
+  shared_.shots.count = 20;
+  shared_.answ_filter = AnswFilter::kAll;
+  g_tap = TapNibGlobals{};
+  AnswRing answ(1 << 20);
+  WorkerOptions o;
+  o.answ = &answ;
+  std::vector<HitRecord> recs = RunOne(o);
+  ASSERT_EQ(recs.size(), 20u);
+  ASSERT_NE(g_tap.tap, nullptr);  // the engine registered its tap
+  AnswSeen seen = DrainAnsw(&answ);
+  ASSERT_EQ(seen.entries, 20u);
+  for (size_t i = 0; i < seen.replies.size(); ++i) {
+    const std::string& r = seen.replies[i];
+    EXPECT_EQ(seen.net_code[i], 0);
+    // The sink's reply decoded: upper-case, and none of the received lower-case bytes.
+    EXPECT_EQ(r.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << r;
+    EXPECT_NE(r.find("CONTENT-LENGTH: 2"), std::string::npos) << r;
+    EXPECT_EQ(r.find("Content-Length"), std::string::npos) << r;
+    EXPECT_EQ(r.substr(r.size() - 2), "XX");
+    EXPECT_EQ(seen.size_in[i], r.size());  // the entry's size_in counts what was tapped
+  }
+}
+
+TEST_F(NetFixture, AnswGetsTheNibsReasonForAFailedHit) {
+  SinkThread sink;
+  Target(sink.port());
+  shared_.nib = &kTapNib;
+  shared_.shots.count = 10;
+  shared_.instances = 1;
+  shared_.answ_filter = AnswFilter::kTransportError;
+  g_tap = TapNibGlobals{};
+  g_tap.fail = true;
+  AnswRing answ(1 << 20);
+  WorkerOptions o;
+  o.answ = &answ;
+  std::vector<HitRecord> recs = RunOne(o);
+  ASSERT_EQ(recs.size(), 10u);
+  AnswSeen seen = DrainAnsw(&answ);
+  ASSERT_EQ(seen.entries, 10u);
+  const std::string want = "incarne: decode: fake reason for the test";
+  for (size_t i = 0; i < seen.replies.size(); ++i) {
+    EXPECT_EQ(seen.net_code[i], EPROTO);
+    EXPECT_EQ(seen.replies[i], want);
+    EXPECT_EQ(seen.size_in[i], want.size());
+  }
 }
 
 }  // namespace
