@@ -18,6 +18,7 @@
 #include "engine/clock.h"
 #include "engine/nib_registry.h"
 #include "engine/worker.h"
+#include "engine/worker_testing.h"
 #include "gtest/gtest.h"
 #include "results/result_ring.h"
 #include "udp.h"
@@ -39,24 +40,9 @@ void GetEmpty(const void*, uint64_t, incarne_nib_request* out) {
   out->len = 0;
 }
 
-int64_t Every100us(const void*, uint64_t i) { return static_cast<int64_t>(i) * 100'000; }
-
-sockaddr_storage Loopback(uint16_t port, socklen_t* len) {
-  sockaddr_storage ss{};
-  auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-  a->sin_family = AF_INET;
-  a->sin_port = htons(port);
-  a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  *len = sizeof(sockaddr_in);
-  return ss;
-}
-
-uint16_t PortOf(int fd) {
-  sockaddr_in a{};
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  return ntohs(a.sin_port);
-}
+using test_support::Every100us;
+using test_support::Loopback;
+using test_support::PortOf;
 
 // A UDP server on 127.0.0.1:0 in a thread. `reply(n, k)` gives the length of the reply to the
 // k-th datagram (0-based) of n bytes: 0 = no reply, SIZE_MAX = echo it.
@@ -135,28 +121,10 @@ class UdpNibTest : public ::testing::Test {
   void Target(uint16_t port) { shared_.target = Loopback(port, &shared_.target_len); }
 
   std::vector<HitRecord> RunOne(WorkerOptions o = {}) {
-    auto ring = ResultRing::Create(1 << 16, 0);
-    EXPECT_TRUE(ring.ok());
-    o.ring = &*ring;
-    shared_.workers = 1;
-    Worker w(&shared_, o);
-    absl::Status st = w.Init();
-    EXPECT_TRUE(st.ok()) << st;
-    shared_.origin_mono_ns = MonoNs() + 1'000'000;
-    w.Run();
-    stats_ = w.stats();
-    setup_ = w.DescribeSetup();
-    std::vector<HitRecord> out;
-    for (;;) {
-      ResultRing::Batch b = ring->Peek(1 << 20);
-      if (b.size() == 0) {
-        break;
-      }
-      out.insert(out.end(), b.first.begin(), b.first.end());
-      out.insert(out.end(), b.second.begin(), b.second.end());
-      ring->Release(b.size());
-    }
-    return out;
+    test_support::WorkerRun run = test_support::RunOneWorker(&shared_, o);
+    stats_ = run.stats;
+    setup_ = std::move(run.setup);
+    return std::move(run.records);
   }
 
   // Every hit against an echo server: ok, and the reply is exactly its own datagram.

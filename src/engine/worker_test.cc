@@ -2,6 +2,7 @@
 // the closed model and stopping. Timing is never asserted tightly (performance lives in
 // bench/engine_bench.cc); only counts, order and bounds that hold on a loaded machine.
 #include "engine/worker.h"
+#include "engine/worker_testing.h"
 
 #include <pthread.h>
 
@@ -30,19 +31,7 @@ int64_t PeriodicTime(const void* ctx, uint64_t i) {
   return p->offset_ns + static_cast<int64_t>(i) * p->period_ns;
 }
 
-std::vector<HitRecord> Drain(ResultRing& ring) {
-  std::vector<HitRecord> out;
-  for (;;) {
-    ResultRing::Batch b = ring.Peek(1 << 20);
-    if (b.size() == 0) {
-      break;
-    }
-    out.insert(out.end(), b.first.begin(), b.first.end());
-    out.insert(out.end(), b.second.begin(), b.second.end());
-    ring.Release(b.size());
-  }
-  return out;
-}
+std::vector<HitRecord> Drain(ResultRing& ring) { return test_support::DrainRing(ring); }
 
 class DummyFixture : public ::testing::Test {
  protected:

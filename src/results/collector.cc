@@ -119,6 +119,7 @@ class Collector::Impl {
   void EmitAll(int64_t through);
   void WriteHits(struct iovec* iov, int iovcnt, uint64_t records);
   void FlushStaging();
+  void FlushText(int* fd, std::string* buf, const std::string& name);
   void FlushPhout();
   uint64_t DrainAnsw();
   void FlushAnsw();
@@ -303,31 +304,23 @@ void Collector::Impl::FlushStaging() {
   staging_.clear();
 }
 
-void Collector::Impl::FlushPhout() {
-  if (phout_fd_ < 0 || phout_buf_.empty()) {
+// Writes `buf` to *fd and empties it; a failed write is noted and the file given up (*fd = -1).
+void Collector::Impl::FlushText(int* fd, std::string* buf, const std::string& name) {
+  if (*fd < 0 || buf->empty()) {
     return;
   }
-  absl::Status st = WriteAll(phout_fd_, phout_buf_, phout_name_);
+  absl::Status st = WriteAll(*fd, *buf, name);
   if (!st.ok()) {
     NoteError(st);
-    close(phout_fd_);
-    phout_fd_ = -1;
+    close(*fd);
+    *fd = -1;
   }
-  phout_buf_.clear();
+  buf->clear();
 }
 
-void Collector::Impl::FlushAnsw() {
-  if (answ_fd_ < 0 || answ_buf_.empty()) {
-    return;
-  }
-  absl::Status st = WriteAll(answ_fd_, answ_buf_, answ_name_);
-  if (!st.ok()) {
-    NoteError(st);
-    close(answ_fd_);
-    answ_fd_ = -1;
-  }
-  answ_buf_.clear();
-}
+void Collector::Impl::FlushPhout() { FlushText(&phout_fd_, &phout_buf_, phout_name_); }
+
+void Collector::Impl::FlushAnsw() { FlushText(&answ_fd_, &answ_buf_, answ_name_); }
 
 // Formats every published answ entry; entries are written in whole (one write per flush).
 uint64_t Collector::Impl::DrainAnsw() {
