@@ -2,8 +2,10 @@
 with ast, since bzt cannot be imported here)."""
 
 import ast
+import datetime
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -95,3 +97,22 @@ def test_readers_subclass_the_bzt_reader_kinds():
 
 def test_fake_incarne_is_executable():
     assert os.access(os.path.join(TAURUS, "tests", "fake_incarne.py"), os.X_OK)
+
+
+def test_gitignore_covers_bzt_artifacts_dirs():
+    # bzt's default settings.artifacts-dir (Engine.ARTIFACTS_DIR), made in the current
+    # directory: the repository root, as docs/taurus.md runs bzt
+    repo = os.path.dirname(TAURUS)
+    if not shutil.which("git") or subprocess.run(
+            ["git", "-C", repo, "rev-parse"], stderr=subprocess.DEVNULL).returncode:
+        pytest.skip("not a git checkout")
+    name = datetime.datetime(2026, 12, 6, 21, 40, 12, 123456).strftime("%Y-%m-%d_%H-%M-%S.%f")
+
+    def ignored(path):
+        return subprocess.run(["git", "-C", repo, "check-ignore", "-q", path]).returncode == 0
+
+    assert ignored(name + "/bzt.log")
+    assert ignored(name + "/incarne-run/stats.jsonl")
+    assert not ignored("taurus/" + name + "/bzt.log")  # only bzt's folders in the root
+    assert not ignored("docs/taurus.md")
+
