@@ -48,6 +48,7 @@ class IncarneExecutor(ScenarioExecutor):
         self.scenario = self.get_scenario()
         self.load = self.get_load()
 
+        self._check_keys()
         requests = self._requests()
         self.script = self.get_script_path()
         self.overrides = self.scenario.get("set", None) or None
@@ -196,6 +197,21 @@ class IncarneExecutor(ScenarioExecutor):
         return [script] if script else []
 
     # --- helpers ---------------------------------------------------------------------------
+
+    def _check_keys(self):
+        """Refuses logic blocks by name (bzt's flat parser would flatten `transaction` and fail
+        on the others with a raw "Wrong request") and names every execution, scenario and
+        request key incarne ignores in a warning (docs/taurus.md)."""
+        raw_requests = self.scenario.get("requests", None) or []
+        if not isinstance(raw_requests, list):
+            raw_requests = []  # bzt's parser reports the type
+        try:
+            logic.check_request_blocks(raw_requests, self.label)
+        except logic.ConfigError as exc:
+            raise TaurusConfigError("incarne: %s" % exc)
+        for warning in logic.unmapped_key_warnings(list(self.execution), list(self.scenario),
+                                                   raw_requests, self.label):
+            self.log.warning("incarne: %s", warning)
 
     def _requests(self):
         """The scenario's HTTP requests as logic.RequestSpec (other blocks are skipped)."""

@@ -470,6 +470,129 @@ def build_ammo(requests, target, nib, scenario_headers=None, default_address=Non
 
 
 # ---------------------------------------------------------------------------------------------
+# The keys of an execution item, a scenario and a request that incarne maps (docs/taurus.md
+# "Execution → incarne"), and what it says about the others. One table per level, one entry
+# per key: None = mapped (or read by bzt itself), a text = why incarne ignores it.
+
+_MAPPED = None
+
+EXECUTION_KEYS = {
+    "executor": _MAPPED, "scenario": _MAPPED, "concurrency": _MAPPED, "throughput": _MAPPED,
+    "ramp-up": _MAPPED, "hold-for": _MAPPED, "iterations": _MAPPED, "steps": _MAPPED,
+    "worker-threads": _MAPPED, "results": _MAPPED,
+    # read by bzt itself, not by the executor: environment, resource files, local
+    # provisioning's start delay, cloud provisioning's locations
+    "env": _MAPPED, "files": _MAPPED, "delay": _MAPPED, "start-at": _MAPPED,
+    "locations": _MAPPED, "locations-weighted": _MAPPED,
+}
+
+_NO_ASSERT = ("incarne checks no response content: a hit fails on a net error or, with "
+              "modules.incarne.http-errors, on HTTP status >= 400")
+_NO_EXTRACT = "incarne sends fixed requests: nothing is extracted or substituted"
+_NO_THINK = ("incarne fires at the schedule's times, with no pause between an instance's "
+             "requests: shape the load with throughput, concurrency, ramp-up and steps")
+
+SCENARIO_KEYS = {
+    "requests": _MAPPED, "default-address": _MAPPED, "headers": _MAPPED, "keepalive": _MAPPED,
+    "script": _MAPPED, "ammo-format": _MAPPED, "timeout": _MAPPED, "protocol": _MAPPED,
+    "set": _MAPPED,
+    "think-time": _NO_THINK,
+    "data-sources": ("requests are not parameterized: give an ammo file (script) with one "
+                     "record per variant"),
+    "variables": "${var} is sent as written, never expanded",
+}
+
+REQUEST_KEYS = {
+    "url": _MAPPED, "method": _MAPPED, "label": _MAPPED, "headers": _MAPPED, "body": _MAPPED,
+    "body-file": _MAPPED,
+    "think-time": _NO_THINK,
+    "timeout": "incarne has one timeout per execution: set the scenario's timeout",
+    "keepalive": "incarne keeps or closes connections per execution: set the scenario's "
+                 "keepalive",
+    "upload-files": "multipart uploads are not generated: give the body, or an ammo file",
+}
+
+# Prefixes of key families (assert, assert-jsonpath, extract-regexp, …), at either level.
+_KEY_FAMILIES = (("assert", _NO_ASSERT), ("extract-", _NO_EXTRACT))
+
+# Logic blocks of bzt's request list (bzt/requests_model.py HierarchicRequestParser). bzt's
+# flat parser, which the executor uses, flattens `transaction` and fails on the others with
+# a raw "Wrong request"; incarne sends one fixed list and refuses them all by name.
+LOGIC_BLOCKS = ("if", "once", "loop", "while", "foreach", "transaction", "include-scenario",
+                "action", "set-variables", "setup", "teardown")
+
+
+def _why_unmapped(key, table):
+    """None for a key incarne maps, else the reason it is ignored."""
+    key = str(key)
+    if key in table:
+        return table[key]
+    for prefix, why in _KEY_FAMILIES:
+        if key.startswith(prefix):
+            return why
+    return "incarne does not use it (docs/taurus.md lists the keys it maps)"
+
+
+def check_request_blocks(raw_requests, scenario_name=None):
+    """Raises ConfigError naming the first logic block among a scenario's raw `requests` (as
+    written in the config, before bzt parses them). Strings (bare URLs) and plain requests
+    pass."""
+    where = "scenario %r" % scenario_name if scenario_name else "the scenario"
+    for index, item in enumerate(raw_requests or []):
+        if not isinstance(item, dict):
+            continue
+        blocks = [name for name in LOGIC_BLOCKS if name in item]
+        if blocks:
+            raise ConfigError(
+                "%s, requests[%d]: %r is a logic block (%s); incarne sends one fixed list of "
+                "requests and supports no logic blocks (%s): write the requests out, or give "
+                "an ammo file (script)"
+                % (where, index, blocks[0], _block_summary(blocks[0], item),
+                   ", ".join(LOGIC_BLOCKS)))
+
+
+def _block_summary(name, item):
+    value = item.get(name)
+    text = "%s: %s" % (name, value if isinstance(value, (str, int, float)) else "…")
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def unmapped_key_warnings(execution_keys=(), scenario_keys=(), raw_requests=(),
+                          scenario_name=None):
+    """One warning per key incarne ignores: of the execution item, of the scenario and of its
+    requests (a request key is named once, with how many requests have it and the first).
+    Call check_request_blocks first: logic blocks are errors, not warnings."""
+    warnings = []
+    for key in execution_keys:
+        why = _why_unmapped(key, EXECUTION_KEYS)
+        if why:
+            warnings.append("execution key %r ignored: %s" % (str(key), why))
+    where = "scenario %r" % scenario_name if scenario_name else "scenario"
+    for key in scenario_keys:
+        why = _why_unmapped(key, SCENARIO_KEYS)
+        if why:
+            warnings.append("%s key %r ignored: %s" % (where, str(key), why))
+    seen = {}  # key → [count, first index]
+    order = []
+    for index, item in enumerate(raw_requests or []):
+        if not isinstance(item, dict):
+            continue
+        for key in item:
+            if _why_unmapped(key, REQUEST_KEYS) is None:
+                continue
+            if key not in seen:
+                seen[key] = [0, index]
+                order.append(key)
+            seen[key][0] += 1
+    for key in order:
+        count, first = seen[key]
+        warnings.append("%s request key %r ignored (in %d request%s, first requests[%d]): %s"
+                        % (where, str(key), count, "" if count == 1 else "s", first,
+                           _why_unmapped(key, REQUEST_KEYS)))
+    return warnings
+
+
+# ---------------------------------------------------------------------------------------------
 # The plan (DESIGN.md §6) and the command line (§5)
 
 def toml_string(value):

@@ -106,3 +106,42 @@ def test_missing_binary(tmp_path):
                          ["-o", "modules.incarne.path=bin/no-such-incarne"])
     assert rc == 1, out
     assert "Incarne isn't found, automatic installation isn't implemented" in out
+
+
+UNMAPPED_YML = """
+execution:
+  - executor: incarne
+    scenario: api
+    concurrency: 2
+    hold-for: 2s
+scenarios:
+  api:
+    default-address: http://127.0.0.1:8080
+    foo-bar: 1
+    think-time: 1s
+    requests:
+      - url: /items
+        assert: [ok]
+"""
+
+
+def test_unmapped_keys_are_warnings_and_logic_blocks_errors(tmp_path):
+    config = tmp_path / "unmapped.yml"
+    config.write_text(UNMAPPED_YML)
+    rc, out, _ = run_bzt(tmp_path, ["taurus/incarne-module.yml", str(config)])
+    assert rc == 0, out
+    assert "scenario 'api' key 'foo-bar' ignored" in out
+    assert "scenario 'api' key 'think-time' ignored" in out
+    assert "request key 'assert' ignored (in 1 request, first requests[0])" in out
+    second = tmp_path / "blocks"
+    second.mkdir()
+    blocks = second / "blocks.yml"
+    blocks.write_text(UNMAPPED_YML.replace(
+        "      - url: /items\n        assert: [ok]\n",
+        "      - if: '${a} == 1'\n        then:\n          - url: /items\n"))
+    assert "- if:" in blocks.read_text()
+    rc, out, _ = run_bzt(second, ["taurus/incarne-module.yml", str(blocks)])
+    assert rc == 1, out
+    assert "requests[0]: 'if' is a logic block" in out
+    assert "Wrong request" not in out
+
