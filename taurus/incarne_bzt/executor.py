@@ -159,6 +159,10 @@ class IncarneExecutor(ScenarioExecutor):
             path = os.path.join(self.run_dir or "", name)
             if self.run_dir and os.path.exists(path):
                 self.log.debug("incarne result file: %s", path)
+        if self.run_dir and self.process is not None:
+            # Lost records and unsent shots are in no figure bzt shows: say so at the end.
+            for warning in logic.summary_warnings(os.path.join(self.run_dir, "summary.json")):
+                self.log.warning("incarne: %s", warning)
         super(IncarneExecutor, self).post_process()
 
     def has_results(self):

@@ -906,6 +906,86 @@ def phout_sample(line, http_errors=True, concurrency=0):
 # Optional, used when present: "<metric>_hist_us", the histogram as {"<value µs>": count} or
 # [[value µs, count], ...]; without it the histogram is rebuilt from the percentiles.
 
+# Lost records and unsent shots. incarne counts both and never hides them (docs/results.md
+# §2, §5); bzt's figures cannot show them, so the readers and the executor name them in
+# bzt's log. `unsent` (shots planned but not fired) is read when the run writes it.
+LOSS_FIELDS = (
+    ("ring_dropped", "raw records lost to full result rings: those hits are in no figure "
+                     "bzt shows"),
+    ("unsent", "planned shots not fired"),
+)
+MAX_LOSS_WARNINGS = 10  # per reader; the executor logs the run's totals at the end anyway
+
+
+def _count_field(obj, name):
+    value = obj.get(name, 0) if isinstance(obj, dict) else 0
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 0
+    return int(value) if value > 0 else 0
+
+
+class LossCounter(object):
+    """Adds up LOSS_FIELDS over stats.jsonl lines and words a warning for each second that
+    has any (the first MAX_LOSS_WARNINGS of them, then one saying the rest are counted)."""
+
+    def __init__(self):
+        self.totals = dict((name, 0) for name, _ in LOSS_FIELDS)
+        self._warnings = []
+        self._warned = 0
+
+    def add(self, obj):
+        found = [(name, why, _count_field(obj, name)) for name, why in LOSS_FIELDS]
+        found = [(name, why, n) for name, why, n in found if n]
+        if not found:
+            return
+        for name, _, n in found:
+            self.totals[name] += n
+        self._warned += 1
+        if self._warned > MAX_LOSS_WARNINGS + 1:
+            return
+        if self._warned == MAX_LOSS_WARNINGS + 1:
+            self._warnings.append("incarne reports more seconds with losses; the run's totals "
+                                  "are logged when it ends (summary.json)")
+            return
+        second = obj.get("second", "?")
+        self._warnings.append("incarne second %s: %s" % (second, "; ".join(
+            "%d %s (%s, %d in the run so far)" % (n, why, name, self.totals[name])
+            for name, why, n in found)))
+
+    def pop_warnings(self):
+        out, self._warnings = self._warnings, []
+        return out
+
+
+def summary_warnings(path):
+    """Warnings about a finished run's summary.json at `path`: lost records (`ring_dropped`),
+    shots not fired (`unsent`), or no summary at all (incarne did not finish the run)."""
+    try:
+        with open(path, "rb") as fds:
+            data = fds.read()
+    except (IOError, OSError) as exc:
+        return ["incarne wrote no summary.json (%s): the run did not finish (killed?), bzt's "
+                "figures end where stats.jsonl ends" % (exc.strerror or exc)]
+    try:
+        summary = json.loads(data.decode("utf-8"))
+    except ValueError as exc:
+        return ["incarne's %s is not JSON (%s): the run's totals are unknown" % (path, exc)]
+    if not isinstance(summary, dict):
+        return ["incarne's %s is not a JSON object: the run's totals are unknown" % path]
+    warnings = []
+    dropped = _count_field(summary, "ring_dropped")
+    if dropped:
+        warnings.append("incarne lost %d raw records to full result rings (ring_dropped in %s): "
+                        "those hits are in no figure, bzt's counts are short by %d"
+                        % (dropped, path, dropped))
+    unsent = _count_field(summary, "unsent")
+    if unsent:
+        planned = _count_field(summary, "planned")
+        warnings.append("incarne did not fire %d%s planned shots (unsent in %s)"
+                        % (unsent, " of %d" % planned if planned else "", path))
+    return warnings
+
+
 class InstancesTimeline(object):
     """Instances running t seconds after the start of an instances-model schedule (Tank's
     instance_plan semantics in integer ms, reference/tank.md §2.4) for the steps map_load
@@ -1081,11 +1161,14 @@ def _concurrency(obj, timeline):
     return active
 
 
-def parse_stats_line(line, http_errors=True, response_time="latency", timeline=None):
+def parse_stats_line(line, http_errors=True, response_time="latency", timeline=None,
+                     losses=None):
     """A stats.jsonl line → SecondRecord(ts: int unix s, labels: {tag: LabelStats},
     concurrency), or None for a blank line or a second without hits. Concurrency is the
     line's inflight_max, or with an InstancesTimeline (closed model) the instances running at
-    the end of the second if more. Raises ValueError for a line that is not a stats object."""
+    the end of the second if more. A LossCounter in `losses` is fed the line's lost records
+    and unsent shots, also from a second without hits. Raises ValueError for a line that is
+    not a stats object."""
     line = line.strip()
     if not line:
         return None
@@ -1095,6 +1178,8 @@ def parse_stats_line(line, http_errors=True, response_time="latency", timeline=N
         raise ValueError("not JSON (%s): %r" % (exc, line[:200]))
     if not isinstance(obj, dict) or "ts" not in obj or "overall" not in obj:
         raise ValueError("not a stats.jsonl object (needs ts and overall): %r" % line[:200])
+    if losses is not None:
+        losses.add(obj)
     ts = int(math.floor(float(obj["ts"])))
     tags = obj.get("tags") or {}
     if not tags:
@@ -1112,15 +1197,18 @@ def parse_stats_line(line, http_errors=True, response_time="latency", timeline=N
 class ConcurrencyTrack(object):
     """In-flight hits per unix second from stats.jsonl (the phout reader's side channel)."""
 
-    def __init__(self, timeline=None):
+    def __init__(self, timeline=None, losses=None):
         self.by_ts = {}
         self.timeline = timeline
+        self.losses = losses  # a LossCounter fed every line, or None
 
     def add_line(self, line):
         line = line.strip()
         if not line:
             return
         obj = json.loads(line)
+        if self.losses is not None:
+            self.losses.add(obj)
         self.by_ts[int(math.floor(float(obj["ts"])))] = _concurrency(obj, self.timeline)
 
     def at(self, ts):

@@ -8,6 +8,9 @@ IncarnePhoutReader (`results: phout`): a ResultsReader that yields one sample pe
 (the run's phout.log, Tank's 12 columns) and lets bzt aggregate; about 60k samples/s is the
 most bzt keeps up with. Concurrency comes from stats.jsonl (phout has no such column).
 
+Both name in bzt's log, as warnings, the raw records a second of stats.jsonl lost to full
+result rings (`ring_dropped`) and its unsent shots (`unsent`).
+
 All parsing is in logic.py (no bzt); this file only builds bzt objects.
 """
 
@@ -20,6 +23,12 @@ from . import logic
 
 CHUNK = 1024 * 1024
 CONCURRENCY_SOURCE = "incarne"
+
+
+def _log_losses(log, losses):
+    """Lost records and unsent shots are warnings in bzt's log, as they are read."""
+    for text in losses.pop_warnings():
+        log.warning("%s", text)
 
 
 class _LineFile(object):
@@ -50,6 +59,7 @@ class IncarneStatsReader(ResultsProvider):
         self.source = _LineFile(filename, self.log)
         self.points = 0
         self.samples = 0
+        self.losses = logic.LossCounter()
 
     def _ramp_up_exclude(self):
         return False
@@ -59,10 +69,12 @@ class IncarneStatsReader(ResultsProvider):
             try:
                 record = logic.parse_stats_line(line, http_errors=self.http_errors,
                                                 response_time=self.response_time,
-                                                timeline=self.timeline)
+                                                timeline=self.timeline, losses=self.losses)
             except ValueError as exc:
                 self.log.warning("Skipping a bad line of %s: %s", self.filename, exc)
                 continue
+            finally:
+                _log_losses(self.log, self.losses)
             if record is None:
                 continue
             self.points += 1
@@ -130,7 +142,8 @@ class IncarnePhoutReader(ResultsReader):
         self.http_errors = http_errors
         self.source = _LineFile(filename, self.log)
         self.stats_source = _LineFile(stats_filename, self.log) if stats_filename else None
-        self.concurrency = logic.ConcurrencyTrack(timeline)
+        self.losses = logic.LossCounter()
+        self.concurrency = logic.ConcurrencyTrack(timeline, self.losses)
         self.samples = 0
         self.bad_lines = 0
 
@@ -142,6 +155,7 @@ class IncarnePhoutReader(ResultsReader):
                 self.concurrency.add_line(line)
             except ValueError as exc:
                 self.log.debug("Skipping a bad stats line: %s", exc)
+            _log_losses(self.log, self.losses)
 
     def _read(self, final_pass=False):
         self._read_concurrency(final_pass)

@@ -11,6 +11,8 @@ per second, DIR/phout.log when [results] phout = true, and DIR/summary.json; it 
 [load] duration or until SIGTERM / the $GRACEFUL file, then exits 0. Per second and tag it
 reports FAKE_RPS hits (default 20), 10% of them 503s. FAKE_EXIT=<rc> makes `run` write one
 second and exit with that code; FAKE_STDERR=<text> is printed to stderr first.
+FAKE_RING_DROPPED=<n> puts n lost records into every stats line (`ring_dropped`) and their
+total into summary.json; FAKE_UNSENT=<n> writes `unsent: n` into summary.json.
 """
 
 import json
@@ -81,6 +83,7 @@ def run(plan_path, out_dir):
     tags = tags_of(ammo) if ammo and plan.get("ammo", {}).get("format") == "phantom" else [""]
     phout = plan.get("results", {}).get("phout", False)
     rps = int(os.environ.get("FAKE_RPS", "20"))
+    ring_dropped = int(os.environ.get("FAKE_RING_DROPPED", "0"))
     forced_exit = os.environ.get("FAKE_EXIT")
     if os.environ.get("FAKE_STDERR"):
         sys.stderr.write(os.environ["FAKE_STDERR"] + "\n")
@@ -106,7 +109,7 @@ def run(plan_path, out_dir):
         per_tag = dict((t, stats(rps)) for t in tags)
         overall = stats(rps * len(tags))
         line = {"second": second, "ts": round(origin + second, 3), "planned": rps * len(tags),
-                "sent": rps * len(tags), "inflight_max": 3, "ring_dropped": 0, "late": 0,
+                "sent": rps * len(tags), "inflight_max": 3, "ring_dropped": ring_dropped, "late": 0,
                 "overall": overall, "tags": per_tag if tags != [""] else {}}
         stats_fd.write(json.dumps(line) + "\n")
         stats_fd.flush()
@@ -126,8 +129,13 @@ def run(plan_path, out_dir):
     stats_fd.close()
     if phout_fd:
         phout_fd.close()
+    unsent = int(os.environ.get("FAKE_UNSENT", "0"))
+    summary = {"hits": total, "duration_s": float(second), "planned": total + unsent,
+               "sent": total, "ring_dropped": ring_dropped * second}
+    if os.environ.get("FAKE_UNSENT"):
+        summary["unsent"] = unsent
     with open(os.path.join(out_dir, "summary.json"), "w") as fds:
-        json.dump({"hits": total, "duration_s": float(second)}, fds)
+        json.dump(summary, fds)
     return 0
 
 

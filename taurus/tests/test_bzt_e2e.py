@@ -145,3 +145,12 @@ def test_unmapped_keys_are_warnings_and_logic_blocks_errors(tmp_path):
     assert "requests[0]: 'if' is a logic block" in out
     assert "Wrong request" not in out
 
+
+def test_lost_records_and_unsent_shots_are_warnings(tmp_path):
+    rc, out, _ = run_bzt(tmp_path, ["taurus/incarne-module.yml", "taurus/test.yml"],
+                         ["-o", "execution.0.ramp-up=1s", "-o", "execution.0.hold-for=1s"],
+                         env={"FAKE_RING_DROPPED": "5", "FAKE_UNSENT": "2"})
+    assert rc == 0, out
+    assert "incarne second 0: 5 raw records lost to full result rings" in out
+    assert "incarne lost 10 raw records to full result rings" in out
+    assert "incarne did not fire 2 of " in out

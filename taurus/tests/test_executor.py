@@ -1,5 +1,6 @@
 """The executor's bzt glue under tests/bzt_standin (a stand-in for the parts of bzt the module
-imports) with tests/fake_incarne.py as the binary: key warnings, logic blocks refused by name.
+imports) with tests/fake_incarne.py as the binary: key warnings, logic blocks refused by name,
+lost records and unsent shots named in the log.
 
     python3 -m pytest -q taurus/tests/test_executor.py
 """
@@ -7,6 +8,7 @@ imports) with tests/fake_incarne.py as the binary: key warnings, logic blocks re
 import json
 import logging
 import os
+import subprocess
 import sys
 
 import pytest
@@ -110,3 +112,83 @@ def test_logic_blocks_are_refused_by_name(tmp_path, name, block):
     assert "scenario 'api', requests[1]: %r is a logic block" % name in text
     assert "Wrong request" not in text
     assert not os.path.exists(os.path.join(str(tmp_path), "artifacts", "incarne.toml"))
+
+
+def finished(ex):
+    ex.process = subprocess.Popen(["true"])
+    ex.process.wait()
+
+
+def test_post_process_names_lost_records_and_unsent_shots(tmp_path, caplog):
+    caplog.set_level(logging.WARNING, LOGGER)
+    ex = executor(tmp_path, API)
+    ex.prepare()
+    with open(os.path.join(ex.run_dir, "summary.json"), "w") as fds:
+        json.dump({"hits": 900, "planned": 1000, "sent": 996, "ring_dropped": 96,
+                   "unsent": 4}, fds)
+    finished(ex)
+    ex.post_process()
+    found = "\n".join(warnings_of(caplog))
+    assert "incarne lost 96 raw records to full result rings" in found
+    assert "bzt's counts are short by 96" in found
+    assert "incarne did not fire 4 of 1000 planned shots (unsent in" in found
+
+
+def test_post_process_of_a_run_without_summary_says_it_did_not_finish(tmp_path, caplog):
+    caplog.set_level(logging.WARNING, LOGGER)
+    ex = executor(tmp_path, API)
+    ex.prepare()
+    finished(ex)
+    ex.post_process()
+    assert any("incarne wrote no summary.json" in w and "did not finish" in w
+               for w in warnings_of(caplog))
+
+
+def test_post_process_of_a_clean_run_is_quiet(tmp_path, caplog):
+    caplog.set_level(logging.WARNING, LOGGER)
+    ex = executor(tmp_path, API)
+    ex.prepare()
+    with open(os.path.join(ex.run_dir, "summary.json"), "w") as fds:
+        json.dump({"hits": 10, "planned": 10, "sent": 10, "ring_dropped": 0}, fds)
+    finished(ex)
+    ex.post_process()
+    assert warnings_of(caplog) == []
+
+
+def run_fake(ex, env, monkeypatch):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    ex.prepare()
+    ex.startup()
+    ex.process.wait(30)
+    assert ex.check() is True
+
+
+@pytest.mark.parametrize("results", ["stats", "phout"])
+def test_readers_warn_about_lost_records_as_they_read(tmp_path, caplog, monkeypatch, results):
+    # FAKE_RPS=0: seconds without hits, so the stand-in needs no bzt aggregation; the lost
+    # records of such a second are still named (those hits are in no other figure).
+    caplog.set_level(logging.WARNING, LOGGER)
+    ex = executor(tmp_path, API, {"results": results})
+    run_fake(ex, {"FAKE_RPS": "0", "FAKE_RING_DROPPED": "7", "FAKE_UNSENT": "3"}, monkeypatch)
+    if results == "stats":
+        list(ex.reader._calculate_datapoints(final_pass=True))
+    else:
+        list(ex.reader._read(final_pass=True))
+    ex.post_process()
+    found = warnings_of(caplog)
+    assert ("incarne second 0: 7 raw records lost to full result rings: those hits are in no "
+            "figure bzt shows (ring_dropped, 7 in the run so far)") in found
+    assert any("incarne lost 7 raw records" in w for w in found)
+    assert any("incarne did not fire 3 of 3 planned shots" in w for w in found)
+
+
+def test_loss_warnings_are_capped_per_reader():
+    losses = logic.LossCounter()
+    for second in range(logic.MAX_LOSS_WARNINGS + 5):
+        losses.add({"second": second, "ring_dropped": 2})
+    warnings = losses.pop_warnings()
+    assert len(warnings) == logic.MAX_LOSS_WARNINGS + 1
+    assert "more seconds with losses" in warnings[-1]
+    assert losses.totals["ring_dropped"] == 2 * (logic.MAX_LOSS_WARNINGS + 5)
+    assert losses.pop_warnings() == []
