@@ -116,3 +116,9 @@ def test_gitignore_covers_bzt_artifacts_dirs():
     assert not ignored("taurus/" + name + "/bzt.log")  # only bzt's folders in the root
     assert not ignored("docs/taurus.md")
 
+
+def test_docs_say_what_bzt_rounds():
+    with open(os.path.join(os.path.dirname(TAURUS), "docs", "taurus.md")) as fds:
+        doc = fds.read()
+    assert "equal incarne's exactly" not in doc
+    assert "floored to whole ms" in doc and "0.071 ms" in doc
