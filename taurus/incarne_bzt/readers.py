@@ -1,4 +1,5 @@
-"""Result readers that feed incarne's output into bzt's aggregator (taurus.md §4).
+"""Result readers that feed incarne's output into bzt's aggregator (docs/taurus.md
+"Results").
 
 IncarneStatsReader (default, `results: stats`): a ResultsProvider that turns each line of the
 run's stats.jsonl (one per finished second, all tags, with histograms) into a ready DataPoint.
