@@ -482,9 +482,9 @@ EXECUTION_KEYS = {
     "ramp-up": _MAPPED, "hold-for": _MAPPED, "iterations": _MAPPED, "steps": _MAPPED,
     "worker-threads": _MAPPED, "results": _MAPPED,
     # read by bzt itself, not by the executor: environment, resource files, local
-    # provisioning's start delay, cloud provisioning's locations
+    # provisioning's start delay, pass/fail criteria of this execution, cloud locations
     "env": _MAPPED, "files": _MAPPED, "delay": _MAPPED, "start-at": _MAPPED,
-    "locations": _MAPPED, "locations-weighted": _MAPPED,
+    "criteria": _MAPPED, "locations": _MAPPED, "locations-weighted": _MAPPED,
 }
 
 _NO_ASSERT = ("incarne checks no response content: a hit fails on a net error or, with "

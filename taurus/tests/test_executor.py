@@ -55,7 +55,8 @@ def test_a_mapped_config_logs_no_warning(tmp_path, caplog):
     caplog.set_level(logging.WARNING, LOGGER)
     scenario = dict(API, headers={"X-A": "1"}, keepalive=False, timeout="5s")
     ex = executor(tmp_path, scenario, {"throughput": 10, "ramp-up": "1s", "steps": 2,
-                                       "worker-threads": 1, "env": {"A": "1"}},
+                                       "worker-threads": 1, "env": {"A": "1"},
+                                       "criteria": ["avg-rt>1s"]},
                   {"check-plan": True})
     ex.prepare()
     assert warnings_of(caplog) == []
