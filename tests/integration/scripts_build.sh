@@ -35,7 +35,7 @@ print([o["value"] for o in json.load(sys.stdin) if o["name"] == "developer_mode"
 MESON_ARGS="-Ddeveloper_mode=true" "$WORK/scripts/build" >"$WORK/out2" 2>&1 ||
   { cat "$WORK/out2"; fail "developer build"; }
 [ "$(developer_mode)" = True ] ||
-  { cat "$WORK/out2"; fail "MESON_ARGS=-Ddeveloper_mode=true left developer_mode $(developer_mode)"; }
+  { cat "$WORK/out2"; fail "-Ddeveloper_mode=true left developer_mode $(developer_mode)"; }
 grep -q "configured with other values of: developer_mode; reconfiguring" "$WORK/out2" ||
   { cat "$WORK/out2"; fail "the reconfiguration was not announced"; }
 
