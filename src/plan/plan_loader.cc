@@ -33,7 +33,7 @@
 #include "plan/duration.h"
 #include "plan/schedule.h"
 #include "util/status.h"
-#include "util/absl_view.h"
+#include "util/strings.h"
 
 namespace incarne {
 namespace {
@@ -45,35 +45,7 @@ constexpr int64_t kMaxTimeoutNs = int64_t{3600} * kNsPerSec;
 
 // ---- small text helpers ---------------------------------------------------------------------
 
-// Debian's abseil has its own absl::string_view (not std::string_view), so the string
-// helpers here are local and take std::string_view (see util/absl_view.h).
-template <typename T>
-void AppendOne(std::string* out, const T& v) {
-  if constexpr (std::is_integral_v<T>) {
-    static_assert(!std::is_same_v<T, bool> && !std::is_same_v<T, char>);
-    char buf[24];
-    const auto r = std::to_chars(buf, buf + sizeof(buf), v);
-    out->append(buf, r.ptr);
-  } else if constexpr (std::is_floating_point_v<T>) {
-    char buf[32];
-    std::snprintf(buf, sizeof(buf), "%g", static_cast<double>(v));
-    out->append(buf);
-  } else {
-    out->append(std::string_view(v));
-  }
-}
-
-template <typename... Args>
-void Append(std::string* out, const Args&... args) {
-  (AppendOne(out, args), ...);
-}
-
-template <typename... Args>
-std::string Cat(const Args&... args) {
-  std::string out;
-  Append(&out, args...);
-  return out;
-}
+// Cat, Append, Trim, Quote and Shown are in util/strings.h.
 
 template <typename T>
 std::string Join(const std::vector<T>& items, std::string_view sep) {
@@ -89,21 +61,6 @@ std::string Join(const std::vector<T>& items, std::string_view sep) {
 
 bool StartsWith(std::string_view s, std::string_view prefix) { return s.starts_with(prefix); }
 bool EndsWith(std::string_view s, std::string_view suffix) { return s.ends_with(suffix); }
-
-std::string_view TrimLeft(std::string_view s) {
-  while (!s.empty() && absl::ascii_isspace(s.front())) {
-    s.remove_prefix(1);
-  }
-  return s;
-}
-
-std::string_view Trim(std::string_view s) {
-  s = TrimLeft(s);
-  while (!s.empty() && absl::ascii_isspace(s.back())) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 // Decimal digits only (no sign, no spaces), within T.
 template <typename T>
@@ -128,48 +85,6 @@ absl::StatusOr<toml::table> ParseToml(std::string_view text, std::string_view na
   }
 }
 
-// A TOML basic string ("..."), escaping quotes, backslashes and control characters. Bytes
-// ≥ 0x80 are copied as they are (strings that came through toml++ are valid UTF-8).
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (u < 0x20 || u == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04X", u);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
-
 std::string QuoteList(const std::vector<std::string>& items) {
   std::vector<std::string> quoted;
   quoted.reserve(items.size());
@@ -177,15 +92,6 @@ std::string QuoteList(const std::vector<std::string>& items) {
     quoted.push_back(Quote(s));
   }
   return Cat("[", Join(quoted, ", "), "]");
-}
-
-// For messages: a value as the user wrote it, cut to a readable length.
-std::string Shown(std::string_view s) {
-  constexpr size_t kMax = 60;
-  if (s.size() > kMax) {
-    return Quote(Cat(s.substr(0, kMax), "..."));
-  }
-  return Quote(s);
 }
 
 std::string_view TypeName(const toml::node& n) {
