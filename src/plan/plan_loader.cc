@@ -30,6 +30,7 @@
 
 #include "absl/strings/ascii.h"
 #include "incarne_config.h"
+#include "nibs/nib_names.h"
 #include "plan/duration.h"
 #include "plan/schedule.h"
 #include "util/status.h"
@@ -55,6 +56,24 @@ std::string Join(const std::vector<T>& items, std::string_view sep) {
       out += sep;
     }
     out += std::string_view(items[i]);
+  }
+  return out;
+}
+
+// The built-in nib names come from nibs/meson.build (generated nibs/nib_names.h): the engine's
+// registry builds its table from the same list, so a name is accepted here exactly when the
+// project declares that nib (one skipped in this build is refused by the registry at start,
+// with the reason).
+bool IsBuiltinNib(std::string_view nib) {
+  return std::find(kBuiltinNibNames.begin(), kBuiltinNibNames.end(), nib) !=
+         kBuiltinNibNames.end();
+}
+
+// The built-in names for messages: "dummy", "http", ...
+std::string BuiltinNibChoices() {
+  std::string out;
+  for (std::string_view name : kBuiltinNibNames) {
+    Append(&out, out.empty() ? "" : ", ", Quote(name));
   }
   return out;
 }
@@ -684,12 +703,10 @@ const KeySpec kTargetKeys[] = {
      [](const Field& f, Plan* p) {
        std::string s;
        RETURN_IF_ERROR(GetString(f, &s));
-       const bool builtin = s == "dummy" || s == "http" || s == "https" || s == "udp";
        const bool plugin = s.size() > 3 && EndsWith(s, ".so") && !HasControl(s);
-       if (!builtin && !plugin) {
+       if (!IsBuiltinNib(s) && !plugin) {
          return f.Expected(
-             "\"dummy\", \"http\", \"https\", \"udp\" or the path of a nib plugin ending in "
-             "\".so\"");
+             Cat(BuiltinNibChoices(), " or the path of a nib plugin ending in \".so\""));
        }
        p->target.nib = std::move(s);
        return absl::OkStatus();
@@ -961,10 +978,6 @@ const SectionSpec kSections[] = {
     {"target.params", {}},
 };
 constexpr std::string_view kParamsPath = "target.params";
-
-bool IsBuiltinNib(std::string_view nib) {
-  return nib == "dummy" || nib == "http" || nib == "https" || nib == "udp";
-}
 
 // A [target.params] value as the string the nib gets: strings as they are, numbers and
 // booleans as TOML writes them. Arrays, tables and dates are refused, and so is a NUL
