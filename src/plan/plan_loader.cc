@@ -1,4 +1,4 @@
-// TOML plan → Plan (DESIGN.md §6; every key is documented in docs/plan.md).
+// TOML plan → Plan (docs/design.md §6; every key is documented in docs/plan.md).
 //
 // The reader is schema-driven: one table of sections, each with its keys, a parser and a
 // formatter per key. The same tables drive the unknown-key check (and its list of valid
@@ -91,7 +91,7 @@ bool Atoi(std::string_view s, T* out) {
 
 // ---- the toml++ seam ------------------------------------------------------------------------
 
-// The only place toml++ exceptions are caught (DESIGN.md §10). Syntax errors become
+// The only place toml++ exceptions are caught (docs/design.md §10). Syntax errors become
 // InvalidArgument "name:line:column: TOML syntax error: ...".
 absl::StatusOr<toml::table> ParseToml(std::string_view text, std::string_view name) {
   try {
@@ -969,7 +969,7 @@ const KeySpec kResultsKeys[] = {
      [](const Plan& p) { return FormatHits(p.results.hits); }},
 };
 
-// In DESIGN.md §6 order; a parent comes before its sub-tables.
+// In docs/design.md §6 order; a parent comes before its sub-tables.
 const SectionSpec kSections[] = {
     {"target", kTargetKeys},   {"target.dummy", kDummyKeys}, {"target.http", kHttpKeys},
     {"target.tls", kTlsKeys},  {"ammo", kAmmoKeys},          {"load", kLoadKeys},

@@ -32,7 +32,7 @@ class ConfigError(ValueError):
 
 
 # ---------------------------------------------------------------------------------------------
-# Numbers and durations in the schedule DSL (DESIGN.md §7, reference/tank.md §2)
+# Numbers and durations in the schedule DSL (docs/design.md §7, docs/schedule.md)
 
 
 def format_number(x):
@@ -127,7 +127,7 @@ def _instances_ramp(concurrency, ramp_ns, steps):
             # started at once and held is the same load.
             return ["const(1, %s)" % format_duration_ns(ramp_ns)]
         # line(a, b, d) = start(a − current − 1) + ramp(b − a + 1, d): from none, line(1, C, D)
-        # starts C instances evenly, the first at 0 and the last at D (reference/tank.md §2.4).
+        # starts C instances evenly, the first at 0 and the last at D (docs/schedule.md).
         return ["line(1, %d, %s)" % (concurrency, format_duration_ns(ramp_ns))]
     durations = split_evenly_ns(ramp_ns, steps)
     if concurrency % steps == 0 and len(set(durations)) == 1:
@@ -243,7 +243,7 @@ def _schedule_length_ns(schedule):
 
 
 # ---------------------------------------------------------------------------------------------
-# Requests → target, nib and ammo (phantom request-style, reference/tank.md §1.1)
+# Requests → target, nib and ammo (phantom request-style, docs/ammo.md "phantom")
 
 class RequestSpec(object):
     """One scenario request as plain values (the glue copies them out of bzt's HTTPRequest).
@@ -470,7 +470,7 @@ def build_ammo(requests, target, nib, scenario_headers=None, default_address=Non
 
 
 # ---------------------------------------------------------------------------------------------
-# The plan (DESIGN.md §6) and the command line (§5)
+# The plan (docs/design.md §6) and the command line (§5)
 
 def toml_string(value):
     """A TOML basic string."""
@@ -638,7 +638,7 @@ def overrides_list(overrides):
 
 
 # ---------------------------------------------------------------------------------------------
-# Exit codes (DESIGN.md §5) and diagnostics
+# Exit codes (docs/design.md §5) and diagnostics
 
 EXIT_DONE, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_AUTOSTOP = 0, 1, 2, 3
 
@@ -719,7 +719,7 @@ class LineAssembler(object):
 
 
 def net_error_message(net_code):
-    """The text of a phout net_code: strerror, plus the ecosystem codes (reference/tank.md §4)."""
+    """The text of a phout net_code: strerror, plus the ecosystem codes (docs/design.md §8)."""
     code = int(net_code)
     if code == 777:
         return "Shot dropped (overload: no free instance)"
@@ -738,7 +738,7 @@ def http_error_message(proto_code):
 # (t_stamp, label, concurrency, r_time, con_time, latency, r_code, error, trname, byte_count)
 
 def phout_sample(line, http_errors=True, concurrency=0):
-    """A phout line (12 TAB fields, µs; reference/tank.md §4) → bzt sample tuple, or None for
+    """A phout line (12 TAB fields, µs; docs/results.md §7.1) → bzt sample tuple, or None for
     a blank line. Raises ValueError for a malformed one.
 
     t_stamp is the completion second (start + interval_real), as pbench did; rc/error follow
@@ -785,7 +785,7 @@ def phout_sample(line, http_errors=True, concurrency=0):
 
 class InstancesTimeline(object):
     """Instances running t seconds after the start of an instances-model schedule (Tank's
-    instance_plan semantics in integer ms, reference/tank.md §2.4) for the steps map_load
+    instance_plan semantics in integer ms, docs/schedule.md) for the steps map_load
     writes: const(N, D), line(A, B, D), step(A, B, S, D).
 
     In the closed model the schedule alone decides when instances start, so this is the

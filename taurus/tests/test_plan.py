@@ -15,7 +15,7 @@ def parse_toml(text):
 
 
 def read_phantom_ammo(data):
-    """Tank's request-style reader (reference/tank.md §1.1): [(tag, request bytes)]."""
+    """Tank's request-style reader (docs/ammo.md "phantom"): [(tag, request bytes)]."""
     records = []
     pos = 0
     while pos < len(data):

@@ -10,7 +10,7 @@ import pytest
 from incarne_bzt import logic
 
 
-# --- phout (reference/tank.md §4) → bzt 10-tuples ---------------------------------------------
+# --- phout (docs/results.md §7.1) → bzt 10-tuples ---------------------------------------------
 
 def test_phout_success_line():
     # Tank's aggregator/tests/phout2927 sample, proto 404 made 200
@@ -296,7 +296,7 @@ def test_histogram_from_percentiles_reproduces_incarne_percentiles(seed):
 # --- closed-model concurrency from the schedule -----------------------------------------------
 
 def test_instances_timeline_tank_examples():
-    # reference/tank.md §2.4: line(1,9,4s) starts at 0, 500, …, 4000 ms
+    # Tank's instance_plan (docs/schedule.md): line(1,9,4s) starts at 0, 500, …, 4000 ms
     line = logic.InstancesTimeline("line(1, 9, 4s)")
     assert [line.at(t) for t in (0, 0.49, 0.5, 1.0, 3.99, 4.0, 100)] == [1, 1, 2, 3, 8, 9, 9]
     # step(2,10,2,3s): 0,0,3000,3000,…,12000,12000
