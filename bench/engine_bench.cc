@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
-#include "engine/clock.h"
+#include "util/clock.h"
 #include "engine/nib_registry.h"
 #include "engine/worker.h"
 #include "plan/plan.h"

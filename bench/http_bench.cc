@@ -1,5 +1,5 @@
 // The http nib's reply parser per reply (nibs/http/http_parser.h): the user-space share of a
-// keep-alive hit must stay far below the ~5 µs the kernel spends (reference/iouring.md).
+// keep-alive hit must stay far below the ~5 µs the kernel spends (docs/iouring.md §6).
 //   build/bench/http_bench --benchmark_filter=Parse
 #include <benchmark/benchmark.h>
 

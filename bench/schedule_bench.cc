@@ -1,8 +1,8 @@
 // Cost of one planned time on the hot path: Schedule::ShotNs / ShotMs over big schedules.
 //   meson test -C build --benchmark --suite micro schedule
 //   build/bench/schedule_bench --benchmark_filter=Line --benchmark_repetitions=5
-// Goal (issue 2): ≤ 20 ns per shot. Sequential = how a worker walks its slice; random = a
-// cold lookup anywhere (binary search over segments + the formula).
+// Goal (set with the stepper, commit ce92a59): ≤ 20 ns per shot. Sequential = how a worker
+// walks its slice; random = a cold lookup anywhere (binary search over segments + the formula).
 #include <cstdint>
 #include <cstdlib>
 #include <random>

@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/clock.h"
+#include "util/clock.h"
 #include "engine/nib_registry.h"
 #include "engine/worker.h"
 #include "engine/worker_testing.h"

@@ -1,4 +1,4 @@
-// Access-log ammo (Tank `access`): reference/tank.md §1.4, Tank missile.AccessLogReader.
+// Access-log ammo (Tank `access`): docs/ammo.md "access", Tank missile.AccessLogReader.
 //
 // From each line the text between the first '"' and the next '"' (or the end of the line)
 // must be exactly `METHOD URI PROTOCOL`; the HTTP version is what follows the first '/' of

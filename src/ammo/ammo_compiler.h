@@ -1,4 +1,4 @@
-// Human ammo formats → binary ammo file (reference/tank.md §1, §2.5, §3; docs/ammo.md).
+// Human ammo formats → binary ammo file (docs/ammo.md).
 //
 // Compiling streams: memory stays bounded whatever the input size. Output goes to a
 // temporary file in the destination directory and is renamed into place only on success.

@@ -1,4 +1,4 @@
-// The binary ammo file (DESIGN.md §8, docs/formats.md): read side.
+// The binary ammo file (docs/design.md §8, docs/formats.md): read side.
 //
 // Open() mmaps the file read-only (MAP_SHARED) so every worker shares one copy in the page
 // cache; Request(i) points straight into that mapping and is what the nib sends. All

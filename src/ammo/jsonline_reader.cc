@@ -1,4 +1,4 @@
-// Pandora jsonline ammo (`http/json`, decoder `jsonline`): reference/tank.md §1.6,
+// Pandora jsonline ammo (`http/json`, decoder `jsonline`): docs/ammo.md "jsonline",
 // pandora components/providers/http/decoders/jsonline.go.
 //
 // One JSON object per line (blank lines skipped), or — when the first non-blank byte of the

@@ -1,4 +1,4 @@
-// Request-style ammo (Tank `phantom`, Pandora `raw`): reference/tank.md §1.1,
+// Request-style ammo (Tank `phantom`, Pandora `raw`): docs/ammo.md "phantom",
 // Tank missile.AmmoFileReader.
 //
 //   <size>[ <tag>[ ignored...]]\n

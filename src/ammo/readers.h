@@ -1,6 +1,6 @@
 // The ammo readers: one function per human format (one .cc each), all pushing records into a
 // RecordSink. A reader parses and builds the wire bytes exactly as Yandex.Tank does
-// (reference/tank.md §1, §3; docs/ammo.md lists every rule and every deliberate difference);
+// (docs/ammo.md lists every rule and every deliberate difference);
 // what happens to a record next (tags, autocases, chosen_cases, limit, the binary file) is
 // the sink's business.
 //

@@ -106,7 +106,7 @@ Rec R(std::string req, std::string tag, bool tagged, uint64_t line, uint64_t off
 // ---- phantom ------------------------------------------------------------------------------
 
 TEST(PhantomReader, TankDocsExample) {
-  // reference/tank.md §1.1 verbatim: with CRLF the request is 74 bytes, one more than the
+  // Tank's example (docs/ammo.md) verbatim: with CRLF the request is 74 bytes, one more than the
   // example's size. Tank sends the first 73 and skips the leftover '\n' as a blank line;
   // so do we (requests are never "fixed").
   const std::string req =

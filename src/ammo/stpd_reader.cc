@@ -1,4 +1,4 @@
-// stpd, Tank's stepped ammo: reference/tank.md §3 (format.Stpd, phantom's source_log.C).
+// stpd, Tank's stepped ammo: docs/ammo.md "stpd" (format.Stpd, phantom's source_log.C).
 //
 //   <size>[ <ts_ms>[ <tag>]]\n
 //   <size bytes>\n

@@ -1,4 +1,4 @@
-// URI-style ammo (Tank `uri`): reference/tank.md §1.2, Tank missile.UriReader.
+// URI-style ammo (Tank `uri`): docs/ammo.md "uri", Tank missile.UriReader.
 //
 //   [Name: value]        a header for every following URI (same exact name: replaced)
 //   <uri>[ <tag>]        one GET request

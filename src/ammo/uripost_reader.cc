@@ -1,4 +1,4 @@
-// URI+POST ammo (Tank `uripost`): reference/tank.md §1.3, Tank missile.UriPostReader.
+// URI+POST ammo (Tank `uripost`): docs/ammo.md "uripost", Tank missile.UriPostReader.
 //
 //   [Name: value]                     header lines, anywhere, persistent (as in uri)
 //   <body size> <uri>[ <tag>]\n       then exactly <body size> bytes of body

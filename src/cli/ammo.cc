@@ -1,5 +1,5 @@
 // `incarne ammo compile|inspect|dump` — human ammo → binary ammo file and back
-// (DESIGN.md §5, docs/ammo.md).
+// (docs/design.md §5, docs/ammo.md).
 //   incarne ammo compile ammo.txt                      → ammo.ammo
 //   incarne ammo compile uris.txt --header 'Host: example.com' --autocases 2 -o u.ammo
 //   incarne ammo inspect ammo.ammo

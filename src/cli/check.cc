@@ -1,4 +1,4 @@
-// `incarne check` — validate a plan and print it resolved (DESIGN.md §5, docs/plan.md).
+// `incarne check` — validate a plan and print it resolved (docs/design.md §5, docs/plan.md).
 //   incarne check config/sink.toml
 //   incarne check config/sink.toml --set load.instances=50 --set 'load.schedule=const(10,5s)'
 #include <cstdio>

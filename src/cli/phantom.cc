@@ -1,5 +1,5 @@
 // `incarne phantom check|run PHANTOM.conf` — the phantom drop-in for Yandex.Tank and Taurus
-// (DESIGN.md §1, reference/tank.md §0 and §5; docs/phantom.md). Also reached as `phantom
+// (docs/design.md §1; docs/phantom.md). Also reached as `phantom
 // check|run ...` through a link named `phantom` (src/main.cc).
 //
 // check: reads the config subset Tank/Taurus generate (plan/phantom_conf.h), refuses what

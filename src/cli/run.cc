@@ -1,4 +1,4 @@
-// `incarne run` — one run of a plan (DESIGN.md §5; docs/engine.md).
+// `incarne run` — one run of a plan (docs/design.md §5; docs/engine.md).
 //   incarne run config/dummy.toml
 //   incarne run config/sink.toml --set 'load.schedule=const(500,10s)' --out runs/try1
 //   incarne run plan.toml --shard 0/4 --start-at 1767225600      (one of four shards)

@@ -1,4 +1,4 @@
-// `incarne schedule` — print the planned times of a schedule (DESIGN.md §5, docs/schedule.md).
+// `incarne schedule` — print the planned times of a schedule (docs/design.md §5, docs/schedule.md).
 //   incarne schedule 'line(1, 5, 2s)'                 → 0 618 1000 1302 1561 1791 (one a line)
 //   incarne schedule 'line(1,9,4s)' --model instances → instance start times
 //   incarne schedule 'line(1, 1000, 10m)' --summary   → one JSON object

@@ -1,4 +1,4 @@
-// `incarne sink` — the built-in loopback HTTP/1.1 target (src/engine/sink.h).
+// `incarne sink` — the built-in loopback HTTP/1.1 target (src/sink/sink.h).
 //   incarne sink --listen 127.0.0.1:8080
 //   incarne sink --listen 127.0.0.1:0 --body-size 1024     (prints the port it got)
 #include <signal.h>
@@ -11,7 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli/cli_common.h"
-#include "engine/sink.h"
+#include "sink/sink.h"
 
 namespace incarne::cli {
 namespace {

@@ -1,5 +1,5 @@
 // The worker threads of a run: one per core, pinned, each with its own result ring
-// (DESIGN.md §9). Control plane: everything here runs on the launcher's thread except the
+// (docs/design.md §9). Control plane: everything here runs on the launcher's thread except the
 // workers' own loops.
 //
 //   auto engine = Engine::Create(&shared, options);   // rings, worker objects

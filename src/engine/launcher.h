@@ -1,4 +1,4 @@
-// `incarne run`: one run of a plan, from validation to the final report (DESIGN.md §5, §8).
+// `incarne run`: one run of a plan, from validation to the final report (docs/design.md §5, §8).
 //
 // Order, so that bad input is refused before anything is written or fired:
 //   1. load and validate the plan (overrides applied), the schedule, the nib and its

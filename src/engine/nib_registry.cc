@@ -10,8 +10,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "nibs/nib_names.h"
 #include "plan/duration.h"
 #include "util/status.h"
+#include "util/strings.h"
 
 namespace incarne {
 
@@ -125,6 +127,14 @@ absl::StatusOr<const incarne_nib*> FindNib(const std::string& name) {
         return st;
       }
       return n;
+    }
+  }
+  // Declared in nibs/meson.build (so the plan loader took the name) but skipped by this build.
+  for (const auto& [skipped, reason] : kSkippedNibs) {
+    if (name == skipped) {
+      return absl::NotFoundError(absl::StrCat(
+          "target.nib = \"", name, "\": this binary was built without the ",
+          AbslView(skipped), " nib (", AbslView(reason), "); built-in: ", BuiltinNames()));
     }
   }
   return absl::NotFoundError(absl::StrCat("target.nib = \"", name,

@@ -1,4 +1,4 @@
-// target.address → a socket address, resolved once at start (DESIGN.md §6). Control plane.
+// target.address → a socket address, resolved once at start (docs/design.md §6). Control plane.
 #pragma once
 
 #include <sys/socket.h>

@@ -1,4 +1,4 @@
-// One io_uring per worker, set up the way reference/iouring.md recommends, with a probe and
+// One io_uring per worker, set up the way docs/iouring.md §2, §6 found best, with a probe and
 // fallbacks: SINGLE_ISSUER | DEFER_TASKRUN | SUBMIT_ALL | CQSIZE where the kernel has them,
 // else COOP_TASKRUN, else plain; a registered ring fd; and knowledge of what the single wait
 // point may use (EXT_ARG, min_wait_usec, ABS_TIMER).

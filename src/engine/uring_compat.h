@@ -2,7 +2,7 @@
 // a provided-buffer-ring setup helper (2.4's io_uring_setup_buf_ring) and a raw
 // submit-and-wait through io_uring_enter2 with EXT_ARG, so one wait point can carry
 // min_wait_usec (6.12+) and an absolute deadline (IORING_ENTER_ABS_TIMER, 6.12+).
-// Every use is gated at runtime on the probe in uring.cc (reference/iouring.md §Probe 1).
+// Every use is gated at runtime on the probe in uring.cc (docs/iouring.md §2).
 #pragma once
 
 #include <liburing.h>

@@ -2,7 +2,7 @@
 // when a fast path is refused still give a working ring.
 #include "engine/uring.h"
 
-#include "engine/clock.h"
+#include "util/clock.h"
 #include "gtest/gtest.h"
 
 namespace incarne {

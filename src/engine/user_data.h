@@ -1,5 +1,5 @@
 // The 64-bit io_uring user_data of every engine operation: {op, generation, slot}, never a
-// heap token (DESIGN.md §9; liburing examples/proxy.h). The generation is the slot's
+// heap token (docs/design.md §9; liburing examples/proxy.h). The generation is the slot's
 // connection generation at submission: a CQE whose generation no longer matches belongs to
 // a connection that was already closed, and is only cleaned up after (its buffer returned).
 //

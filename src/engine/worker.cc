@@ -37,7 +37,7 @@ constexpr int64_t kMaxWaitBusyNs = 200'000;
 // (the open model's next shot bounds the wait anyway, and with no instance free the short
 // bound applies). With 200 µs, 90 % of the waits at
 // c=200 against nginx ended by this timer — each timer wake-up costs ~15 µs of CPU on this VM
-// (reference/iouring.md) — after ~12 hits; with 1 ms, 10 % did, after ~30 hits, and the run
+// (docs/iouring.md §4) — after ~12 hits; with 1 ms, 10 % did, after ~30 hits, and the run
 // cost 12–25 % less CPU per hit at 3–50 % more req/s (4 of 4 alternated pairs; docs/engine.md).
 constexpr int64_t kMaxWaitBusyStampedNs = 1'000'000;
 // Nothing in flight and nothing due: still wake now and then to notice a stop request.
@@ -60,7 +60,7 @@ constexpr uint32_t kWaitBatch = 32;
 constexpr uint32_t kMaxFirePerPass = 4096;
 constexpr uint32_t kRecvBufSize = 4096;
 // Requests sent unchanged from the ammo file at least this large go out with sendfile(2)
-// (reference/iouring.md probe 2: the crossover is 16–32 KiB).
+// (docs/iouring.md §3: the crossover is 16–32 KiB).
 constexpr uint32_t kSendfileMin = 32 * 1024;
 constexpr uint16_t kBufGroup = 0;
 constexpr uint32_t kNil = UINT32_MAX;
@@ -158,7 +158,7 @@ struct Worker::Impl {
   bool multishot = true;
   // Kernel receive timestamps (multishot RECVMSG + SO_TIMESTAMPNS): a reply is stamped when
   // the kernel received it, not when a batched wait reaped it — so waits can batch hard
-  // without skewing latency (reference/iouring.md, "Caveat"). rx_ts is the stamp of the chunk
+  // without skewing latency (docs/iouring.md §6, "Caveat"). rx_ts is the stamp of the chunk
   // being delivered (0 = none: use now); real_to_mono converts CLOCK_REALTIME stamps, sampled
   // once per pass when first needed.
   bool rx_timestamps = false;

@@ -1,6 +1,6 @@
 // A worker: one thread pinned to one core, owning one io_uring, its instance slots (one
 // connection each), nib states, receive buffers and result ring, and firing its share of the
-// shots (DESIGN.md §3, §9; docs/engine.md).
+// shots (docs/design.md §3, §9; docs/engine.md).
 //
 // The loop (one pass):
 //   1. one io_uring submit-and-wait (everything prepared in the last pass goes out; wait for

@@ -17,8 +17,8 @@
 #include <thread>
 #include <vector>
 
-#include "engine/clock.h"
-#include "engine/sink.h"
+#include "util/clock.h"
+#include "sink/sink.h"
 #include "engine/target.h"
 #include "engine/worker.h"
 #include "engine/worker_testing.h"

@@ -1,5 +1,5 @@
 // phantom's configuration language, as Yandex.Tank and Taurus generate it
-// (reference/tank.md §5.4), read into a small tree and then into the subset incarne runs.
+// (docs/phantom.md "What is read"), read into a small tree and then into the subset incarne runs.
 //
 //   incarne phantom check phantom.conf     # exit 0, silent, when the config is usable
 //

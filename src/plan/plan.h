@@ -1,4 +1,4 @@
-// The validated plan: DESIGN.md §6 as a C++ value with every default resolved.
+// The validated plan: docs/design.md §6 as a C++ value with every default resolved.
 //
 // Produced by LoadPlan() (plan_loader.cc) from a TOML file plus `--set KEY=VALUE` overrides;
 // written back as TOML by FormatPlanToml(). Consumers (engine, ammo compiler, collector) read

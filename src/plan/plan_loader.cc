@@ -1,4 +1,4 @@
-// TOML plan → Plan (DESIGN.md §6; every key is documented in docs/plan.md).
+// TOML plan → Plan (docs/design.md §6; every key is documented in docs/plan.md).
 //
 // The reader is schema-driven: one table of sections, each with its keys, a parser and a
 // formatter per key. The same tables drive the unknown-key check (and its list of valid
@@ -30,10 +30,11 @@
 
 #include "absl/strings/ascii.h"
 #include "incarne_config.h"
+#include "nibs/nib_names.h"
 #include "plan/duration.h"
 #include "plan/schedule.h"
 #include "util/status.h"
-#include "util/absl_view.h"
+#include "util/strings.h"
 
 namespace incarne {
 namespace {
@@ -45,35 +46,7 @@ constexpr int64_t kMaxTimeoutNs = int64_t{3600} * kNsPerSec;
 
 // ---- small text helpers ---------------------------------------------------------------------
 
-// Debian's abseil has its own absl::string_view (not std::string_view), so the string
-// helpers here are local and take std::string_view (see util/absl_view.h).
-template <typename T>
-void AppendOne(std::string* out, const T& v) {
-  if constexpr (std::is_integral_v<T>) {
-    static_assert(!std::is_same_v<T, bool> && !std::is_same_v<T, char>);
-    char buf[24];
-    const auto r = std::to_chars(buf, buf + sizeof(buf), v);
-    out->append(buf, r.ptr);
-  } else if constexpr (std::is_floating_point_v<T>) {
-    char buf[32];
-    std::snprintf(buf, sizeof(buf), "%g", static_cast<double>(v));
-    out->append(buf);
-  } else {
-    out->append(std::string_view(v));
-  }
-}
-
-template <typename... Args>
-void Append(std::string* out, const Args&... args) {
-  (AppendOne(out, args), ...);
-}
-
-template <typename... Args>
-std::string Cat(const Args&... args) {
-  std::string out;
-  Append(&out, args...);
-  return out;
-}
+// Cat, Append, Trim, Quote and Shown are in util/strings.h.
 
 template <typename T>
 std::string Join(const std::vector<T>& items, std::string_view sep) {
@@ -87,23 +60,26 @@ std::string Join(const std::vector<T>& items, std::string_view sep) {
   return out;
 }
 
+// The built-in nib names come from nibs/meson.build (generated nibs/nib_names.h): the engine's
+// registry builds its table from the same list, so a name is accepted here exactly when the
+// project declares that nib (one skipped in this build is refused by the registry at start,
+// with the reason).
+bool IsBuiltinNib(std::string_view nib) {
+  return std::find(kBuiltinNibNames.begin(), kBuiltinNibNames.end(), nib) !=
+         kBuiltinNibNames.end();
+}
+
+// The built-in names for messages: "dummy", "http", ...
+std::string BuiltinNibChoices() {
+  std::string out;
+  for (std::string_view name : kBuiltinNibNames) {
+    Append(&out, out.empty() ? "" : ", ", Quote(name));
+  }
+  return out;
+}
+
 bool StartsWith(std::string_view s, std::string_view prefix) { return s.starts_with(prefix); }
 bool EndsWith(std::string_view s, std::string_view suffix) { return s.ends_with(suffix); }
-
-std::string_view TrimLeft(std::string_view s) {
-  while (!s.empty() && absl::ascii_isspace(s.front())) {
-    s.remove_prefix(1);
-  }
-  return s;
-}
-
-std::string_view Trim(std::string_view s) {
-  s = TrimLeft(s);
-  while (!s.empty() && absl::ascii_isspace(s.back())) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 // Decimal digits only (no sign, no spaces), within T.
 template <typename T>
@@ -115,7 +91,7 @@ bool Atoi(std::string_view s, T* out) {
 
 // ---- the toml++ seam ------------------------------------------------------------------------
 
-// The only place toml++ exceptions are caught (DESIGN.md §10). Syntax errors become
+// The only place toml++ exceptions are caught (docs/design.md §10). Syntax errors become
 // InvalidArgument "name:line:column: TOML syntax error: ...".
 absl::StatusOr<toml::table> ParseToml(std::string_view text, std::string_view name) {
   try {
@@ -128,48 +104,6 @@ absl::StatusOr<toml::table> ParseToml(std::string_view text, std::string_view na
   }
 }
 
-// A TOML basic string ("..."), escaping quotes, backslashes and control characters. Bytes
-// ≥ 0x80 are copied as they are (strings that came through toml++ are valid UTF-8).
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (u < 0x20 || u == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04X", u);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
-
 std::string QuoteList(const std::vector<std::string>& items) {
   std::vector<std::string> quoted;
   quoted.reserve(items.size());
@@ -177,15 +111,6 @@ std::string QuoteList(const std::vector<std::string>& items) {
     quoted.push_back(Quote(s));
   }
   return Cat("[", Join(quoted, ", "), "]");
-}
-
-// For messages: a value as the user wrote it, cut to a readable length.
-std::string Shown(std::string_view s) {
-  constexpr size_t kMax = 60;
-  if (s.size() > kMax) {
-    return Quote(Cat(s.substr(0, kMax), "..."));
-  }
-  return Quote(s);
 }
 
 std::string_view TypeName(const toml::node& n) {
@@ -778,12 +703,10 @@ const KeySpec kTargetKeys[] = {
      [](const Field& f, Plan* p) {
        std::string s;
        RETURN_IF_ERROR(GetString(f, &s));
-       const bool builtin = s == "dummy" || s == "http" || s == "https" || s == "udp";
        const bool plugin = s.size() > 3 && EndsWith(s, ".so") && !HasControl(s);
-       if (!builtin && !plugin) {
+       if (!IsBuiltinNib(s) && !plugin) {
          return f.Expected(
-             "\"dummy\", \"http\", \"https\", \"udp\" or the path of a nib plugin ending in "
-             "\".so\"");
+             Cat(BuiltinNibChoices(), " or the path of a nib plugin ending in \".so\""));
        }
        p->target.nib = std::move(s);
        return absl::OkStatus();
@@ -1046,7 +969,7 @@ const KeySpec kResultsKeys[] = {
      [](const Plan& p) { return FormatHits(p.results.hits); }},
 };
 
-// In DESIGN.md §6 order; a parent comes before its sub-tables.
+// In docs/design.md §6 order; a parent comes before its sub-tables.
 const SectionSpec kSections[] = {
     {"target", kTargetKeys},   {"target.dummy", kDummyKeys}, {"target.http", kHttpKeys},
     {"target.tls", kTlsKeys},  {"ammo", kAmmoKeys},          {"load", kLoadKeys},
@@ -1055,10 +978,6 @@ const SectionSpec kSections[] = {
     {"target.params", {}},
 };
 constexpr std::string_view kParamsPath = "target.params";
-
-bool IsBuiltinNib(std::string_view nib) {
-  return nib == "dummy" || nib == "http" || nib == "https" || nib == "udp";
-}
 
 // A [target.params] value as the string the nib gets: strings as they are, numbers and
 // booleans as TOML writes them. Arrays, tables and dates are refused, and so is a NUL

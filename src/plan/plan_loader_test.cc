@@ -676,7 +676,7 @@ TEST(PlanRoundTrip, OutputIsReadable) {
   absl::StatusOr<Plan> p = Load(kMinimal);
   ASSERT_TRUE(p.ok()) << Message(p);
   const std::string toml = FormatPlanToml(*p);
-  // Sections in DESIGN.md §6 order, durations as text.
+  // Sections in docs/design.md §6 order, durations as text.
   size_t last = 0;
   for (const char* section : {"[target]", "[target.dummy]", "[target.http]", "[target.tls]",
                               "[ammo]", "[load]", "[workers]", "[results]"}) {

@@ -1,4 +1,4 @@
-// The stepper: Tank's load_plan.py / instance_plan.py math (reference/tank.md §2.3–2.4),
+// The stepper: Tank's load_plan.py / instance_plan.py math (docs/schedule.md "The math"),
 // lazy and in nanoseconds. The language, the guarantees and every deviation from Tank are in
 // docs/schedule.md.
 //
@@ -36,7 +36,7 @@ class Schedule {
   // An empty rps schedule (no shots, zero duration); real ones come from Parse().
   Schedule() = default;
 
-  // Parses the DSL of DESIGN.md §7 for `model` (kRps or kInstances). Errors are
+  // Parses the DSL of docs/design.md §7 for `model` (kRps or kInstances). Errors are
   // InvalidArgument "column N: expected ..." with a 1-based column into `expr`.
   // Rejects schedules of more than kMaxShots shots, longer than kMaxDurationMs, or whose
   // rps `step` stairs have more than kMaxSegments levels in total (also the cap on stored

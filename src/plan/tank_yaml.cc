@@ -962,7 +962,7 @@ absl::StatusOr<TankImport> TankYamlToPlan(std::string_view text, std::string_vie
     return absl::InvalidArgumentError(Cat(name, ": larger than ", kMaxYamlBytes >> 20,
                                                    " MiB; is this a Tank config?"));
   }
-  // The only place yaml-cpp exceptions are caught (DESIGN.md §10): parsing, and — in case a
+  // The only place yaml-cpp exceptions are caught (docs/design.md §10): parsing, and — in case a
   // call thought not to throw does — the conversion.
   try {
     const YAML::Node root = YAML::Load(std::string(text));

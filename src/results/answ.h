@@ -1,4 +1,4 @@
-// The answ log (phantom's logger_default_t, reference/tank.md §5.1): for the hits that reach a
+// The answ log (phantom's logger_default_t, docs/results.md §10): for the hits that reach a
 // level, the request and the first bytes of the reply, in phantom's text format:
 //
 //   <size_out> <size_in> <interval_real µs> <interval_event µs> <net_code>\n

@@ -98,7 +98,7 @@ class Collector {
 };
 
 // The final human report of a run directory (`incarne report`, and `incarne run` at its end),
-// or with json = true the object of DESIGN.md §5 (also summary.json). Reads `aggregates` and
+// or with json = true the object of docs/design.md §5 (also summary.json). Reads `aggregates` and
 // the hits header; NotFound/InvalidArgument for a missing or corrupt run directory. Warnings
 // (a truncated last record or block of a crashed run) are printed to stderr.
 absl::StatusOr<std::string> RenderReport(const std::string& run_dir, bool json);

@@ -1,4 +1,4 @@
-// The 64-byte hit record (DESIGN.md §8): what a worker knows about one hit, written once at
+// The 64-byte hit record (docs/design.md §8): what a worker knows about one hit, written once at
 // completion into the worker's result ring. All times are ns since the run origin on
 // CLOCK_MONOTONIC; the hits file header carries the origin as CLOCK_REALTIME.
 #pragma once

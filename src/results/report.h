@@ -13,7 +13,7 @@ namespace incarne {
 // Percentiles every report shows (plus max).
 inline constexpr double kReportPercentiles[] = {50, 75, 90, 95, 99, 99.9};
 
-// STATS object of DESIGN.md §5 (hits, errors, latency_us, service_us, lag_us, proto_codes,
+// STATS object of docs/design.md §5 (hits, errors, latency_us, service_us, lag_us, proto_codes,
 // net_codes, and more fields). With `histograms`, also "latency_hist_us" and
 // "service_hist_us": [[value µs, count], ...] over the non-empty buckets (stats.jsonl).
 void WriteStatsJson(JsonWriter* j, const Stats& s, bool histograms = false);

@@ -1,7 +1,7 @@
 // Mergeable aggregates of hit records: per tag and overall, per second and per run.
 //
 // Everything here merges exactly (counters add, histograms add, min/max combine), so the
-// stats of a merged run equal the stats of the union of the records (DESIGN.md §1 "results
+// stats of a merged run equal the stats of the union of the records (docs/design.md §1 "results
 // merge exactly"). Built by the collector thread and by the tools; not thread-safe.
 #pragma once
 
@@ -47,7 +47,7 @@ class CodeCounts {
 // http_req_failed); `net_errors` counts net_code ≠ 0 only (phantom's notion).
 inline bool IsError(const HitRecord& r) { return r.net_code != 0 || r.proto_code >= 400; }
 
-// phout phases of a record (reference/tank.md §4), in ns, each ≥ 0 and summing to
+// phout phases of a record (docs/results.md §2 "Phases"), in ns, each ≥ 0 and summing to
 // done − start. A timestamp below the previous one (the engine writes 0 for a phase never
 // reached) or after done is taken as done: the phase in progress at a failure gets the rest
 // (a connect timeout gives connect = interval_real, the others 0).

@@ -12,7 +12,7 @@ struct Entry {
   const char* name;
 };
 
-// The codes a load test actually meets (phantom's stat list, reference/tank.md §4).
+// The codes a load test actually meets (phantom's stat list; net codes: docs/design.md §8).
 constexpr Entry kNames[] = {
     {0, "ok"},
     {EPERM, "EPERM"},

@@ -7,7 +7,7 @@
 
 namespace incarne {
 
-// Net codes that are not errno values (ecosystem conventions, reference/tank.md §4).
+// Net codes that are not errno values (ecosystem conventions, docs/design.md §8).
 inline constexpr uint16_t kNetAssertion = 314;
 inline constexpr uint16_t kNetDropped = 777;
 

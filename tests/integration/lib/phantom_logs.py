@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reads phantom-format outputs the way Yandex.Tank does (reference/tank.md §4, §5), for tests.
+"""Reads phantom-format outputs the way Yandex.Tank does (docs/results.md, phantom.md), for tests.
 
     phantom_logs.py answ FILE [--expect-request SUBSTR] [--expect-reply PREFIX]
         parses an answ log (<size_out> <size_in> <real> <event> <net_code>\\n<request>\\n

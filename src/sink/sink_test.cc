@@ -1,7 +1,7 @@
 // The sink as a client sees it: keep-alive, pipelined requests in one write, requests split
 // into single bytes, bodies skipped by Content-Length, HEAD, HTTP/1.0 and Connection: close,
 // a chunked body refused with 501, port 0.
-#include "engine/sink.h"
+#include "sink/sink.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,4 +1,5 @@
-#include "engine/sink.h"
+// The sink (sink.h): the HTTP/1.1 server over io_uring, its fault modes, and the UDP echo.
+#include "sink/sink.h"
 
 #include <arpa/inet.h>
 #include <liburing.h>
@@ -16,13 +17,14 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "engine/clock.h"
+#include "util/clock.h"
 #include "engine/recv_buffers.h"
 #include "engine/target.h"
 #include "engine/uring.h"
 #include "engine/uring_compat.h"
 #include "engine/user_data.h"
 #include "plan/duration.h"
+#include "util/strings.h"
 
 namespace incarne {
 namespace {
@@ -113,21 +115,13 @@ bool IEquals(std::string_view a, std::string_view b) {
   return true;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
+constexpr std::string_view kOws = " \t";  // HTTP's optional whitespace around values
 
 // Does a comma-separated header value contain `token` (case-insensitive)?
 bool HasToken(std::string_view value, std::string_view token) {
   while (!value.empty()) {
     size_t comma = value.find(',');
-    std::string_view item = Trim(value.substr(0, comma));
+    std::string_view item = Trim(value.substr(0, comma), kOws);
     if (IEquals(item, token)) {
       return true;
     }
@@ -383,8 +377,8 @@ struct Sink::Impl {
       if (colon == std::string_view::npos) {
         continue;
       }
-      const std::string_view name = Trim(field.substr(0, colon));
-      const std::string_view value = Trim(field.substr(colon + 1));
+      const std::string_view name = Trim(field.substr(0, colon), kOws);
+      const std::string_view value = Trim(field.substr(colon + 1), kOws);
       if (IEquals(name, "content-length")) {
         uint64_t v = 0;
         for (char ch : value) {
