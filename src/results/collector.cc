@@ -152,7 +152,8 @@ class Collector::Impl {
   std::vector<Stats*> free_stats_;
   SecondStats scratch_;
 
-  std::map<int64_t, Sample> samples_;  // counters at the start of second k
+  // Counters at the start of second k; a missing k takes the next entry (SampleAt).
+  std::map<int64_t, Sample> samples_;
   int64_t sampled_upto_ = 0;
   bool have_final_ = false;
   Sample final_;
@@ -423,7 +424,9 @@ Collector::Impl::Sample Collector::Impl::ReadCounters() {
 }
 
 Collector::Impl::Sample Collector::Impl::SampleAt(int64_t k) const {
-  auto it = samples_.find(k);
+  // Exact, or the first sample after a gap of boundaries crossed at once (Tick): those
+  // seconds repeat the sample taken when the clock was seen next.
+  auto it = samples_.lower_bound(k);
   if (it != samples_.end()) {
     return it->second;
   }
@@ -440,12 +443,11 @@ void Collector::Impl::Tick(int64_t now_rel, bool allow_emit) {
   }
   const int64_t now_sec = now_rel / kNsPerS;
   if (sampled_upto_ < now_sec) {
-    const Sample s = ReadCounters();
-    // Several boundaries crossed at once (a stalled collector): the later ones repeat the
-    // sample, so their seconds show zero deltas rather than invented ones.
-    while (sampled_upto_ < now_sec) {
-      samples_[++sampled_upto_] = s;
-    }
+    // Several boundaries crossed at once (a stalled collector, an origin in the past): one
+    // entry stands for all of them (SampleAt), so their seconds show zero deltas rather than
+    // invented ones, and memory does not grow with the seconds skipped.
+    samples_[now_sec] = ReadCounters();
+    sampled_upto_ = now_sec;
   }
   if (!allow_emit) {
     return;
