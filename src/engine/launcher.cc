@@ -601,16 +601,25 @@ void Launcher::Impl::WireShots() {
   }
   sh->hit_cap = hit_cap_;
   sh->ammo_shared = plan_.ammo.shared;
-  if (plan_.load.duration_ns != 0) {
-    sh->stop_ns = plan_.load.duration_ns;
-    sh->hard_stop = true;
-  } else if (model_ != LoadModel::kStpd) {
-    sh->stop_ns = schedule_.duration_ns();
-  }
   if (model_ == LoadModel::kStpd) {
     planned_ns_ = records != 0 ? ammo_->PlannedNs(records - 1) : 0;
   } else {
     planned_ns_ = schedule_.duration_ns();
+  }
+  // The end (docs/engine.md "The end"): every shot planned before the end is fired, late ones
+  // too, as phantom reads its stpd to the end. load.duration is a hard stop (late shots not
+  // fired after it) only where it cuts the plan: always for instances (a time-bound model),
+  // for rps/stpd when shots are planned at or after it. A duration equal to the schedule's
+  // length (what Taurus writes for ramp-up + hold-for) cuts nothing and keeps the late shots.
+  if (plan_.load.duration_ns != 0) {
+    sh->stop_ns = plan_.load.duration_ns;
+    sh->hard_stop = model_ == LoadModel::kInstances || plan_.load.duration_ns <= planned_ns_;
+    if (model_ == LoadModel::kRps && plan_.load.duration_ns == planned_ns_) {
+      // A schedule's length is the time of no shot (its shots lie in [0, length)).
+      sh->hard_stop = false;
+    }
+  } else if (model_ != LoadModel::kStpd) {
+    sh->stop_ns = schedule_.duration_ns();
   }
   if (plan_.load.duration_ns != 0) {
     planned_ns_ = std::min(planned_ns_ == 0 ? INT64_MAX : planned_ns_, plan_.load.duration_ns);
@@ -737,6 +746,9 @@ absl::Status Launcher::Impl::StartCollector() {
     return collector.status();
   }
   collector_ = std::move(*collector);
+  if (shared_->hard_stop) {
+    collector_->SetEnd(shared_->stop_ns);
+  }
   return absl::OkStatus();
 }
 
@@ -803,6 +815,9 @@ void Launcher::Impl::ApplyStops() {
     }
     stop_applied_ = std::max(stop_applied_, level);
     engine_->RequestStop(level);
+    if (collector_ != nullptr) {
+      collector_->SetEnd(std::max<int64_t>(0, MonoNs() - origin_mono_));
+    }
   }
 }
 
