@@ -1,9 +1,11 @@
 #include "cli/launch_cli.h"
 
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <functional>
@@ -12,9 +14,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "plan/duration.h"
 #include "results/collector.h"
-#include "results/report.h"
 #include "util/status.h"
 
 namespace incarne::cli {
@@ -98,14 +100,52 @@ class StopRelay {
   std::thread thread_;
 };
 
+// "1m05s"-style durations rounded to whole seconds, for the live line.
+std::string Secs(int64_t ns) {
+  return FormatDuration(std::max<int64_t>(0, ns) / 1'000'000'000 * 1'000'000'000);
+}
+
+std::string Ms(uint64_t ns) { return absl::StrFormat("%.3f", static_cast<double>(ns) / 1e6); }
+
 // The live line: one per finished second (collector thread), a countdown while waiting for
 // the origin (Run's thread); never both at once (the countdown stops at the origin, seconds
-// are written 250 ms after they end).
+// are written 250 ms after they end). docs/results.md "live line" has the fields.
 class LiveLine {
  public:
   LiveLine(FILE* err, bool tty) : err_(err), tty_(tty) {}
 
-  void Second(const SecondStats& ss) { Print(incarne::LiveLine(ss)); }
+  // The planned length of firing (after Open; 0 unknown): elapsed / planned, percent, ETA.
+  void SetPlanned(int64_t ns) { planned_ns_.store(ns, std::memory_order_relaxed); }
+
+  void Second(const SecondStats& ss) {
+    planned_total_ += ss.planned;
+    sent_total_ += ss.sent;
+    const int64_t elapsed = (ss.second + 1) * 1'000'000'000;
+    const int64_t planned = planned_ns_.load(std::memory_order_relaxed);
+    std::string line;
+    if (planned > 0) {
+      const int64_t pct = std::min<int64_t>(100, elapsed * 100 / planned);
+      line = absl::StrFormat("[%s / %s %3d%% ETA %s]", Secs(elapsed), Secs(planned), pct,
+                             Secs(planned - elapsed));
+    } else {
+      line = absl::StrFormat("[%5ds]", ss.second + 1);
+    }
+    const Stats& o = ss.overall;
+    absl::StrAppendFormat(
+        &line, " rps planned %d sent %d done %d | in flight %d | p50 %sms p99 %sms | errors %.2f%% | lag p99 %sms",
+        ss.planned, ss.sent, o.hits, ss.inflight_max, Ms(o.latency.ValueAtPercentile(50)),
+        Ms(o.latency.ValueAtPercentile(99)),
+        o.hits == 0 ? 0.0 : 100.0 * static_cast<double>(o.errors) / static_cast<double>(o.hits),
+        Ms(o.lag.ValueAtPercentile(99)));
+    if (planned_total_ > sent_total_) {
+      // Due but not fired yet (late) — or, at the end, never fired.
+      absl::StrAppend(&line, " | unsent ", planned_total_ - sent_total_);
+    }
+    if (ss.ring_dropped > 0) {
+      absl::StrAppend(&line, " | LOST ", ss.ring_dropped, " records (ring full)");
+    }
+    Print(line);
+  }
 
   void Progress(const LaunchProgress& p) {
     // Only a real wait counts down (without --start-at the origin is a few ms ahead).
@@ -118,10 +158,9 @@ class LiveLine {
     if (!tty_ && left_s % 10 != 0 && left_s > 5 && printed_) {
       return;
     }
-    Print(absl::StrCat("waiting for the origin: starts in ", FormatDuration(left_s * 1'000'000'000),
-                       p.planned_ns > 0
-                           ? absl::StrCat(", then ", FormatDuration(p.planned_ns), " of load")
-                           : std::string()));
+    Print(absl::StrCat("waiting for the origin: starts in ", Secs(left_s * 1'000'000'000),
+                       p.planned_ns > 0 ? absl::StrCat(", then ", Secs(p.planned_ns), " of load")
+                                        : std::string()));
   }
 
   void End() {
@@ -132,8 +171,14 @@ class LiveLine {
   }
 
  private:
-  void Print(const std::string& line) {
+  void Print(std::string line) {
     if (tty_) {
+      // Rewritten in place: it must fit, or the terminal wraps it and \r rewrites only the
+      // last row.
+      winsize ws{};
+      if (ioctl(fileno(err_), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && line.size() >= ws.ws_col) {
+        line.resize(ws.ws_col - 1);
+      }
       std::fprintf(err_, "\r%s\033[K", line.c_str());
     } else {
       std::fprintf(err_, "%s\n", line.c_str());
@@ -144,6 +189,9 @@ class LiveLine {
 
   FILE* err_;
   bool tty_;
+  std::atomic<int64_t> planned_ns_{0};
+  uint64_t planned_total_ = 0;  // collector thread only
+  uint64_t sent_total_ = 0;
   bool printed_ = false;
   bool counting_ = false;
 };
@@ -175,12 +223,18 @@ absl::StatusOr<LaunchResult> LaunchFromCli(LaunchOptions options,
   ASSIGN_OR_RETURN(launcher, Launcher::Prepare(options));
   relay.Relay(launcher.get());
   RETURN_IF_ERROR(launcher->Open());
+  live->SetPlanned(launcher->planned_ns());
   fprintf(cli.err, "incarne: run directory %s\n", launcher->run_dir().c_str());
   fflush(cli.err);
   launcher->Run();
   LaunchResult result = launcher->Finish();
   if (cli.live) {
     live->End();
+  }
+  if (result.summary.planned > result.summary.sent) {
+    fprintf(cli.err, "incarne: %llu planned shots were not fired (%s)\n",
+            static_cast<unsigned long long>(result.summary.planned - result.summary.sent),
+            result.stop_level != 0 ? "stopped" : "the run ended before they were sent");
   }
   if (result.answ_dropped != 0) {
     fprintf(cli.err, "incarne: answ log: %llu entries lost (the answ rings were full)\n",

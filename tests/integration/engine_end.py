@@ -36,6 +36,8 @@ rep = report(incarne, out)
 check(rep["planned"] == 200, "duration = length: 200 planned (%d)" % rep["planned"])
 check(rep["sent"] == 200, "duration = length: every late shot fired (sent %d)" % rep["sent"])
 check(rep["hits"] == 200, "duration = length: 200 hits (%d)" % rep["hits"])
+check("/ 2s" in p.stderr and "ETA" in p.stderr, "the live line shows elapsed / planned and ETA")
+check("unsent" in p.stderr, "the live line shows the late shots as unsent while they wait")
 
 out = os.path.join(d, "cut")
 p = run(incarne, ["run", plan, "--out", out, "--set", "load.duration=1s"], timeout=60)
@@ -44,6 +46,8 @@ rep = report(incarne, out)
 check(rep["planned"] == 100, "duration < length: only shots before the stop are planned (%d)"
       % rep["planned"])
 check(20 <= rep["sent"] < 60, "duration < length: firing stopped at 1 s (sent %d)" % rep["sent"])
+check("%d planned shots were not fired" % (rep["planned"] - rep["sent"]) in p.stderr,
+      "the shots never fired are stated (%s)" % p.stderr.strip().splitlines()[-1])
 secs = stats_seconds(out)
 # Second 1 only holds the completions of the hits in flight at 1 s (30 ms), if any.
 shown = [(s["second"], s["overall"]["hits"]) for s in secs]
