@@ -40,6 +40,7 @@
 #include "ammo/input_stream.h"
 #include "ammo/readers.h"
 #include "cli/cli_common.h"
+#include "cli/launch_cli.h"
 #include "engine/launcher.h"
 #include "engine/nib_registry.h"
 #include "engine/target.h"
@@ -419,7 +420,6 @@ int RunStreamChild(const Loaded& l, size_t index, int fd) {
   lo.plan_path = l.path;
   lo.plan_text = FormatPlanToml(st.plan);
   lo.out_dir = st.run_dir;
-  lo.live = false;
   lo.phout_path = st.conf.phout;
   lo.answ_path = st.conf.answ;
   if (st.answ != AnswFilter::kNone) {
@@ -439,7 +439,9 @@ int RunStreamChild(const Loaded& l, size_t index, int fd) {
     WriteLine(fd, out);
   };
   // The report goes to stdout, the run directory line to stderr (Tank keeps both).
-  absl::StatusOr<LaunchResult> r = Launch(lo);
+  CliLaunchOptions cli;
+  cli.live = false;
+  absl::StatusOr<LaunchResult> r = LaunchFromCli(std::move(lo), cli);
   if (!r.ok()) {
     std::string msg(StdView(r.status().message()));
     std::replace(msg.begin(), msg.end(), '\n', ' ');

@@ -1,4 +1,5 @@
-// `incarne run` — one run of a plan (docs/design.md §5; docs/engine.md).
+// `incarne run` — one run of a plan (docs/design.md §5; docs/engine.md), driven through
+// src/cli/launch_cli.h (signals, $GRACEFUL, the live line, the report).
 //   incarne run config/dummy.toml
 //   incarne run config/sink.toml --set 'load.schedule=const(500,10s)' --out runs/try1
 //   incarne run plan.toml --shard 0/4 --start-at 1767225600      (one of four shards)
@@ -9,12 +10,14 @@
 #include <cstdlib>
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli/cli_common.h"
+#include "cli/launch_cli.h"
 #include "engine/launcher.h"
 #include "plan/plan_loader.h"
 #include "plan/tank_yaml.h"
@@ -39,7 +42,8 @@ constexpr char kUsage[] =
     "                    not exist or be empty\n"
     "  --shard K/N       fire only the global shots i with i mod N = K (0 <= K < N)\n"
     "  --start-at T      the run's origin is wall-clock time T (unix seconds, may have a\n"
-    "                    fraction), so that shards on several boxes share one timeline\n"
+    "                    fraction), so that shards on several boxes share one timeline;\n"
+    "                    at most 60 s in the past and a day ahead (the live line counts down)\n"
     "\n"
     "SIGINT/SIGTERM: stop firing, let hits in flight finish (up to target.timeout), write\n"
     "everything, exit 0. A second signal stops at once (hits in flight are recorded as\n"
@@ -101,8 +105,9 @@ int RunRun(int argc, char** argv) {
   } else {
     o.plan_path = args.positional()[0];
   }
+  CliLaunchOptions cli;
   if (const char* graceful = std::getenv("GRACEFUL"); graceful != nullptr && *graceful != 0) {
-    o.graceful_path = graceful;
+    cli.graceful_path = graceful;
   }
   o.overrides = args.GetAll("set");
   o.out_dir = args.Get("out");
@@ -117,15 +122,22 @@ int RunRun(int argc, char** argv) {
   if (args.Has("start-at")) {
     double t = 0;
     const std::string text = args.Get("start-at");
-    if (!absl::SimpleAtod(text, &t) || !std::isfinite(t) || t <= 0 || t > 1e11) {
+    if (!absl::SimpleAtod(text, &t) || !std::isfinite(t) || t <= 0) {
       return Fail("run", absl::InvalidArgumentError(absl::StrCat(
                              "--start-at \"", text, "\": expected unix seconds, e.g. 1767225600")));
+    }
+    // Nanoseconds in an int64 end in 2262; the launcher then bounds it near now.
+    if (t >= 9.2e9) {
+      return Fail("run", absl::InvalidArgumentError(
+                             absl::StrCat("--start-at \"", text,
+                                          "\": does not fit in 64-bit nanoseconds (at most "
+                                          "9200000000)")));
     }
     o.has_start_at = true;
     o.start_at_unix_ns = static_cast<int64_t>(std::llround(t * 1e9));
   }
-  o.live_tty = isatty(STDERR_FILENO) != 0;
-  absl::StatusOr<LaunchResult> r = Launch(o);
+  cli.live_tty = isatty(STDERR_FILENO) != 0;
+  absl::StatusOr<LaunchResult> r = LaunchFromCli(std::move(o), cli);
   if (!r.ok()) {
     return Fail("run", r.status());
   }

@@ -60,7 +60,8 @@ Engine::~Engine() {
 void* Engine::ThreadMain(void* arg) {
   auto* t = static_cast<Thread*>(arg);
   Engine* e = t->engine;
-  // Signals are for the launcher's thread only (the mask is inherited, set again for safety).
+  // SIGINT/SIGTERM are for whoever drives the launcher (src/cli/launch_cli.cc relays them
+  // from one thread); a worker never takes them (the mask is inherited, set again here).
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);

@@ -4,17 +4,21 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <sched.h>
-#include <signal.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <system_error>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "ammo/ammo_compiler.h"
@@ -52,12 +56,17 @@ std::string Stamp(int64_t unix_ns) {
   return buf;
 }
 
+// For messages: whole seconds read better than "2d7h33m19s104774529ns".
+int64_t WholeSeconds(int64_t ns) { return ns / 1'000'000'000 * 1'000'000'000; }
+
 // incarne.log: one timestamped line per event of the control plane.
 class RunLog {
  public:
-  ~RunLog() {
+  ~RunLog() { Close(); }
+  void Close() {
     if (f_ != nullptr) {
       fclose(f_);
+      f_ = nullptr;
     }
   }
   absl::Status Open(const std::string& path) {
@@ -82,11 +91,16 @@ class RunLog {
 // when a run fails before its first shot).
 class RunDir {
  public:
-  ~RunDir() {
-    if (created_ && !keep_) {
-      std::error_code ec;
-      fs::remove_all(path_, ec);
-    }
+  ~RunDir() { Discard(); }
+  RunDir() = default;
+  RunDir(const RunDir&) = delete;
+  RunDir& operator=(RunDir&& o) noexcept {
+    Discard();
+    path_ = std::move(o.path_);
+    created_ = std::exchange(o.created_, false);
+    keep_ = o.keep_;
+    made_parents_ = std::move(o.made_parents_);
+    return *this;
   }
   absl::Status Create(const std::string& path) {
     path_ = path;
@@ -104,6 +118,13 @@ class RunDir {
     }
     fs::path parent = fs::path(path).parent_path();
     if (!parent.empty()) {
+      // The parents this creates go again with the run directory (rmdir: only when empty).
+      for (fs::path p = parent; !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+        made_parents_.push_back(p);
+        if (p == p.parent_path()) {
+          break;
+        }
+      }
       fs::create_directories(parent, ec);
       if (ec) {
         return absl::UnavailableError(
@@ -119,12 +140,25 @@ class RunDir {
     return absl::OkStatus();
   }
   void Keep() { keep_ = true; }
+  // Removes the directory now if this object created it and Keep() was not called.
+  void Discard() {
+    if (created_ && !keep_) {
+      std::error_code ec;
+      fs::remove_all(path_, ec);
+      created_ = false;
+      for (const fs::path& p : made_parents_) {
+        rmdir(p.c_str());
+      }
+      made_parents_.clear();
+    }
+  }
   const std::string& path() const { return path_; }
 
  private:
   std::string path_;
   bool created_ = false;
   bool keep_ = false;
+  std::vector<fs::path> made_parents_;  // deepest first
 };
 
 // True for 127.0.0.0/8, ::1 and IPv4-mapped 127.0.0.0/8: the target runs on this machine.
@@ -205,40 +239,6 @@ uint64_t ShardShare(uint64_t c, uint32_t shard, uint32_t shards) {
   return c > shard ? (c - shard - 1) / shards + 1 : 0;
 }
 
-// Blocks SIGINT/SIGTERM for the life of the run; restores the old mask afterwards.
-class SignalGuard {
- public:
-  SignalGuard() {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGINT);
-    sigaddset(&set_, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set_, &old_);
-    // Sends to a peer that closed (sendfile) must not kill the process.
-    struct sigaction sa {};
-    sa.sa_handler = SIG_IGN;
-    sigaction(SIGPIPE, &sa, &old_pipe_);
-  }
-  ~SignalGuard() {
-    // Pending signals received after the run are dropped, not delivered at unblock.
-    timespec zero{0, 0};
-    while (sigtimedwait(&set_, nullptr, &zero) > 0) {
-    }
-    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-    sigaction(SIGPIPE, &old_pipe_, nullptr);
-  }
-  // Waits up to `ns` for SIGINT/SIGTERM; returns the signal number or 0.
-  int Wait(int64_t ns) {
-    timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
-    int sig = sigtimedwait(&set_, nullptr, &ts);
-    return sig > 0 ? sig : 0;
-  }
-
- private:
-  sigset_t set_;
-  sigset_t old_;
-  struct sigaction old_pipe_ {};
-};
-
 }  // namespace
 
 uint64_t AutoRingCapacity(LoadModel model, const Schedule& schedule, uint64_t instances,
@@ -302,300 +302,418 @@ std::string ExpandRunDir(const std::string& tmpl, int64_t unix_s, uint32_t shard
   return out;
 }
 
-absl::StatusOr<LaunchResult> Launch(const LaunchOptions& options) {
-  SignalGuard signals;
+// ---------------------------------------------------------------- the launcher's state
 
-  // ---- 1. validate everything that can be validated without writing anything ----
-  ASSIGN_OR_RETURN(Plan plan,
-                   options.plan_text.has_value()
-                       ? LoadPlanText(*options.plan_text, options.plan_path, options.overrides)
-                       : LoadPlanFile(options.plan_path, options.overrides));
-  const std::string where = Prefix(plan);
-  if (options.shards == 0 || options.shard >= options.shards) {
-    return absl::InvalidArgumentError(absl::StrCat("--shard ", options.shard, "/",
-                                                   options.shards, ": expected K/N with K < N"));
+class Launcher::Impl {
+ public:
+  explicit Impl(const LaunchOptions& options) : opt_(options) {}
+  ~Impl() {
+    // Workers first (released if still at the gate, then told to stop now), then the
+    // collector that drains their rings, then the rings themselves.
+    if (engine_ != nullptr) {
+      engine_->RequestStop(2);
+      engine_->Go();
+      engine_->Join();
+    }
+    collector_.reset();
+    engine_.reset();
+    if (wake_fd_ >= 0) {
+      close(wake_fd_);
+    }
   }
-  const LoadModel model = plan.load.model;
+
+  absl::Status Prepare();
+  absl::Status Open();
+  void Run();
+  LaunchResult Finish();
+  void RequestStop(int level, std::string_view reason);
+
+  const std::string& run_dir() const { return run_dir_.path(); }
+  int64_t origin_real() const { return origin_real_; }
+  int64_t planned_ns() const { return planned_ns_; }
+
+ private:
+  absl::Status LoadPlan();
+  absl::Status CheckNibAndAmmo();
+  absl::Status ResolveTarget();
+  absl::Status CreateRunDir();
+  absl::Status OpenAmmo();
+  void WireShots();
+  absl::Status StartEngine();
+  absl::Status StartCollector();
+  void ApplyStops();
+  void LogTotals();
+
+  LaunchOptions opt_;
+  Plan plan_;
+  std::string where_;  // "plan.toml: " for messages
+  LoadModel model_ = LoadModel::kRps;
+  Schedule schedule_;
+  std::optional<OpenedNib> opened_nib_;
+  const incarne_nib* nib_ = nullptr;
+  bool has_ammo_ = false;
+  std::unique_ptr<EngineShared> shared_ = std::make_unique<EngineShared>();
+  std::string host_;
+  std::string target_text_ = "(no network)";
+  std::vector<int> cpus_;
+  uint32_t workers_ = 1;
+  std::unique_ptr<NibInstance> nib_instance_;
+
+  RunDir run_dir_;
+  RunLog log_;
+  std::optional<AmmoFile> ammo_;
+  AmmoCtx ammo_ctx_{nullptr};
+  uint64_t hit_cap_ = UINT64_MAX;
+  int64_t planned_ns_ = 0;
+  bool pin_ = false;
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<Collector> collector_;
+  int64_t origin_mono_ = 0;
+  int64_t origin_real_ = 0;
+
+  // Stop requests: any thread writes the level and its reason, then wakes Run through the
+  // eventfd; Run (or Finish) applies them to the engine and logs them on its own thread.
+  std::mutex stop_mu_;
+  int stop_asked_ = 0;          // guarded by stop_mu_
+  std::vector<std::pair<int, std::string>> stop_reasons_;  // guarded by stop_mu_
+  int stop_applied_ = 0;        // Run's thread only
+  int wake_fd_ = -1;
+};
+
+// ---------------------------------------------------------------- Prepare
+
+absl::Status Launcher::Impl::LoadPlan() {
+  ASSIGN_OR_RETURN(plan_, opt_.plan_text.has_value()
+                              ? LoadPlanText(*opt_.plan_text, opt_.plan_path, opt_.overrides)
+                              : LoadPlanFile(opt_.plan_path, opt_.overrides));
+  where_ = Prefix(plan_);
+  if (opt_.shards == 0 || opt_.shard >= opt_.shards) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--shard ", opt_.shard, "/", opt_.shards, ": expected K/N with K < N"));
+  }
+  if (opt_.has_start_at) {
+    const int64_t now = RealNs();
+    if (opt_.start_at_unix_ns < now - kStartAtSlackNs) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--start-at ", Stamp(opt_.start_at_unix_ns), " is ",
+          FormatDuration(WholeSeconds(now - opt_.start_at_unix_ns)), " in the past (now ", Stamp(now),
+          "); at most ", FormatDuration(kStartAtSlackNs), " back is taken"));
+    }
+    if (opt_.start_at_unix_ns > now + kStartAtAheadNs) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--start-at ", Stamp(opt_.start_at_unix_ns), " is ",
+          FormatDuration(WholeSeconds(opt_.start_at_unix_ns - now)), " ahead (now ", Stamp(now),
+          "); at most ", FormatDuration(kStartAtAheadNs), " ahead is taken"));
+    }
+  }
+  model_ = plan_.load.model;
   // usl / find-max never get here: the plan loader refuses them until the capacity finder
   // exists (docs/plan.md).
-  Schedule schedule;
-  if (model == LoadModel::kRps || model == LoadModel::kInstances) {
-    absl::StatusOr<Schedule> parsed = Schedule::Parse(plan.load.schedule, model);
+  if (model_ == LoadModel::kRps || model_ == LoadModel::kInstances) {
+    absl::StatusOr<Schedule> parsed = Schedule::Parse(plan_.load.schedule, model_);
     if (!parsed.ok()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(where, "load.schedule: ", parsed.status().message()));
+          absl::StrCat(where_, "load.schedule: ", parsed.status().message()));
     }
-    schedule = std::move(*parsed);
+    schedule_ = std::move(*parsed);
   }
+  return absl::OkStatus();
+}
 
-  // An external nib's library stays loaded until Launch returns (declared before every
-  // user of the nib, so destroyed after them; NibInstance keeps it too).
-  absl::StatusOr<OpenedNib> found = OpenNib(plan.target.nib, options.allow_external_nibs);
+absl::Status Launcher::Impl::CheckNibAndAmmo() {
+  // An external nib's library stays loaded as long as the launcher (NibInstance keeps it too).
+  absl::StatusOr<OpenedNib> found = OpenNib(plan_.target.nib, opt_.allow_external_nibs);
   if (!found.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(where, found.status().message()));
+    return absl::InvalidArgumentError(absl::StrCat(where_, found.status().message()));
   }
-  const OpenedNib opened_nib = std::move(*found);
-  const incarne_nib* nib = opened_nib.nib;
-  const bool has_ammo = !plan.ammo.file.empty() || !plan.ammo.uris.empty();
-  if (!has_ammo && ((nib->capabilities & INCARNE_NIB_CAP_AMMO_OPTIONAL) == 0 ||
-                    model == LoadModel::kStpd)) {
+  opened_nib_.emplace(std::move(*found));
+  nib_ = opened_nib_->nib;
+  has_ammo_ = !plan_.ammo.file.empty() || !plan_.ammo.uris.empty();
+  if (!has_ammo_ && ((nib_->capabilities & INCARNE_NIB_CAP_AMMO_OPTIONAL) == 0 ||
+                     model_ == LoadModel::kStpd)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        where, model == LoadModel::kStpd ? "load.model = \"stpd\"" : "nib " + plan.target.nib,
+        where_, model_ == LoadModel::kStpd ? "load.model = \"stpd\"" : "nib " + plan_.target.nib,
         " needs ammo: set ammo.file or ammo.uris"));
   }
-  if (!plan.ammo.file.empty()) {
+  if (!plan_.ammo.file.empty()) {
     struct stat st {};
-    if (stat(plan.ammo.file.c_str(), &st) != 0) {
-      return absl::NotFoundError(absl::StrCat(where, "ammo.file: ", plan.ammo.file, ": ",
+    if (stat(plan_.ammo.file.c_str(), &st) != 0) {
+      return absl::NotFoundError(absl::StrCat(where_, "ammo.file: ", plan_.ammo.file, ": ",
                                               strerror(errno)));
     }
     if (!S_ISREG(st.st_mode)) {
       return absl::InvalidArgumentError(
-          absl::StrCat(where, "ammo.file: ", plan.ammo.file, ": expected a regular file"));
+          absl::StrCat(where_, "ammo.file: ", plan_.ammo.file, ": expected a regular file"));
     }
   }
+  return absl::OkStatus();
+}
 
-  auto shared = std::make_unique<EngineShared>();
-  std::string host;
-  std::string target_text = "(no network)";
-  if (nib->transport != INCARNE_NIB_TRANSPORT_NONE) {
-    absl::StatusOr<HostPort> hp = ParseHostPort(plan.target.address);
-    if (!hp.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, "target.address: ", hp.status().message()));
-    }
-    host = hp->host;
-    absl::StatusOr<ResolvedAddress> res =
-        Resolve(*hp, plan.target.family,
-                nib->transport == INCARNE_NIB_TRANSPORT_UDP ? SOCK_DGRAM : SOCK_STREAM);
-    if (!res.ok()) {
-      return absl::Status(res.status().code(),
-                          absl::StrCat(where, "target.address: ", res.status().message()));
-    }
-    ResolvedAddress& resolved = *res;
-    shared->target = resolved.addr;
-    shared->target_len = resolved.len;
-    target_text = resolved.text;
-    absl::StatusOr<std::vector<sockaddr_storage>> sources =
-        ParseSourceIps(plan.target.source_ips);
-    if (!sources.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(where, sources.status().message()));
-    }
-    shared->source_ips = std::move(*sources);
+absl::Status Launcher::Impl::ResolveTarget() {
+  if (nib_->transport == INCARNE_NIB_TRANSPORT_NONE) {
+    return absl::OkStatus();
   }
+  absl::StatusOr<HostPort> hp = ParseHostPort(plan_.target.address);
+  if (!hp.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where_, "target.address: ", hp.status().message()));
+  }
+  host_ = hp->host;
+  absl::StatusOr<ResolvedAddress> res =
+      Resolve(*hp, plan_.target.family,
+              nib_->transport == INCARNE_NIB_TRANSPORT_UDP ? SOCK_DGRAM : SOCK_STREAM);
+  if (!res.ok()) {
+    return absl::Status(res.status().code(),
+                        absl::StrCat(where_, "target.address: ", res.status().message()));
+  }
+  shared_->target = res->addr;
+  shared_->target_len = res->len;
+  target_text_ = res->text;
+  absl::StatusOr<std::vector<sockaddr_storage>> sources = ParseSourceIps(plan_.target.source_ips);
+  if (!sources.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(where_, sources.status().message()));
+  }
+  shared_->source_ips = std::move(*sources);
+  return absl::OkStatus();
+}
 
+absl::Status Launcher::Impl::Prepare() {
+  RETURN_IF_ERROR(LoadPlan());
+  RETURN_IF_ERROR(CheckNibAndAmmo());
+  RETURN_IF_ERROR(ResolveTarget());
   // Workers: one per allowed core unless workers.threads says otherwise; never more than
   // there are instances to give them (each needs at least one slot), and at most 256 (the
   // record's worker field is a u8).
-  std::vector<int> cpus = AllowedCpus();
+  cpus_ = AllowedCpus();
   uint32_t workers =
-      plan.workers.threads != 0 ? plan.workers.threads : static_cast<uint32_t>(cpus.size());
-  uint64_t cap_by = model == LoadModel::kInstances
-                        ? ShardShare(schedule.shots(), options.shard, options.shards)
-                        : plan.load.instances;
-  workers = static_cast<uint32_t>(
+      plan_.workers.threads != 0 ? plan_.workers.threads : static_cast<uint32_t>(cpus_.size());
+  const uint64_t cap_by = model_ == LoadModel::kInstances
+                              ? ShardShare(schedule_.shots(), opt_.shard, opt_.shards)
+                              : plan_.load.instances;
+  workers_ = static_cast<uint32_t>(
       std::clamp<uint64_t>(std::min<uint64_t>(workers, cap_by), 1, 256));
+  ASSIGN_OR_RETURN(nib_instance_, NibInstance::Create(*opened_nib_, plan_, host_, workers_));
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake_fd_ < 0) {
+    return absl::InternalError(absl::StrCat("eventfd: ", strerror(errno)));
+  }
+  return absl::OkStatus();
+}
 
-  ASSIGN_OR_RETURN(std::unique_ptr<NibInstance> nib_instance,
-                   NibInstance::Create(opened_nib, plan, host, workers));
+// ---------------------------------------------------------------- Open
 
-  // ---- 2. the run directory; from here a failure removes it again ----
+absl::Status Launcher::Impl::CreateRunDir() {
   const int64_t prep_real = RealNs();
-  std::string dir = options.out_dir.empty()
-                        ? ExpandRunDir(plan.results.dir, prep_real / 1'000'000'000,
-                                       options.shard, options.plan_path)
-                        : options.out_dir;
-  RunDir run_dir;
-  {
-    absl::Status st = run_dir.Create(dir);
-    if (!st.ok() && options.out_dir.empty() &&
-        plan.results.dir.find("{time}") != std::string::npos &&
-        st.code() == absl::StatusCode::kFailedPrecondition) {
-      // Two runs in the same second: number the second one.
-      for (int n = 2; n < 100 && !st.ok(); ++n) {
-        run_dir = RunDir();
-        st = run_dir.Create(absl::StrCat(dir, ".", n));
-      }
-    }
-    RETURN_IF_ERROR(st);
-  }
-  dir = run_dir.path();
-  RunLog log;
-  RETURN_IF_ERROR(log.Open(dir + "/incarne.log"));
-  log.Line(absl::StrCat("incarne ", INCARNE_VERSION, " run ", options.plan_path,
-                        options.shards > 1 ? absl::StrCat(" shard ", options.shard, "/",
-                                                          options.shards)
-                                           : std::string()));
-  {
-    const std::string toml = FormatPlanToml(plan);
-    const std::string path = dir + "/plan.toml";
-    FILE* f = fopen(path.c_str(), "we");
-    if (f == nullptr || fwrite(toml.data(), 1, toml.size(), f) != toml.size() || fclose(f) != 0) {
-      return absl::UnavailableError(absl::StrCat(path, ": cannot write: ", strerror(errno)));
+  std::string dir = opt_.out_dir.empty() ? ExpandRunDir(plan_.results.dir,
+                                                        prep_real / 1'000'000'000, opt_.shard,
+                                                        opt_.plan_path)
+                                         : opt_.out_dir;
+  absl::Status st = run_dir_.Create(dir);
+  if (!st.ok() && opt_.out_dir.empty() &&
+      plan_.results.dir.find("{time}") != std::string::npos &&
+      st.code() == absl::StatusCode::kFailedPrecondition) {
+    // Two runs in the same second: number the second one.
+    for (int n = 2; n < 100 && !st.ok(); ++n) {
+      run_dir_ = RunDir();
+      st = run_dir_.Create(absl::StrCat(dir, ".", n));
     }
   }
+  RETURN_IF_ERROR(st);
+  dir = run_dir_.path();
+  RETURN_IF_ERROR(log_.Open(dir + "/incarne.log"));
+  log_.Line(absl::StrCat(
+      "incarne ", INCARNE_VERSION, " run ", opt_.plan_path,
+      opt_.shards > 1 ? absl::StrCat(" shard ", opt_.shard, "/", opt_.shards) : std::string()));
+  const std::string toml = FormatPlanToml(plan_);
+  const std::string path = dir + "/plan.toml";
+  FILE* f = fopen(path.c_str(), "we");
+  if (f == nullptr || fwrite(toml.data(), 1, toml.size(), f) != toml.size() || fclose(f) != 0) {
+    return absl::UnavailableError(absl::StrCat(path, ": cannot write: ", strerror(errno)));
+  }
+  return absl::OkStatus();
+}
 
-  std::optional<AmmoFile> ammo;
-  AmmoCtx ammo_ctx{nullptr};
-  if (has_ammo) {
-    std::string ammo_path;
-    bool direct = false;
-    if (!plan.ammo.file.empty() && plan.ammo.chosen_cases.empty() &&
-        (plan.ammo.format == AmmoFormat::kAmmo || plan.ammo.format == AmmoFormat::kAuto)) {
-      absl::StatusOr<AmmoFormat> f = DetectAmmoFileFormat(plan.ammo.file);
-      direct = f.ok() && *f == AmmoFormat::kAmmo;
-    }
-    if (direct) {
-      ammo_path = plan.ammo.file;
-      log.Line(absl::StrCat("ammo: ", ammo_path, " (compiled, used as it is)"));
-    } else {
-      ammo_path = dir + "/ammo.ammo";
-      const int64_t t0 = MonoNs();
-      absl::StatusOr<AmmoCompileStats> cs =
-          CompileAmmo(AmmoCompileOptions::FromPlan(plan.ammo), ammo_path);
-      if (!cs.ok()) {
-        return absl::Status(cs.status().code(),
-                            absl::StrCat(where, "ammo: ", cs.status().message()));
-      }
-      log.Line(absl::StrCat("ammo: compiled ", cs->records, " records (", cs->format, ", ",
-                            cs->bytes, " bytes, ", cs->tags, " tags) into ammo.ammo in ",
-                            (MonoNs() - t0) / 1'000'000, " ms"));
-    }
-    absl::StatusOr<AmmoFile> opened = AmmoFile::Open(ammo_path);
-    if (!opened.ok()) {
-      return opened.status();
-    }
-    ammo.emplace(std::move(*opened));
-    ammo_ctx.file = &*ammo;
-    if (ammo->count() == 0) {
-      return absl::InvalidArgumentError(absl::StrCat(where, "ammo: no records"));
-    }
-    if (model == LoadModel::kStpd && !ammo->has_times()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, "load.model = \"stpd\" needs stpd ammo (planned times); ", ammo_path,
-          " has none"));
-    }
-    shared->requests.count = ammo->count();
-    shared->requests.get = &AmmoGet;
-    shared->requests.ctx = &ammo_ctx;
-    shared->requests.fd = ammo->fd();
-    shared->requests.file_offset = &AmmoOffset;
+absl::Status Launcher::Impl::OpenAmmo() {
+  if (!has_ammo_) {
+    return absl::OkStatus();
   }
-
-  // Shots, caps and the end.
-  const uint64_t records = ammo ? ammo->count() : 0;
-  if (model == LoadModel::kStpd) {
-    shared->shots = ShotSource{ShotSource::Model::kRps, &StpdTime, &ammo_ctx, records};
+  std::string ammo_path;
+  bool direct = false;
+  if (!plan_.ammo.file.empty() && plan_.ammo.chosen_cases.empty() &&
+      (plan_.ammo.format == AmmoFormat::kAmmo || plan_.ammo.format == AmmoFormat::kAuto)) {
+    absl::StatusOr<AmmoFormat> f = DetectAmmoFileFormat(plan_.ammo.file);
+    direct = f.ok() && *f == AmmoFormat::kAmmo;
+  }
+  if (direct) {
+    ammo_path = plan_.ammo.file;
+    log_.Line(absl::StrCat("ammo: ", ammo_path, " (compiled, used as it is)"));
   } else {
-    shared->shots = ShotSource{model == LoadModel::kInstances ? ShotSource::Model::kInstances
-                                                              : ShotSource::Model::kRps,
-                               &ScheduleTime, &schedule, schedule.shots()};
+    ammo_path = run_dir_.path() + "/ammo.ammo";
+    const int64_t t0 = MonoNs();
+    absl::StatusOr<AmmoCompileStats> cs =
+        CompileAmmo(AmmoCompileOptions::FromPlan(plan_.ammo), ammo_path);
+    if (!cs.ok()) {
+      return absl::Status(cs.status().code(),
+                          absl::StrCat(where_, "ammo: ", cs.status().message()));
+    }
+    log_.Line(absl::StrCat("ammo: compiled ", cs->records, " records (", cs->format, ", ",
+                           cs->bytes, " bytes, ", cs->tags, " tags) into ammo.ammo in ",
+                           (MonoNs() - t0) / 1'000'000, " ms"));
   }
-  uint64_t hit_cap = plan.ammo.limit != 0 ? plan.ammo.limit : UINT64_MAX;
-  if (plan.ammo.loop != 0 && records != 0) {
-    const uint64_t pass = plan.ammo.loop > UINT64_MAX / records ? UINT64_MAX
-                                                                : plan.ammo.loop * records;
-    if (plan.ammo.shared) {
-      hit_cap = std::min(hit_cap, pass);
+  ASSIGN_OR_RETURN(AmmoFile opened, AmmoFile::Open(ammo_path));
+  ammo_.emplace(std::move(opened));
+  ammo_ctx_.file = &*ammo_;
+  if (ammo_->count() == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(where_, "ammo: no records"));
+  }
+  if (model_ == LoadModel::kStpd && !ammo_->has_times()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where_, "load.model = \"stpd\" needs stpd ammo (planned times); ",
+                     ammo_path, " has none"));
+  }
+  shared_->requests.count = ammo_->count();
+  shared_->requests.get = &AmmoGet;
+  shared_->requests.ctx = &ammo_ctx_;
+  shared_->requests.fd = ammo_->fd();
+  shared_->requests.file_offset = &AmmoOffset;
+  return absl::OkStatus();
+}
+
+// Shots, caps and the end.
+void Launcher::Impl::WireShots() {
+  EngineShared* sh = shared_.get();
+  const uint64_t records = ammo_ ? ammo_->count() : 0;
+  if (model_ == LoadModel::kStpd) {
+    sh->shots = ShotSource{ShotSource::Model::kRps, &StpdTime, &ammo_ctx_, records};
+  } else {
+    sh->shots = ShotSource{model_ == LoadModel::kInstances ? ShotSource::Model::kInstances
+                                                           : ShotSource::Model::kRps,
+                           &ScheduleTime, &schedule_, schedule_.shots()};
+  }
+  hit_cap_ = plan_.ammo.limit != 0 ? plan_.ammo.limit : UINT64_MAX;
+  if (plan_.ammo.loop != 0 && records != 0) {
+    const uint64_t pass =
+        plan_.ammo.loop > UINT64_MAX / records ? UINT64_MAX : plan_.ammo.loop * records;
+    if (plan_.ammo.shared) {
+      hit_cap_ = std::min(hit_cap_, pass);
     } else {
-      shared->loop_records_per_worker = pass;
+      sh->loop_records_per_worker = pass;
     }
   }
-  shared->hit_cap = hit_cap;
-  shared->ammo_shared = plan.ammo.shared;
-  if (plan.load.duration_ns != 0) {
-    shared->stop_ns = plan.load.duration_ns;
-    shared->hard_stop = true;
-  } else if (model != LoadModel::kStpd) {
-    shared->stop_ns = schedule.duration_ns();
+  sh->hit_cap = hit_cap_;
+  sh->ammo_shared = plan_.ammo.shared;
+  if (model_ == LoadModel::kStpd) {
+    planned_ns_ = records != 0 ? ammo_->PlannedNs(records - 1) : 0;
+  } else {
+    planned_ns_ = schedule_.duration_ns();
   }
-  shared->overload_drop = plan.load.overload == Overload::kDrop;
-  shared->instances = plan.load.instances;
-  shared->nib = nib;
-  shared->nib_ctx = nib_instance->context();
-  shared->timeout_ns = plan.target.timeout_ns;
-  shared->answ_filter = options.answ_filter.has_value() ? *options.answ_filter
-                                                        : AnswFilterFromPlan(plan.results.answ);
+  // The end (docs/engine.md "The end"): every shot planned before the end is fired, late ones
+  // too, as phantom reads its stpd to the end. load.duration is a hard stop (late shots not
+  // fired after it) only where it cuts the plan: always for instances (a time-bound model),
+  // for rps/stpd when shots are planned at or after it. A duration equal to the schedule's
+  // length (what Taurus writes for ramp-up + hold-for) cuts nothing and keeps the late shots.
+  if (plan_.load.duration_ns != 0) {
+    sh->stop_ns = plan_.load.duration_ns;
+    sh->hard_stop = model_ == LoadModel::kInstances || plan_.load.duration_ns <= planned_ns_;
+    if (model_ == LoadModel::kRps && plan_.load.duration_ns == planned_ns_) {
+      // A schedule's length is the time of no shot (its shots lie in [0, length)).
+      sh->hard_stop = false;
+    }
+  } else if (model_ != LoadModel::kStpd) {
+    sh->stop_ns = schedule_.duration_ns();
+  }
+  if (plan_.load.duration_ns != 0) {
+    planned_ns_ = std::min(planned_ns_ == 0 ? INT64_MAX : planned_ns_, plan_.load.duration_ns);
+  }
+  sh->overload_drop = plan_.load.overload == Overload::kDrop;
+  sh->instances = plan_.load.instances;
+  sh->nib = nib_;
+  sh->nib_ctx = nib_instance_->context();
+  sh->timeout_ns = plan_.target.timeout_ns;
+  sh->answ_filter = opt_.answ_filter.has_value() ? *opt_.answ_filter
+                                                 : AnswFilterFromPlan(plan_.results.answ);
   // Connections opened just ahead of the shots (docs/http.md "Preconnect"): rps model only.
-  shared->preconnect = plan.target.http.preconnect && model == LoadModel::kRps &&
-                       nib->transport == INCARNE_NIB_TRANSPORT_TCP;
-  shared->shard = options.shard;
-  shared->shards = options.shards;
+  sh->preconnect = plan_.target.http.preconnect && model_ == LoadModel::kRps &&
+                   nib_->transport == INCARNE_NIB_TRANSPORT_TCP;
+  sh->shard = opt_.shard;
+  sh->shards = opt_.shards;
+}
 
+absl::Status Launcher::Impl::StartEngine() {
   EngineOptions eo;
-  eo.workers = workers;
+  eo.workers = workers_;
   // pin = "auto": a server on this machine (a loopback target) needs the same cores, and
   // workers pinned one per core leave it no core of its own to be scheduled away to — measured
   // against nginx on the 2-core box, ~15 % fewer req/s pinned (docs/plan.md).
-  const bool local_target = shared->target_len != 0 && IsLoopback(shared->target);
-  const bool pin = plan.workers.pin == PinMode::kOn ||
-                   (plan.workers.pin == PinMode::kAuto && !local_target);
-  if (pin) {
-    eo.cpus = cpus;
+  const bool local_target = shared_->target_len != 0 && IsLoopback(shared_->target);
+  pin_ = plan_.workers.pin == PinMode::kOn ||
+         (plan_.workers.pin == PinMode::kAuto && !local_target);
+  if (pin_) {
+    eo.cpus = cpus_;
   }
-  eo.ring_capacity = options.ring_capacity != 0
-                        ? options.ring_capacity
-                        : AutoRingCapacity(model, schedule, plan.load.instances, workers);
-  ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, Engine::Create(shared.get(), eo));
-  log.Line(absl::StrCat("result rings: ", eo.ring_capacity, " records per worker (",
-                        eo.ring_capacity * sizeof(HitRecord) >> 20, " MiB each)"));
-  {
-    absl::Status st = engine->Start();
-    if (!st.ok()) {
-      log.Line(absl::StrCat("workers failed to start: ", st.message()));
-      return st;
-    }
+  eo.ring_capacity = opt_.ring_capacity != 0
+                         ? opt_.ring_capacity
+                         : AutoRingCapacity(model_, schedule_, plan_.load.instances, workers_);
+  ASSIGN_OR_RETURN(engine_, Engine::Create(shared_.get(), eo));
+  log_.Line(absl::StrCat("result rings: ", eo.ring_capacity, " records per worker (",
+                         eo.ring_capacity * sizeof(HitRecord) >> 20, " MiB each)"));
+  if (absl::Status st = engine_->Start(); !st.ok()) {
+    log_.Line(absl::StrCat("workers failed to start: ", st.message()));
+    engine_.reset();
+    return st;
   }
-  log.Line(absl::StrCat("target ", target_text, ", nib ", nib->name, ", ", workers, " workers",
-                        pin                                            ? " pinned"
-                        : plan.workers.pin == PinMode::kAuto ? " unpinned (the target is on this machine)"
-                                                             : " unpinned",
-                        ", model ",
-                        model == LoadModel::kRps         ? "rps"
-                        : model == LoadModel::kInstances ? "instances"
-                                                         : "stpd",
-                        ", shots ", shared->shots.count,
-                        hit_cap != UINT64_MAX ? absl::StrCat(", hit cap ", hit_cap) : ""));
-  log.Line(engine->setup_line());
+  const char* pinned = pin_ ? " pinned"
+                       : plan_.workers.pin == PinMode::kAuto
+                           ? " unpinned (the target is on this machine)"
+                           : " unpinned";
+  const char* model = model_ == LoadModel::kRps         ? "rps"
+                      : model_ == LoadModel::kInstances ? "instances"
+                                                        : "stpd";
+  log_.Line(absl::StrCat("target ", target_text_, ", nib ", nib_->name, ", ", workers_,
+                         " workers", pinned, ", model ", model, ", shots ",
+                         shared_->shots.count,
+                         hit_cap_ != UINT64_MAX ? absl::StrCat(", hit cap ", hit_cap_) : ""));
+  log_.Line(engine_->setup_line());
+  return absl::OkStatus();
+}
 
-  // ---- 3. run ----
-  int64_t origin_mono;
-  int64_t origin_real;
-  {
-    const int64_t mono = MonoNs();
-    const int64_t real = RealNs();
-    if (options.has_start_at) {
-      origin_real = options.start_at_unix_ns;
-      origin_mono = mono + (origin_real - real);
-    } else {
-      // A little lead so the first shots are not late while the workers wake up; with
-      // preconnect, enough for the first shots' connections to be open at the origin.
-      const int64_t lead = shared->preconnect ? 25'000'000 : 2'000'000;
-      origin_mono = mono + lead;
-      origin_real = real + lead;
-    }
+absl::Status Launcher::Impl::StartCollector() {
+  const int64_t mono = MonoNs();
+  const int64_t real = RealNs();
+  if (opt_.has_start_at) {
+    origin_real_ = opt_.start_at_unix_ns;
+    origin_mono_ = mono + (origin_real_ - real);
+  } else {
+    // A little lead so the first shots are not late while the workers wake up; with
+    // preconnect, enough for the first shots' connections to be open at the origin.
+    const int64_t lead = shared_->preconnect ? 25'000'000 : 2'000'000;
+    origin_mono_ = mono + lead;
+    origin_real_ = real + lead;
   }
-  shared->origin_mono_ns = origin_mono;
+  shared_->origin_mono_ns = origin_mono_;
 
   CollectorOptions co;
-  co.run_dir = dir;
-  co.keep = plan.results.hits;
-  co.phout = plan.results.phout;
-  co.tags = ammo ? ammo->tags() : std::vector<std::string>{""};
-  co.shard = options.shard;
-  co.shards = options.shards;
-  co.workers = workers;
-  co.origin_realtime_ns = origin_real;
-  co.origin_mono_ns = origin_mono;
-  if (model == LoadModel::kRps) {
-    const Schedule* sched = &schedule;
-    co.planned_shots_by = [sched, hit_cap, options](int64_t t) -> uint64_t {
+  co.run_dir = run_dir_.path();
+  co.keep = plan_.results.hits;
+  co.phout = plan_.results.phout;
+  co.tags = ammo_ ? ammo_->tags() : std::vector<std::string>{""};
+  co.shard = opt_.shard;
+  co.shards = opt_.shards;
+  co.workers = workers_;
+  co.origin_realtime_ns = origin_real_;
+  co.origin_mono_ns = origin_mono_;
+  const uint64_t hit_cap = hit_cap_;
+  const uint32_t shard = opt_.shard;
+  const uint32_t shards = opt_.shards;
+  if (model_ == LoadModel::kRps) {
+    const Schedule* sched = &schedule_;
+    co.planned_shots_by = [sched, hit_cap, shard, shards](int64_t t) -> uint64_t {
       uint64_t c = t <= 0 ? 0 : sched->InstancesAt(t - 1);
-      return ShardShare(std::min(c, hit_cap), options.shard, options.shards);
+      return ShardShare(std::min(c, hit_cap), shard, shards);
     };
-  } else if (model == LoadModel::kStpd) {
-    const AmmoFile* f = &*ammo;
-    co.planned_shots_by = [f, hit_cap, options](int64_t t) -> uint64_t {
+  } else if (model_ == LoadModel::kStpd) {
+    const AmmoFile* f = &*ammo_;
+    co.planned_shots_by = [f, hit_cap, shard, shards](int64_t t) -> uint64_t {
       uint64_t lo = 0;
       uint64_t hi = f->count();
       while (lo < hi) {  // first record planned at or after t
@@ -606,14 +724,14 @@ absl::StatusOr<LaunchResult> Launch(const LaunchOptions& options) {
           hi = mid;
         }
       }
-      return ShardShare(std::min(lo, hit_cap), options.shard, options.shards);
+      return ShardShare(std::min(lo, hit_cap), shard, shards);
     };
   }
-  co.phout_path = options.phout_path;
-  co.answ_rings = engine->answ_rings();
-  co.answ_path = options.answ_path;
-  if (ammo) {
-    const AmmoFile* f = &*ammo;
+  co.phout_path = opt_.phout_path;
+  co.answ_rings = engine_->answ_rings();
+  co.answ_path = opt_.answ_path;
+  if (ammo_) {
+    const AmmoFile* f = &*ammo_;
     co.request_bytes = [f](uint64_t r) -> std::string_view {
       if (r >= f->count()) {
         return {};
@@ -622,106 +740,205 @@ absl::StatusOr<LaunchResult> Launch(const LaunchOptions& options) {
       return std::string_view(reinterpret_cast<const char*>(b.data()), b.size());
     };
   }
-  co.on_second = options.on_second;
-  co.live = options.live ? options.err : nullptr;
-  co.live_tty = options.live_tty;
-  absl::StatusOr<std::unique_ptr<Collector>> collector = Collector::Start(co, engine->rings());
+  co.on_second = opt_.on_second;
+  absl::StatusOr<std::unique_ptr<Collector>> collector = Collector::Start(co, engine_->rings());
   if (!collector.ok()) {
-    log.Line(absl::StrCat("collector failed to start: ", collector.status().message()));
+    log_.Line(absl::StrCat("collector failed to start: ", collector.status().message()));
     return collector.status();
   }
-
-  run_dir.Keep();  // from here on the directory holds a run, whatever happens
-  fprintf(options.err, "incarne: run directory %s\n", dir.c_str());
-  fflush(options.err);
-  log.Line(absl::StrCat("origin ", Stamp(origin_real), " (unix ns ", origin_real, ")"));
-  engine->Go();
-
-  LaunchResult result;
-  result.run_dir = dir;
-  bool graceful_seen = false;
-  while (!engine->Finished()) {
-    int sig = signals.Wait(50'000'000);
-    bool from_file = false;
-    if (sig == 0 && !graceful_seen && !options.graceful_path.empty()) {
-      struct stat gst;
-      if (stat(options.graceful_path.c_str(), &gst) == 0) {
-        graceful_seen = true;  // once: the file stays; stopping at once needs a signal
-        from_file = result.signals == 0;
-        if (from_file) {
-          log.Line(absl::StrCat("$GRACEFUL file ", options.graceful_path, " exists"));
-          sig = SIGTERM;  // handled exactly as the first SIGTERM
-        }
-      }
-    }
-    if (sig == 0) {
-      continue;
-    }
-    ++result.signals;
-    const char* name = from_file ? "$GRACEFUL" : sig == SIGINT ? "SIGINT" : "SIGTERM";
-    if (result.signals == 1) {
-      log.Line(absl::StrCat(name, ": stop firing; in-flight hits finish (up to ",
-                            FormatDuration(plan.target.timeout_ns), ")"));
-      fprintf(options.err, "\nincarne: %s: stopping; in-flight hits finish (again to stop now)\n",
-              name);
-      engine->RequestStop(1);
-    } else {
-      log.Line(absl::StrCat(name, " again: stop now; in-flight hits recorded as ECANCELED"));
-      fprintf(options.err, "\nincarne: %s: stopping now\n", name);
-      engine->RequestStop(2);
-    }
-    fflush(options.err);
+  collector_ = std::move(*collector);
+  if (shared_->hard_stop) {
+    collector_->SetEnd(shared_->stop_ns);
   }
-  engine->Join();
-  result.totals = engine->Totals();
-  log.Line(absl::StrCat("workers done: ", result.totals.shots_fired, " shots fired, ",
-                        result.totals.hits_done, " records, ", result.totals.dropped_777,
-                        " dropped (777), ", result.totals.ring_full, " lost to full rings, ",
-                        result.totals.connects, " connects, ", result.totals.retries,
-                        " retries, ", result.totals.passes, " passes, ", result.totals.waits,
-                        " waits (", result.totals.waits_short, " ended by the deadline), ",
-                        result.totals.cqes, " completions, ",
-                        result.totals.rx_stamped, " kernel-stamped receives; worker CPU ", result.totals.cpu_ns / 1'000'000, " ms",
-                        result.totals.cpu_ns > 0
-                            ? absl::StrCat(" (", result.totals.hits_done * 1'000'000'000 /
-                                                     static_cast<uint64_t>(result.totals.cpu_ns),
-                                           " hits per worker CPU second)")
-                            : std::string()));
+  return absl::OkStatus();
+}
+
+absl::Status Launcher::Impl::Open() {
+  absl::Status st = CreateRunDir();
+  if (st.ok()) {
+    st = OpenAmmo();
+  }
+  if (st.ok()) {
+    WireShots();
+    st = StartEngine();
+  }
+  if (st.ok()) {
+    st = StartCollector();
+  }
+  if (!st.ok()) {
+    // The workers go before the directory they would write into.
+    if (engine_ != nullptr) {
+      engine_->RequestStop(2);
+      engine_->Go();
+      engine_->Join();
+      engine_.reset();
+    }
+    log_.Close();
+    run_dir_.Discard();
+    return st;
+  }
+  run_dir_.Keep();  // from here on the directory holds a run, whatever happens
+  log_.Line(absl::StrCat("origin ", Stamp(origin_real_), " (unix ns ", origin_real_, ")"));
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------- Run
+
+void Launcher::Impl::RequestStop(int level, std::string_view reason) {
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    if (level <= stop_asked_) {
+      return;
+    }
+    stop_asked_ = level;
+    stop_reasons_.emplace_back(level, std::string(reason));
+  }
+  const uint64_t one = 1;
+  if (wake_fd_ >= 0) {
+    (void)!write(wake_fd_, &one, sizeof(one));
+  }
+}
+
+// Applies the stop requests made since the last call; Run's thread.
+void Launcher::Impl::ApplyStops() {
+  std::vector<std::pair<int, std::string>> asked;
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    asked.swap(stop_reasons_);
+  }
+  for (const auto& [level, reason] : asked) {
+    if (level == 1) {
+      log_.Line(absl::StrCat(reason, ": stop firing; in-flight hits finish (up to ",
+                             FormatDuration(plan_.target.timeout_ns), ")"));
+    } else {
+      log_.Line(absl::StrCat(reason, stop_applied_ >= 1 ? " again" : "",
+                             ": stop now; in-flight hits recorded as ECANCELED"));
+    }
+    stop_applied_ = std::max(stop_applied_, level);
+    engine_->RequestStop(level);
+    if (collector_ != nullptr) {
+      collector_->SetEnd(std::max<int64_t>(0, MonoNs() - origin_mono_));
+    }
+  }
+}
+
+void Launcher::Impl::Run() {
+  ApplyStops();  // a stop asked for before Run: the workers leave at once
+  engine_->Go();
+  // Progress on the origin's second boundaries (also before it, counting down); stop
+  // requests wake the wait at once; the engine's end is seen within kPollNs.
+  constexpr int64_t kPollNs = 50'000'000;
+  constexpr int64_t kS = 1'000'000'000;
+  auto floor_s = [](int64_t ns) { return ns >= 0 ? ns / kS : -((-ns + kS - 1) / kS); };
+  int64_t next_progress = (floor_s(MonoNs() - origin_mono_) + 1) * kS;
+  auto progress = [&](int64_t elapsed) {
+    if (opt_.on_progress) {
+      LaunchProgress p;
+      p.elapsed_ns = elapsed;
+      p.planned_ns = planned_ns_;
+      p.stop_level = stop_applied_;
+      p.hits = collector_->hits_so_far();
+      opt_.on_progress(p);
+    }
+  };
+  progress(MonoNs() - origin_mono_);
+  while (!engine_->Finished()) {
+    const int64_t now = MonoNs() - origin_mono_;
+    if (now >= next_progress) {
+      progress(now);
+      next_progress = (floor_s(now) + 1) * kS;
+    }
+    const int64_t wait_ns = std::clamp<int64_t>(next_progress - now, 1'000'000, kPollNs);
+    pollfd p{wake_fd_, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(wait_ns / 1'000'000)) > 0) {
+      uint64_t v;
+      (void)!read(wake_fd_, &v, sizeof(v));
+      ApplyStops();
+    }
+  }
+  engine_->Join();
+}
+
+// ---------------------------------------------------------------- Finish
+
+void Launcher::Impl::LogTotals() {
+  const WorkerStats& t = engine_->Totals();
+  log_.Line(absl::StrCat(
+      "workers done: ", t.shots_fired, " shots fired, ", t.hits_done, " records, ",
+      t.dropped_777, " dropped (777), ", t.ring_full, " lost to full rings, ", t.connects,
+      " connects, ", t.retries, " retries, ", t.passes, " passes, ", t.waits, " waits (",
+      t.waits_short, " ended by the deadline), ", t.cqes, " completions, ", t.rx_stamped,
+      " kernel-stamped receives; worker CPU ", t.cpu_ns / 1'000'000, " ms",
+      t.cpu_ns > 0 ? absl::StrCat(" (", t.hits_done * 1'000'000'000 /
+                                            static_cast<uint64_t>(t.cpu_ns),
+                                  " hits per worker CPU second)")
+                   : std::string()));
   // The nib's own summary (e.g. the https nib's TLS failure reasons), every worker_fini done.
-  if (INCARNE_NIB_HAS(nib, report) && nib->report != nullptr) {
+  if (INCARNE_NIB_HAS(nib_, report) && nib_->report != nullptr) {
     std::string text(8192, '\0');
-    nib->report(shared->nib_ctx, text.data(), text.size());
+    nib_->report(shared_->nib_ctx, text.data(), text.size());
     text.resize(strnlen(text.data(), text.size()));
     for (size_t at = 0, end; at < text.size(); at = end + 1) {
       end = std::min(text.find('\n', at), text.size());
       if (end > at) {
-        log.Line(absl::StrCat("nib ", nib->name, ": ", text.substr(at, end - at)));
+        log_.Line(absl::StrCat("nib ", nib_->name, ": ", text.substr(at, end - at)));
       }
     }
   }
-  absl::Status fin = (*collector)->Finish();
-  result.summary = (*collector)->summary();
-  result.answ_written = (*collector)->answ_written();
-  result.answ_dropped = (*collector)->answ_dropped();
-  if (shared->answ_filter != AnswFilter::kNone) {
-    log.Line(absl::StrCat("answ: ", result.answ_written, " entries written, ",
-                          result.answ_dropped, " lost to full answ rings"));
-    if (result.answ_dropped != 0) {
-      fprintf(options.err, "incarne: answ log: %llu entries lost (the answ rings were full)\n",
-              static_cast<unsigned long long>(result.answ_dropped));
-    }
+}
+
+LaunchResult Launcher::Impl::Finish() {
+  ApplyStops();  // logged even when they came after the workers were done
+  LaunchResult result;
+  result.run_dir = run_dir_.path();
+  result.stop_level = stop_applied_;
+  result.totals = engine_->Totals();
+  LogTotals();
+  absl::Status fin = collector_->Finish();
+  result.summary = collector_->summary();
+  result.answ_written = collector_->answ_written();
+  result.answ_dropped = collector_->answ_dropped();
+  if (shared_->answ_filter != AnswFilter::kNone) {
+    log_.Line(absl::StrCat("answ: ", result.answ_written, " entries written, ",
+                           result.answ_dropped, " lost to full answ rings"));
   }
   if (!fin.ok()) {
-    log.Line(absl::StrCat("collector: ", fin.message()));
-    fprintf(options.err, "incarne run: %s\n", std::string(fin.message()).c_str());
+    log_.Line(absl::StrCat("collector: ", fin.message()));
     result.exit_code = 1;
+    result.error = fin;
   }
-  log.Line(absl::StrCat("done: ", result.summary.overall.hits, " hits, ",
-                        result.summary.overall.errors, " errors"));
-  const std::string report = RenderReport(result.summary, false);
-  fwrite(report.data(), 1, report.size(), options.out);
-  fflush(options.out);
+  log_.Line(absl::StrCat("done: ", result.summary.overall.hits, " hits, ",
+                         result.summary.overall.errors, " errors"));
+  engine_.reset();
   return result;
+}
+
+// ---------------------------------------------------------------- Launcher
+
+Launcher::Launcher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Launcher::~Launcher() = default;
+
+absl::StatusOr<std::unique_ptr<Launcher>> Launcher::Prepare(const LaunchOptions& options) {
+  auto impl = std::make_unique<Impl>(options);
+  RETURN_IF_ERROR(impl->Prepare());
+  return std::unique_ptr<Launcher>(new Launcher(std::move(impl)));
+}
+
+absl::Status Launcher::Open() { return impl_->Open(); }
+const std::string& Launcher::run_dir() const { return impl_->run_dir(); }
+int64_t Launcher::origin_unix_ns() const { return impl_->origin_real(); }
+int64_t Launcher::planned_ns() const { return impl_->planned_ns(); }
+void Launcher::Run() { impl_->Run(); }
+void Launcher::RequestStop(int level, std::string_view reason) {
+  impl_->RequestStop(level, reason);
+}
+LaunchResult Launcher::Finish() { return impl_->Finish(); }
+
+absl::StatusOr<LaunchResult> Launch(const LaunchOptions& options) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Launcher> launcher, Launcher::Prepare(options));
+  RETURN_IF_ERROR(launcher->Open());
+  launcher->Run();
+  return launcher->Finish();
 }
 
 }  // namespace incarne

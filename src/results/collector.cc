@@ -67,6 +67,7 @@ class Collector::Impl {
 
   RunSummary summary_;
   std::atomic<uint64_t> hits_so_far_{0};
+  std::atomic<int64_t> end_ns_{INT64_MAX};
   uint64_t answ_written_ = 0;
   uint64_t answ_dropped_ = 0;
 
@@ -152,7 +153,8 @@ class Collector::Impl {
   std::vector<Stats*> free_stats_;
   SecondStats scratch_;
 
-  std::map<int64_t, Sample> samples_;  // counters at the start of second k
+  // Counters at the start of second k; a missing k takes the next entry (SampleAt).
+  std::map<int64_t, Sample> samples_;
   int64_t sampled_upto_ = 0;
   bool have_final_ = false;
   Sample final_;
@@ -423,7 +425,9 @@ Collector::Impl::Sample Collector::Impl::ReadCounters() {
 }
 
 Collector::Impl::Sample Collector::Impl::SampleAt(int64_t k) const {
-  auto it = samples_.find(k);
+  // Exact, or the first sample after a gap of boundaries crossed at once (Tick): those
+  // seconds repeat the sample taken when the clock was seen next.
+  auto it = samples_.lower_bound(k);
   if (it != samples_.end()) {
     return it->second;
   }
@@ -440,12 +444,11 @@ void Collector::Impl::Tick(int64_t now_rel, bool allow_emit) {
   }
   const int64_t now_sec = now_rel / kNsPerS;
   if (sampled_upto_ < now_sec) {
-    const Sample s = ReadCounters();
-    // Several boundaries crossed at once (a stalled collector): the later ones repeat the
-    // sample, so their seconds show zero deltas rather than invented ones.
-    while (sampled_upto_ < now_sec) {
-      samples_[++sampled_upto_] = s;
-    }
+    // Several boundaries crossed at once (a stalled collector, an origin in the past): one
+    // entry stands for all of them (SampleAt), so their seconds show zero deltas rather than
+    // invented ones, and memory does not grow with the seconds skipped.
+    samples_[now_sec] = ReadCounters();
+    sampled_upto_ = now_sec;
   }
   if (!allow_emit) {
     return;
@@ -462,8 +465,10 @@ void Collector::Impl::EmitSecond(int64_t s) {
   const Sample a = SampleAt(s);
   const Sample b = SampleAt(s + 1);
   if (opt_.planned_shots_by) {
-    ss.planned =
-        Delta(opt_.planned_shots_by((s + 1) * kNsPerS), opt_.planned_shots_by(s * kNsPerS));
+    // Shots planned after the end of firing were never due: not planned (SetEnd).
+    const int64_t end = end_ns_.load(std::memory_order_relaxed);
+    ss.planned = Delta(opt_.planned_shots_by(std::min((s + 1) * kNsPerS, end)),
+                       opt_.planned_shots_by(std::min(s * kNsPerS, end)));
   } else {
     ss.planned = Delta(b.due, a.due);
   }
@@ -599,7 +604,15 @@ absl::Status Collector::Impl::Finish() {
   Tick(now_rel, false);
   final_ = ReadCounters();
   have_final_ = true;
-  EmitAll(now_rel < 0 ? -1 : now_rel / kNsPerS);
+  // The last second written is the one the clock is in, but not past the end of firing
+  // (SetEnd): the few ms a stop takes to drain add no empty second. Seconds with
+  // completions are written anyway (EmitAll).
+  int64_t through = now_rel < 0 ? -1 : now_rel / kNsPerS;
+  const int64_t end = end_ns_.load(std::memory_order_relaxed);
+  if (end != INT64_MAX) {
+    through = std::min(through, end <= 0 ? -1 : (end - 1) / kNsPerS);
+  }
+  EmitAll(through);
   summary_.meta = meta_;
   summary_.hits_written = written_;
   summary_.hits_write_errors = unwritten_;
@@ -647,6 +660,12 @@ const RunSummary& Collector::summary() const { return impl_->summary_; }
 
 uint64_t Collector::answ_written() const { return impl_->answ_written_; }
 uint64_t Collector::answ_dropped() const { return impl_->answ_dropped_; }
+
+void Collector::SetEnd(int64_t t_ns) {
+  int64_t cur = impl_->end_ns_.load();
+  while (t_ns < cur && !impl_->end_ns_.compare_exchange_weak(cur, t_ns)) {
+  }
+}
 
 uint64_t Collector::hits_so_far() const {
   return impl_->hits_so_far_.load(std::memory_order_relaxed);

@@ -83,6 +83,11 @@ class Collector {
   // Valid after Finish().
   const RunSummary& summary() const;
 
+  // The end of firing, ns since the origin (a stop, or a hard load.duration), any thread;
+  // only ever lowered. Shots planned at or after it do not count as planned, and Finish()
+  // writes no second past it that has no completions. Default: no end (the clock's second).
+  void SetEnd(int64_t t_ns);
+
   // Approximate live figures for a status file (any thread).
   uint64_t hits_so_far() const;
 
