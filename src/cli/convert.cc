@@ -74,8 +74,9 @@ int RunConvert(int argc, char** argv) {
   const std::string run_dir = args.positional()[0];
   const std::string path = args.Get("output");
   if (!path.empty()) {
-    // Compared by st_dev/st_ino: `-o RUN/hits`, `-o RUN/../RUN/x` or a link into RUN.
-    absl::Status st = CheckOutputNotInput(path, {}, {run_dir});
+    // Compared by st_dev/st_ino: `-o RUN/hits`, `-o RUN/../RUN/x`, a symlink or hard link.
+    absl::Status st =
+        CheckOutputNotInput(path, {run_dir + "/hits", run_dir + "/aggregates"}, {run_dir});
     if (!st.ok()) {
       return Fail("convert", st);
     }

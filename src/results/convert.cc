@@ -178,7 +178,8 @@ absl::Status ConvertPhout(const HitsView& v, const RecordLimits& lim, Out* out) 
   return absl::OkStatus();
 }
 
-absl::Status ConvertJtl(const HitsView& v, const RecordLimits& lim, const std::map<int64_t, uint64_t>& inflight,
+absl::Status ConvertJtl(const HitsView& v, const RecordLimits& lim,
+                        const std::map<int64_t, uint64_t>& inflight,
                         bool corrected, Out* out) {
   out->Append(
       "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,"

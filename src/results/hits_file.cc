@@ -320,8 +320,8 @@ absl::Status CheckRecords(std::span<const HitRecord> records, const RecordLimits
     return absl::OkStatus();
   }
   return absl::InvalidArgumentError(absl::StrCat(
-      AbslView(name), ": bad record at byte offset ", first_offset + first * sizeof(HitRecord), ": ",
-      limits.Problem(records[first]), " (", *bad, " of ", records.size(),
+      AbslView(name), ": bad record at byte offset ", first_offset + first * sizeof(HitRecord),
+      ": ", limits.Problem(records[first]), " (", *bad, " of ", records.size(),
       " records are bad: a damaged file? --skip-bad converts the rest)"));
 }
 
