@@ -156,8 +156,15 @@ std::vector<std::string> Labels(const RunMeta& meta) {
   return out;
 }
 
+// origin + rel, clamped to [0, INT64_MAX]: checked records never come near the limits, but
+// FormatPhoutLine (the collector's live phout.log, the fuzz target) formats whatever it is
+// given, and a signed overflow would be undefined.
 uint64_t UnixNs(int64_t origin, uint64_t rel) {
-  const int64_t t = origin + static_cast<int64_t>(rel);
+  int64_t t = 0;
+  if (rel > static_cast<uint64_t>(INT64_MAX) ||
+      __builtin_add_overflow(origin, static_cast<int64_t>(rel), &t)) {
+    return INT64_MAX;  // only a positive sum can overflow: rel ≥ 0
+  }
   return t < 0 ? 0 : static_cast<uint64_t>(t);
 }
 
