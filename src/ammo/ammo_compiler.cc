@@ -64,6 +64,44 @@ bool ValidHttpVersion(std::string_view v) {
   return true;
 }
 
+// Request bytes kept per record to look for a Host header (a request whose headers run past
+// this is not judged).
+constexpr size_t kHostScanBytes = 8u << 10;
+
+// Whether `head` (the start of a request) is an HTTP/1.1 request whose complete header block
+// has no Host header (RFC 9112 §3.2: a server answers 400). Anything else is false.
+bool LacksHost(std::string_view head) {
+  size_t eol = head.find('\n');
+  if (eol == std::string_view::npos) {
+    return false;
+  }
+  std::string_view request_line = head.substr(0, eol);
+  if (!request_line.empty() && request_line.back() == '\r') {
+    request_line.remove_suffix(1);
+  }
+  if (!request_line.ends_with(" HTTP/1.1")) {
+    return false;
+  }
+  std::string_view rest = head.substr(eol + 1);
+  while (true) {
+    eol = rest.find('\n');
+    if (eol == std::string_view::npos) {
+      return false;  // the headers go on past what was kept: not judged
+    }
+    std::string_view header = rest.substr(0, eol);
+    if (!header.empty() && header.back() == '\r') {
+      header.remove_suffix(1);
+    }
+    if (header.empty()) {
+      return true;  // the end of the headers, no Host among them
+    }
+    if (header.size() >= 5 && EqualsNoCase(header.substr(0, 5), "host:")) {
+      return false;
+    }
+    rest = rest.substr(eol + 1);
+  }
+}
+
 class CompileSink : public RecordSink {
  public:
   CompileSink(std::string name, AmmoWriter* writer, Autocases autocases,
@@ -76,7 +114,7 @@ class CompileSink : public RecordSink {
         head_cap_(autocases.mode == Autocases::Mode::kSegments ||
                           autocases.mode == Autocases::Mode::kUri
                       ? 64u << 10
-                      : 8) {
+                      : kHostScanBytes) {
     for (const std::string& c : chosen) {
       chosen_.insert(c);
     }
@@ -142,6 +180,15 @@ class CompileSink : public RecordSink {
     if (head_.size() >= 5 && EqualsNoCase(std::string_view(head_).substr(0, 5), "HEAD ")) {
       flags |= kAmmoFlagHead;
     }
+    if (has_times_ && planned_ms >= 0) {
+      if (planned_ms < last_planned_ms_ && backwards_++ == 0) {
+        first_backwards_ = Cat("line ", line_, ": ", planned_ms, " ms after ", last_planned_ms_);
+      }
+      last_planned_ms_ = std::max(last_planned_ms_, planned_ms);
+    }
+    if (LacksHost(head_) && no_host_++ == 0) {
+      first_no_host_ = line_ == 0 ? Cat("offset ", offset_) : Cat("line ", line_);
+    }
     int64_t planned_ns = has_times_ ? std::max<int64_t>(planned_ms, 0) * 1'000'000 : 0;
     RETURN_IF_ERROR(writer_->EndRecord(id, flags, planned_ns));
     ++kept_;
@@ -166,6 +213,10 @@ class CompileSink : public RecordSink {
   uint64_t filtered() const { return filtered_; }
   uint64_t skipped() const { return skipped_; }
   const std::string& first_skipped() const { return first_skipped_; }
+  uint64_t backwards() const { return backwards_; }
+  const std::string& first_backwards() const { return first_backwards_; }
+  uint64_t no_host() const { return no_host_; }
+  const std::string& first_no_host() const { return first_no_host_; }
   const std::string& source_format() const { return source_format_; }
   const std::vector<std::string>& tags() const { return tags_; }
 
@@ -240,6 +291,11 @@ class CompileSink : public RecordSink {
   std::string auto_tag_;
   std::string source_format_;
   std::string first_skipped_;
+  int64_t last_planned_ms_ = 0;
+  uint64_t backwards_ = 0;  // stpd records planned before an earlier one
+  std::string first_backwards_;
+  uint64_t no_host_ = 0;  // HTTP/1.1 requests without a Host header
+  std::string first_no_host_;
   uint64_t line_ = 0;
   uint64_t offset_ = 0;
   uint64_t length_ = 0;
@@ -358,8 +414,8 @@ absl::StatusOr<AmmoCompileStats> CompileAmmo(const AmmoCompileOptions& options,
     ASSIGN_OR_RETURN(in, InputStream::Open(options.input));
     stats.gzip = in->gzip();
     if (format == AmmoFormat::kAuto) {
-      ASSIGN_OR_RETURN(std::string_view head, in->Peek(sizeof(kAmmoMagic)));
-      format = DetectAmmoFormat(options.input, head);
+      ASSIGN_OR_RETURN(std::string_view head, in->Peek(kDetectBytes));
+      ASSIGN_OR_RETURN(format, DetectAmmoFormat(options.input, head));
     }
     if (format == AmmoFormat::kAmmo) {
       if (in->gzip()) {
@@ -441,6 +497,10 @@ absl::StatusOr<AmmoCompileStats> CompileAmmo(const AmmoCompileOptions& options,
   stats.filtered = sink.filtered();
   stats.skipped = sink.skipped();
   stats.first_skipped = sink.first_skipped();
+  stats.times_backwards = sink.backwards();
+  stats.first_backwards = sink.first_backwards();
+  stats.no_host = sink.no_host();
+  stats.first_no_host = sink.first_no_host();
   stats.min_length = writer->min_length();
   stats.max_length = writer->max_length();
   RETURN_IF_ERROR(writer->Commit(sink.tags(), source));

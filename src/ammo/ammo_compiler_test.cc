@@ -186,6 +186,73 @@ TEST_F(CompileTest, FormatDetection) {
   EXPECT_TRUE(ReadAll(Path("f.ammo")) == ReadAll(Path("a.ammo")));
 }
 
+// auto never guesses uri for lines that are not URIs: Tank would send `GET abc`, `GET #`.
+TEST_F(CompileTest, DetectionFailsLoudly) {
+  auto error_of = [&](const std::string& name, const std::string& data) {
+    absl::StatusOr<AmmoCompileStats> s = Compile(Input(name, data), Path(name + ".ammo"));
+    EXPECT_FALSE(s.ok()) << name;
+    EXPECT_TRUE(absl::IsInvalidArgument(s.status())) << s.status();
+    return s.ok() ? std::string() : Msg(s.status());
+  };
+  EXPECT_THAT(error_of("abc", "abc\nGET / HTTP/1.1\nHost: x\n\n"),
+              HasSubstr("abc: line 1: cannot tell the ammo format from 'abc'"));
+  EXPECT_THAT(error_of("late", "/a\n\n/b tag\nGET / HTTP/1.1\n"),
+              HasSubstr("late: line 4: cannot tell the ammo format from 'GET / HTTP/1.1'"));
+  EXPECT_THAT(error_of("comments", "# ammo for the search page\n\n  # more\n"),
+              HasSubstr("comments: line 1: every line is a '#' comment"));
+  EXPECT_THAT(error_of("hash", "# my uris\n/index.html\n"),
+              HasSubstr("hash: line 1: cannot tell the ammo format from '# my uris'"));
+  for (const std::string& f : Files()) {
+    EXPECT_EQ(f.find(".ammo"), std::string::npos) << f << ": nothing written on a failure";
+  }
+  // What auto still takes: uri with headers and full URLs, jsonline as an array.
+  absl::StatusOr<AmmoCompileStats> s =
+      Compile(Input("u", "[Host: x]\n/a\n  \nhttp://h/b t\nHTTPS://h/c\n"), Path("u.ammo"));
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->format, "uri");
+  EXPECT_EQ(s->records, 3u);
+  for (const char* array : {"[{\"uri\": \"/a\"}, {\"uri\": \"/b\"}]\n",
+                            "\n[\n  {\"uri\": \"/a\"},\n  {\"uri\": \"/b\"}\n]\n"}) {
+    s = Compile(Input("j", array), Path("j.ammo"));
+    ASSERT_TRUE(s.ok()) << s.status();
+    EXPECT_EQ(s->format, "jsonline");
+    EXPECT_EQ(s->records, 2u);
+  }
+}
+
+TEST_F(CompileTest, WarnsAboutStpdTimesBackwardsAndMissingHost) {
+  absl::StatusOr<AmmoCompileStats> s = Compile(
+      Input("t.stpd",
+            "3 100 a\nabc\n3 50 a\nabc\n3 200 a\nabc\n3 150 a\nabc\n3 300 a\nabc\n"),
+      Path("t.ammo"));
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->times_backwards, 2u);
+  EXPECT_EQ(s->first_backwards, "line 3: 50 ms after 100");
+  s = Compile(Input("ok.stpd", "3 100 a\nabc\n3 100 a\nabc\n3 101 a\nabc\n"), Path("ok.ammo"));
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->times_backwards, 0u);
+
+  const std::string no_host = "GET / HTTP/1.1\r\nUser-Agent: x\r\n\r\n";
+  const std::string host = "GET / HTTP/1.1\r\nhost: a\r\n\r\n";
+  const std::string v10 = "GET / HTTP/1.0\r\n\r\n";
+  std::string phantom;
+  for (const std::string& r : {host, no_host, v10, no_host, host}) {
+    phantom += std::to_string(r.size()) + "\n" + r;
+  }
+  s = Compile(Input("p", phantom), Path("p.ammo"));
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->no_host, 2u);
+  EXPECT_EQ(s->first_no_host, "line 5");  // record 2: after record 1's header and 3 lines
+  // uri ammo builds HTTP/1.1 requests: without a Host header from the file or --header each
+  // one is counted.
+  s = Compile(Input("u", "/a\n/b\n"), Path("u.ammo"));
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->no_host, 2u);
+  s = Compile(Input("uh", "[Host: x]\n/a\n/b\n"), Path("uh.ammo"));
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->no_host, 0u);
+}
+
 TEST_F(CompileTest, LimitKeepsExactlyNRecords) {
   AmmoCompileOptions o;
   o.input = kData + "phantom_crlf.txt";

@@ -1,10 +1,13 @@
 #include "ammo/ammo_format.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "ammo/ammo_layout.h"
 #include "ammo/input_stream.h"
 #include "ammo/reader_util.h"
+#include "ammo/readers.h"
 #include "util/status.h"
 
 namespace incarne {
@@ -50,7 +53,21 @@ absl::StatusOr<AmmoFormat> ParseAmmoFormat(std::string_view name) {
           "': expected one of auto, phantom, uri, uripost, access, jsonline, stpd, ammo"));
 }
 
-AmmoFormat DetectAmmoFormat(std::string_view path, std::string_view head) {
+namespace {
+
+bool IsBlank(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+// Whether a uri-ammo line's first token reads as a URI.
+bool LooksLikeUri(std::string_view token) {
+  return (!token.empty() && token[0] == '/') || EqualsNoCase(token.substr(0, 7), "http://") ||
+         EqualsNoCase(token.substr(0, 8), "https://");
+}
+
+}  // namespace
+
+absl::StatusOr<AmmoFormat> DetectAmmoFormat(std::string_view path, std::string_view head) {
   if (head.size() >= sizeof(kAmmoMagic) &&
       head.substr(0, sizeof(kAmmoMagic)) == std::string_view(kAmmoMagic, sizeof(kAmmoMagic))) {
     return AmmoFormat::kAmmo;
@@ -58,25 +75,91 @@ AmmoFormat DetectAmmoFormat(std::string_view path, std::string_view head) {
   if (path.ends_with(".stpd") || path.ends_with(".stpd.gz")) {
     return AmmoFormat::kStpd;
   }
-  if (!head.empty() && head[0] >= '0' && head[0] <= '9') {
+  size_t first = 0;
+  while (first < head.size() && IsBlank(head[first])) {
+    ++first;
+  }
+  if (first == head.size()) {
+    return AmmoFormat::kUri;  // empty: the reader says "no ammo"
+  }
+  const char c = head[first];
+  if (c >= '0' && c <= '9') {
     return AmmoFormat::kPhantom;
   }
-  if (!head.empty() && head[0] == '{') {
+  if (c == '{') {
     return AmmoFormat::kJsonLine;
+  }
+  if (c == '[') {
+    size_t next = first + 1;
+    while (next < head.size() && IsBlank(head[next])) {
+      ++next;
+    }
+    if (next < head.size() && (head[next] == '{' || head[next] == ']')) {
+      return AmmoFormat::kJsonLine;  // a JSON array of objects (docs/ammo.md "jsonline")
+    }
+  }
+  // uri, if every whole line in head reads like uri ammo.
+  uint64_t line_no = 0;
+  uint64_t comments = 0;
+  uint64_t meaningful = 0;
+  uint64_t first_bad = 0;
+  std::string_view bad;
+  std::string_view rest = head;
+  while (!rest.empty()) {
+    const size_t nl = rest.find('\n');
+    if (nl == std::string_view::npos && head.size() >= kDetectBytes) {
+      break;  // a partial last line: not judged
+    }
+    std::string_view line = rest.substr(0, nl == std::string_view::npos ? rest.size() : nl);
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    ++line_no;
+    size_t b = 0;
+    while (b < line.size() && IsBlank(line[b])) {
+      ++b;
+    }
+    if (b == line.size()) {
+      continue;
+    }
+    ++meaningful;
+    if (line[b] == '#') {
+      ++comments;
+    }
+    if (line[0] == '[') {
+      continue;  // a header line
+    }
+    std::string_view token = line.substr(b);
+    token = token.substr(0, std::min(token.size(), token.find_first_of(" \t\r")));
+    if (!LooksLikeUri(token) && first_bad == 0) {
+      first_bad = line_no;
+      bad = line;
+    }
+  }
+  if (meaningful > 0 && comments == meaningful) {
+    return absl::InvalidArgumentError(
+        Cat(path, ": line ", first_bad, ": every line is a '#' comment: expected requests "
+            "(ammo formats have no comments: Tank would send 'GET #')"));
+  }
+  if (first_bad != 0) {
+    return absl::InvalidArgumentError(Cat(
+        path, ": line ", first_bad, ": cannot tell the ammo format from '", Excerpt(bad),
+        "': expected a phantom record header '<size> [tag]' with a decimal size, a JSON object "
+        "or array (jsonline), or uri lines ('/path [tag]', 'http://…', '[Name: value]'); "
+        "set the format (--format / ammo.format) if it is right"));
   }
   return AmmoFormat::kUri;
 }
 
 absl::StatusOr<AmmoFormat> DetectAmmoFileFormat(const std::string& path) {
   ASSIGN_OR_RETURN(std::unique_ptr<InputStream> in, InputStream::Open(path));
-  ASSIGN_OR_RETURN(std::string_view head, in->Peek(sizeof(kAmmoMagic)));
-  if (in->gzip() && DetectAmmoFormat(path, head) == AmmoFormat::kAmmo) {
+  ASSIGN_OR_RETURN(std::string_view head, in->Peek(kDetectBytes));
+  const absl::StatusOr<AmmoFormat> format = DetectAmmoFormat(path, head);
+  if (in->gzip() && format.ok() && *format == AmmoFormat::kAmmo) {
     return absl::InvalidArgumentError(
         Cat(path,
             ": a gzip-compressed compiled ammo file: expected it uncompressed "
             "(it is mapped into memory)"));
   }
-  return DetectAmmoFormat(path, head);
+  return format;
 }
 
 }  // namespace incarne

@@ -18,13 +18,19 @@ std::string_view AmmoFormatName(AmmoFormat format);
 absl::StatusOr<AmmoFormat> ParseAmmoFormat(std::string_view name);
 
 // What `format = "auto"` means for a file whose (decompressed) content starts with `head`:
-//   "INCAMMO1"           → ammo (already compiled)
-//   path ends in .stpd   → stpd (also .stpd.gz)
-//   first byte a digit   → phantom (Tank's rule)
-//   first byte '{'       → jsonline
-//   anything else        → uri (Tank's rule)
-// `head` may be empty (an empty file): the result is then uri, and the reader reports "no ammo".
-AmmoFormat DetectAmmoFormat(std::string_view path, std::string_view head);
+//   "INCAMMO1"                 → ammo (already compiled)
+//   path ends in .stpd         → stpd (also .stpd.gz)
+//   first non-blank byte:
+//     a digit                  → phantom (Tank's rule)
+//     '{', or '[' then '{'/']' → jsonline (one object per line, or a JSON array)
+//   otherwise uri, but only when every line in `head` looks like uri ammo: blank, a
+//   '[Name: value]' header, or a URI ('/…', 'http://…', 'https://…') first.
+// Anything else is InvalidArgument naming the line ("cannot tell the ammo format", with
+// what each format expects; a file of only '#' lines says ammo has no comments): Tank would
+// send `GET abc` or `GET #`. `head` is the start of the (decompressed) input, kDetectBytes
+// long unless the input is shorter; an empty head is uri (the reader reports "no ammo").
+inline constexpr size_t kDetectBytes = 64 * 1024;
+absl::StatusOr<AmmoFormat> DetectAmmoFormat(std::string_view path, std::string_view head);
 
 // Opens `path` (gzip or not), reads its first bytes and applies DetectAmmoFormat. For the
 // engine: kAmmo means "open it with AmmoFile::Open, no compiling needed".

@@ -4,13 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "ammo/reader_util.h"
+#include "util/output_file.h"
 #include "util/status.h"
 
 namespace incarne {
@@ -104,27 +104,6 @@ absl::Status CopyFile(int from, uint64_t n, int to, uint64_t offset) {
   return absl::OkStatus();
 }
 
-std::string DirOf(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) {
-    return ".";
-  }
-  if (slash == 0) {
-    return "/";
-  }
-  return path.substr(0, slash);
-}
-
-std::string BaseOf(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-std::string TempName(const std::string& dir, const std::string& path) {
-  static std::atomic<uint64_t> counter{0};
-  return Cat(dir, "/.", BaseOf(path), ".", ::getpid(), ".", counter.fetch_add(1), ".tmp");
-}
-
 }  // namespace
 
 // Fixed-size records buffered in memory and spilled to a scratch file when the buffer fills.
@@ -173,42 +152,23 @@ class AmmoSpill {
 
 absl::StatusOr<std::unique_ptr<AmmoWriter>> AmmoWriter::Create(const std::string& path,
                                                                bool has_times) {
-  std::string dir = DirOf(path);
-  std::string temp_name;
-  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
-      return ErrnoError(errno, Cat(path, ": cannot create the output in ", dir));
-    }
-    temp_name = TempName(dir, path);
-    fd = ::open(temp_name.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      return ErrnoError(errno, Cat(path, ": cannot create ", temp_name));
-    }
-  }
-  return std::unique_ptr<AmmoWriter>(new AmmoWriter(path, dir, fd, temp_name, has_times));
+  OutputOptions options;
+  options.seekable = true;  // the header is written last
+  ASSIGN_OR_RETURN(std::unique_ptr<OutputFile> out, OutputFile::Open(path, options));
+  return std::unique_ptr<AmmoWriter>(new AmmoWriter(path, std::move(out), has_times));
 }
 
-AmmoWriter::AmmoWriter(std::string path, std::string dir, int fd, std::string temp_name,
-                       bool has_times)
+AmmoWriter::AmmoWriter(std::string path, std::unique_ptr<OutputFile> out, bool has_times)
     : path_(std::move(path)),
-      dir_(std::move(dir)),
-      fd_(fd),
-      temp_name_(std::move(temp_name)),
+      out_(std::move(out)),
+      fd_(out_->fd()),
       has_times_(has_times),
-      index_(std::make_unique<AmmoSpill>(dir_)),
-      times_(std::make_unique<AmmoSpill>(dir_)) {
+      index_(std::make_unique<AmmoSpill>(out_->scratch_dir())),
+      times_(std::make_unique<AmmoSpill>(out_->scratch_dir())) {
   buf_.reserve(kDataBuffer);
 }
 
-AmmoWriter::~AmmoWriter() {
-  if (fd_ >= 0) {
-    ::close(fd_);
-  }
-  if (!finished_ && !temp_name_.empty()) {
-    ::unlink(temp_name_.c_str());
-  }
-}
+AmmoWriter::~AmmoWriter() = default;  // an uncommitted output_ removes only its temporary
 
 absl::Status AmmoWriter::Fail(int err, std::string_view what) const {
   return ErrnoError(err, Cat(path_, ": ", what));
@@ -323,19 +283,7 @@ absl::Status AmmoWriter::Commit(const std::vector<std::string>& tags,
   if (::ftruncate(fd_, static_cast<off_t>(h.file_size)) != 0) {
     return Fail(errno, "truncate");
   }
-  if (temp_name_.empty()) {
-    // Give the anonymous file a hidden name, then rename it over the destination.
-    std::string name = TempName(dir_, path_);
-    std::string proc = Cat("/proc/self/fd/", fd_);
-    if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) != 0 &&
-        ::linkat(fd_, "", AT_FDCWD, name.c_str(), AT_EMPTY_PATH) != 0) {
-      return Fail(errno, Cat("cannot link the output as ", name));
-    }
-    temp_name_ = name;
-  }
-  if (::rename(temp_name_.c_str(), path_.c_str()) != 0) {
-    return Fail(errno, "cannot rename the output into place");
-  }
+  RETURN_IF_ERROR(out_->Commit());
   finished_ = true;
   return absl::OkStatus();
 }

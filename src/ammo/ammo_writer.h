@@ -2,9 +2,10 @@
 //
 // Requests go straight into their final place in the output (through a 1 MiB buffer); index
 // entries and planned times are buffered and spilled to anonymous temporary files in the
-// output directory, then appended after the data by Commit(). The output is built in an
-// anonymous (O_TMPFILE) or hidden temporary file in the destination directory and appears
-// under its name only when Commit() succeeds; a writer destroyed before that leaves nothing.
+// output directory, then appended after the data by Commit(). The output goes through
+// OutputFile (util/output_file.h): built in a temporary file next to the destination and
+// renamed into place only when Commit() succeeds (a writer destroyed before that leaves the
+// old file as it was); a FIFO or character device is written into, in order, at Commit.
 // Control plane; one thread.
 #pragma once
 
@@ -17,10 +18,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ammo/ammo_layout.h"
+#include "util/output_file.h"
 
 namespace incarne {
 
 class AmmoSpill;
+class OutputFile;
 
 class AmmoWriter {
  public:
@@ -51,15 +54,14 @@ class AmmoWriter {
   uint32_t max_length() const { return max_length_; }
 
  private:
-  AmmoWriter(std::string path, std::string dir, int fd, std::string temp_name, bool has_times);
+  AmmoWriter(std::string path, std::unique_ptr<OutputFile> out, bool has_times);
   absl::Status FlushData();
   absl::Status WriteAt(const void* data, size_t n, uint64_t offset);
   absl::Status Fail(int err, std::string_view what) const;
 
   std::string path_;
-  std::string dir_;
-  int fd_ = -1;
-  std::string temp_name_;  // "" when the file is anonymous (O_TMPFILE)
+  std::unique_ptr<OutputFile> out_;
+  int fd_ = -1;  // out_->fd(): a regular file (pwrite, ftruncate)
   bool has_times_ = false;
   bool finished_ = false;
 

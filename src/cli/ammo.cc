@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "ammo/ammo_format.h"
 #include "ammo/http_request.h"
 #include "cli/cli_common.h"
+#include "util/output_file.h"
 #include "plan/schedule.h"
 #include "util/status.h"
 #include "util/absl_view.h"
@@ -78,21 +80,6 @@ absl::StatusOr<uint64_t> ParseLimit(const Args& args) {
   return v;
 }
 
-// The canonical path `path` would have (its directory resolved), for same-file checks.
-std::string Canonical(const std::string& path) {
-  char buf[PATH_MAX];
-  if (::realpath(path.c_str(), buf) != nullptr) {
-    return buf;
-  }
-  size_t slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
-  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  if (::realpath(dir.c_str(), buf) != nullptr) {
-    return std::string(buf) + "/" + base;
-  }
-  return path;
-}
-
 int Compile(int argc, char** argv) {
   Args args(argc, argv);
   args.Value("format");
@@ -134,10 +121,11 @@ int Compile(int argc, char** argv) {
   }
   o.limit = *limit;
   std::string out = args.Get("output", DefaultAmmoOutputPath(o.input));
-  if (Canonical(out) == Canonical(o.input)) {
+  // Compared by st_dev/st_ino (a hard link or symlink to the input is the input too).
+  if (absl::Status st = CheckOutputNotInput(out, {o.input}, {}); !st.ok()) {
     return Fail("ammo compile",
                 absl::InvalidArgumentError(absl::StrCat(
-                    out, ": expected an output path different from the input (use -o)")));
+                    st.message(), " (expected an output path different from the input: use -o)")));
   }
   absl::StatusOr<AmmoCompileStats> stats = CompileAmmo(o, out);
   if (!stats.ok()) {
@@ -151,6 +139,21 @@ int Compile(int argc, char** argv) {
   if (stats->skipped > 0) {
     std::fprintf(stderr, "incarne ammo compile: warning: %llu lines skipped (first: %s)\n",
                  static_cast<unsigned long long>(stats->skipped), stats->first_skipped.c_str());
+  }
+  if (stats->times_backwards > 0) {
+    std::fprintf(stderr,
+                 "incarne ammo compile: warning: %llu stpd records are planned before an earlier "
+                 "record (times go backwards; they are sent in file order, late), the first at "
+                 "%s\n",
+                 static_cast<unsigned long long>(stats->times_backwards),
+                 stats->first_backwards.c_str());
+  }
+  if (stats->no_host > 0) {
+    std::fprintf(stderr,
+                 "incarne ammo compile: warning: %llu HTTP/1.1 requests have no Host header "
+                 "(servers answer 400; add one with --header 'Host: name' for uri ammo), the "
+                 "first at %s\n",
+                 static_cast<unsigned long long>(stats->no_host), stats->first_no_host.c_str());
   }
   std::string extra;
   if (stats->filtered > 0) {
@@ -312,13 +315,23 @@ int Dump(int argc, char** argv) {
 
   FILE* out = stdout;
   std::string out_path = args.Get("output");
+  std::unique_ptr<OutputFile> output;  // -o: replaced only when the dump is complete
   if (!out_path.empty()) {
-    out = std::fopen(out_path.c_str(), "wb");
-    if (out == nullptr) {
-      return Fail("ammo dump", absl::InternalError(absl::StrCat(out_path, ": cannot create")));
+    absl::Status st = CheckOutputNotInput(out_path, {args.positional()[0]}, {});
+    absl::StatusOr<std::unique_ptr<OutputFile>> opened = OutputFile::Open(out_path);
+    if (st.ok() && !opened.ok()) {
+      st = opened.status();
     }
+    if (!st.ok()) {
+      return Fail("ammo dump", st);
+    }
+    output = std::move(*opened);
+    out = nullptr;
   }
   DumpOut sink = [&](std::string_view bytes) -> absl::Status {
+    if (output != nullptr) {
+      return output->Write(bytes);
+    }
     if (std::fwrite(bytes.data(), 1, bytes.size(), out) != bytes.size()) {
       return absl::InternalError("write failed");
     }
@@ -352,9 +365,9 @@ int Dump(int argc, char** argv) {
         absl::StrCat(f->path(), ": has no planned times (compiled from ",
                      AbslView(f->source_format()), "): expected --schedule EXPR for --as stpd"));
   }
-  if (out != stdout) {
-    if (std::fclose(out) != 0 && st.ok()) {
-      st = absl::InternalError(absl::StrCat(out_path, ": write failed"));
+  if (output != nullptr) {
+    if (st.ok()) {
+      st = output->Commit();
     }
   } else if (std::fflush(stdout) != 0 && st.ok()) {
     st = absl::InternalError("stdout: write failed");

@@ -19,6 +19,7 @@
 #include "results/convert.h"
 #include "results/hits_file.h"
 #include "results/report.h"
+#include "util/output_file.h"
 #include "util/status.h"
 
 namespace incarne {
@@ -173,6 +174,7 @@ absl::Status Collector::Impl::Open() {
   meta_.shard = opt_.shard;
   meta_.shards = opt_.shards == 0 ? 1 : opt_.shards;
   meta_.workers = opt_.workers;
+  meta_.run_id = NewRunId();  // in both headers and summary.json: merge tells runs apart
   meta_.keep = opt_.keep;
   if (meta_.keep.every == 0) {
     meta_.keep.every = 1;
@@ -617,16 +619,15 @@ absl::Status Collector::Impl::Finish() {
   summary_.hits_written = written_;
   summary_.hits_write_errors = unwritten_;
   const std::string summary_path = opt_.run_dir + "/summary.json";
-  const int fd = open(summary_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    NoteError(
-        absl::InternalError(absl::StrCat(summary_path, ": cannot create: ", strerror(errno))));
-  } else {
-    absl::Status st = WriteAll(fd, RenderReport(summary_, true), summary_path);
-    if (!st.ok()) {
-      NoteError(st);
-    }
-    close(fd);
+  // Replaced whole (temp + fsync + rename): a reader never sees half a summary, and its
+  // presence means the run finished (`report` calls a run without one incomplete).
+  absl::Status summary_st = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(std::unique_ptr<OutputFile> f, OutputFile::Open(summary_path));
+    RETURN_IF_ERROR(f->Write(RenderReport(summary_, true)));
+    return f->Commit();
+  }();
+  if (!summary_st.ok()) {
+    NoteError(summary_st);
   }
   if (opt_.live != nullptr && opt_.live_tty) {
     std::fputc('\n', opt_.live);

@@ -156,18 +156,28 @@ std::vector<std::string> Labels(const RunMeta& meta) {
   return out;
 }
 
+// origin + rel, clamped to [0, INT64_MAX]: checked records never come near the limits, but
+// FormatPhoutLine (the collector's live phout.log, the fuzz target) formats whatever it is
+// given, and a signed overflow would be undefined.
 uint64_t UnixNs(int64_t origin, uint64_t rel) {
-  const int64_t t = origin + static_cast<int64_t>(rel);
+  int64_t t = 0;
+  if (rel > static_cast<uint64_t>(INT64_MAX) ||
+      __builtin_add_overflow(origin, static_cast<int64_t>(rel), &t)) {
+    return INT64_MAX;  // only a positive sum can overflow: rel ≥ 0
+  }
   return t < 0 ? 0 : static_cast<uint64_t>(t);
 }
 
-absl::Status ConvertPhout(const HitsView& v, Out* out) {
+absl::Status ConvertPhout(const HitsView& v, const RecordLimits& lim, Out* out) {
   std::vector<std::string> tags;
   for (const std::string& t : v.meta().tags) {
     tags.push_back(PhoutTag(t));
   }
   const uint16_t ntags = static_cast<uint16_t>(tags.size());
   for (const HitRecord& r : v.records()) {
+    if (!lim.Ok(r)) {
+      continue;  // only with --skip-bad: ConvertRun checked them all first
+    }
     const std::string& tag = tags[r.tag < ntags ? r.tag : 0];
     char* p = out->Reserve(PhoutLineMax(tag.size()));
     out->Commit(FormatPhoutLine(r, v.meta().origin_realtime_ns, tag, p));
@@ -175,7 +185,8 @@ absl::Status ConvertPhout(const HitsView& v, Out* out) {
   return absl::OkStatus();
 }
 
-absl::Status ConvertJtl(const HitsView& v, const std::map<int64_t, uint64_t>& inflight,
+absl::Status ConvertJtl(const HitsView& v, const RecordLimits& lim,
+                        const std::map<int64_t, uint64_t>& inflight,
                         bool corrected, Out* out) {
   out->Append(
       "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,"
@@ -188,6 +199,9 @@ absl::Status ConvertJtl(const HitsView& v, const std::map<int64_t, uint64_t>& in
   const uint64_t default_threads = v.meta().workers;
   std::string line;
   for (const HitRecord& r : v.records()) {
+    if (!lim.Ok(r)) {
+      continue;  // only with --skip-bad: ConvertRun checked them all first
+    }
     const Monotone m = MonotoneOf(r);
     const uint64_t t0 = corrected ? std::min(r.planned, m.start) : m.start;
     std::string code;
@@ -218,11 +232,14 @@ absl::Status ConvertJtl(const HitsView& v, const std::map<int64_t, uint64_t>& in
   return absl::OkStatus();
 }
 
-absl::Status ConvertJsonl(const HitsView& v, bool corrected, Out* out) {
+absl::Status ConvertJsonl(const HitsView& v, const RecordLimits& lim, bool corrected, Out* out) {
   const RunMeta& meta = v.meta();
   const uint64_t sample_weight =
       meta.keep.mode == HitsKeep::Mode::kSample && !meta.keep_mixed ? meta.keep.every : 1;
   for (const HitRecord& r : v.records()) {
+    if (!lim.Ok(r)) {
+      continue;  // only with --skip-bad: ConvertRun checked them all first
+    }
     const Monotone m = MonotoneOf(r);
     const uint64_t t0 = corrected ? std::min(r.planned, m.start) : m.start;
     JsonWriter j;
@@ -283,7 +300,7 @@ absl::Status ConvertJsonl(const HitsView& v, bool corrected, Out* out) {
   return absl::OkStatus();
 }
 
-absl::Status ConvertVegeta(const HitsView& v, bool corrected, Out* out) {
+absl::Status ConvertVegeta(const HitsView& v, const RecordLimits& lim, bool corrected, Out* out) {
   std::vector<std::string> labels;
   for (const std::string& l : Labels(v.meta())) {
     labels.push_back(CsvField(l));
@@ -292,6 +309,9 @@ absl::Status ConvertVegeta(const HitsView& v, bool corrected, Out* out) {
   std::string line;
   uint64_t seq = 0;
   for (const HitRecord& r : v.records()) {
+    if (!lim.Ok(r)) {
+      continue;  // only with --skip-bad: ConvertRun checked them all first
+    }
     const Monotone m = MonotoneOf(r);
     const uint64_t t0 = corrected ? std::min(r.planned, m.start) : m.start;
     std::string error;
@@ -319,9 +339,8 @@ std::string HlogTag(std::string_view tag) {
   return t;
 }
 
-absl::Status ConvertHlog(const std::string& run_dir, const std::string& which, Out* out,
+absl::Status ConvertHlog(AggregatesReader reader, const std::string& which, Out* out,
                          std::vector<std::string>* notes) {
-  ASSIGN_OR_RETURN(AggregatesReader reader, AggregatesReader::Open(run_dir + "/aggregates"));
   const RunMeta& meta = reader.meta();
   const Histogram Stats::*field = &Stats::latency;
   std::string what = "latency = done - planned";
@@ -444,15 +463,67 @@ char* FormatPhoutLine(const HitRecord& r, int64_t origin_realtime_ns, std::strin
   return p;
 }
 
-absl::Status ConvertRun(const std::string& run_dir, const ConvertOptions& options, FILE* file,
+namespace {
+
+// Reads all of `path` (checking every block's CRC), then returns a reader from its start;
+// *end_ns = the end of its last
+// second (0 when empty), *inflight = max in flight per second.
+absl::StatusOr<AggregatesReader> ScanAggregates(const std::string& path, uint64_t* end_ns,
+                                                std::map<int64_t, uint64_t>* inflight) {
+  ASSIGN_OR_RETURN(AggregatesReader scan, AggregatesReader::Open(path));
+  SecondStats s;
+  *end_ns = 0;
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, scan.Next(&s));
+    if (!more) {
+      break;
+    }
+    if (s.second >= 0) {
+      *end_ns = std::max(*end_ns, static_cast<uint64_t>(s.second + 1) * kNsPerS);
+    }
+    (*inflight)[s.second] = s.inflight_max;
+  }
+  return AggregatesReader::Open(path);  // a second reader from the start (the file is small)
+}
+
+}  // namespace
+
+absl::Status ConvertRun(const std::string& run_dir, const ConvertOptions& options,
+                        const std::function<absl::StatusOr<FILE*>()>& open_output,
                         std::vector<std::string>* notes) {
-  Out out(file);
+  const std::string agg_path = run_dir + "/aggregates";
+  uint64_t end_ns = 0;
+  std::map<int64_t, uint64_t> inflight;
   if (options.format == ConvertFormat::kHlog) {
-    RETURN_IF_ERROR(ConvertHlog(run_dir, options.hlog_histogram, &out, notes));
+    if (options.hlog_histogram != "latency" && options.hlog_histogram != "service" &&
+        options.hlog_histogram != "lag") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--hist: \"", options.hlog_histogram, "\" is not one of latency, service, lag"));
+    }
+    ASSIGN_OR_RETURN(AggregatesReader reader, ScanAggregates(agg_path, &end_ns, &inflight));
+    ASSIGN_OR_RETURN(FILE * file, open_output());
+    Out out(file);
+    RETURN_IF_ERROR(ConvertHlog(std::move(reader), options.hlog_histogram, &out, notes));
     return out.Finish();
   }
   ASSIGN_OR_RETURN(HitsFile hits, HitsFile::Open(run_dir + "/hits"));
   const HitsView& v = hits.view();
+  auto agg = ScanAggregates(agg_path, &end_ns, &inflight);
+  if (!agg.ok()) {
+    end_ns = 0;  // the records are still checked, against a generous bound
+    if (options.format == ConvertFormat::kJtl) {
+      notes->push_back(
+          absl::StrCat("allThreads = worker count: ", std::string(agg.status().message())));
+    }
+  }
+  const RecordLimits limits = RecordLimits::For(v.meta(), end_ns);
+  uint64_t bad = 0;
+  RETURN_IF_ERROR(CheckRecords(v.records(), limits, run_dir + "/hits", v.header_size(),
+                               options.skip_bad, &bad));
+  if (bad > 0) {
+    notes->push_back(absl::StrCat("--skip-bad: skipped ", bad, " bad records of ",
+                                  v.records().size(), " in ", run_dir, "/hits"));
+  }
   if (!v.warning().empty()) {
     notes->push_back(v.warning());
   }
@@ -460,39 +531,31 @@ absl::Status ConvertRun(const std::string& run_dir, const ConvertOptions& option
   if (!note.empty()) {
     notes->push_back(note);
   }
+  ASSIGN_OR_RETURN(FILE * file, open_output());
+  Out out(file);
   switch (options.format) {
     case ConvertFormat::kPhout:
-      RETURN_IF_ERROR(ConvertPhout(v, &out));
+      RETURN_IF_ERROR(ConvertPhout(v, limits, &out));
       break;
-    case ConvertFormat::kJtl: {
-      std::map<int64_t, uint64_t> inflight;
-      auto reader = AggregatesReader::Open(run_dir + "/aggregates");
-      if (reader.ok()) {
-        SecondStats s;
-        while (true) {
-          auto more = reader->Next(&s);
-          if (!more.ok() || !*more) {
-            break;
-          }
-          inflight[s.second] = s.inflight_max;
-        }
-      } else {
-        notes->push_back(
-            absl::StrCat("allThreads = worker count: ", std::string(reader.status().message())));
-      }
-      RETURN_IF_ERROR(ConvertJtl(v, inflight, options.corrected, &out));
+    case ConvertFormat::kJtl:
+      RETURN_IF_ERROR(ConvertJtl(v, limits, inflight, options.corrected, &out));
       break;
-    }
     case ConvertFormat::kJsonl:
-      RETURN_IF_ERROR(ConvertJsonl(v, options.corrected, &out));
+      RETURN_IF_ERROR(ConvertJsonl(v, limits, options.corrected, &out));
       break;
     case ConvertFormat::kVegeta:
-      RETURN_IF_ERROR(ConvertVegeta(v, options.corrected, &out));
+      RETURN_IF_ERROR(ConvertVegeta(v, limits, options.corrected, &out));
       break;
     case ConvertFormat::kHlog:
       break;
   }
   return out.Finish();
+}
+
+absl::Status ConvertRun(const std::string& run_dir, const ConvertOptions& options, FILE* file,
+                        std::vector<std::string>* notes) {
+  return ConvertRun(
+      run_dir, options, [file]() -> absl::StatusOr<FILE*> { return file; }, notes);
 }
 
 }  // namespace incarne

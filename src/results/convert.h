@@ -6,12 +6,14 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "results/hit_record.h"
+#include "results/hits_file.h"
 #include "results/stats.h"
 
 namespace incarne {
@@ -26,10 +28,19 @@ struct ConvertOptions {
   bool corrected = false;
   // hlog: which histogram: "latency" (done − planned), "service" (done − start), "lag".
   std::string hlog_histogram = "latency";
+  // Records that fail RecordLimits (hits_file.h) are left out and counted in a note, instead
+  // of stopping the conversion with an error naming the first one's byte offset.
+  bool skip_bad = false;
 };
 
-// Writes the conversion of run_dir to `out`. Notes (sampling, truncated input) go to
-// `notes` (one line each) for the caller to print on stderr.
+// Writes the conversion of run_dir. Everything is read and checked (every record, every
+// aggregates block) before `open_output` is called, so a bad run creates no output at all.
+// Notes (sampling, truncated input, skipped records) go to `notes` (one line each) for the
+// caller to print on stderr.
+absl::Status ConvertRun(const std::string& run_dir, const ConvertOptions& options,
+                        const std::function<absl::StatusOr<FILE*>()>& open_output,
+                        std::vector<std::string>* notes);
+// The same into an open stream.
 absl::Status ConvertRun(const std::string& run_dir, const ConvertOptions& options, FILE* out,
                         std::vector<std::string>* notes);
 

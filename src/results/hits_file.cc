@@ -2,15 +2,18 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "util/absl_view.h"
 
 namespace incarne {
 namespace {
@@ -54,6 +57,24 @@ std::string KeepName(const HitsKeep& keep) {
   return "all";
 }
 
+uint64_t NewRunId() {
+  uint64_t id = 0;
+  while (id == 0) {
+    if (getrandom(&id, sizeof(id), 0) != static_cast<ssize_t>(sizeof(id))) {
+      // No entropy source: time and pid still tell runs apart.
+      struct timespec ts;
+      clock_gettime(CLOCK_REALTIME, &ts);
+      id = (static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec)) ^
+           (static_cast<uint64_t>(getpid()) << 40);
+    }
+  }
+  return id;
+}
+
+std::string RunIdText(uint64_t id) {
+  return absl::StrCat(absl::Hex(id, absl::kZeroPad16));
+}
+
 std::string EncodeRunHeader(const char (&magic)[8], const RunMeta& meta) {
   std::string tags;
   const size_t tag_count = meta.tags.empty() ? 1 : meta.tags.size();
@@ -81,6 +102,7 @@ std::string EncodeRunHeader(const char (&magic)[8], const RunMeta& meta) {
   Put<uint32_t>(&h, 44, static_cast<uint32_t>(meta.keep.mode));
   Put<uint32_t>(&h, 48, meta.keep.mode == HitsKeep::Mode::kSample ? meta.keep.every : 1u);
   Put<uint32_t>(&h, 52, static_cast<uint32_t>(tag_count));
+  Put<uint64_t>(&h, 56, meta.run_id);
   std::memcpy(h.data() + kRunHeaderFixed, tags.data(), tags.size());
   return h;
 }
@@ -132,6 +154,7 @@ absl::StatusOr<RunMeta> DecodeRunHeader(std::string_view bytes, const char (&mag
   meta.shard = Get<uint32_t>(bytes, 32);
   meta.shards = Get<uint32_t>(bytes, 36);
   meta.workers = Get<uint32_t>(bytes, 40);
+  meta.run_id = version >= 2 ? Get<uint64_t>(bytes, 56) : 0;
   if (meta.shards == 0 || meta.shard >= meta.shards) {
     return absl::InvalidArgumentError(
         absl::StrCat(file, ": shard ", meta.shard, " of ", meta.shards, " at byte offset 32"));
@@ -177,6 +200,7 @@ absl::StatusOr<HitsView> HitsView::FromBytes(std::string_view bytes, std::string
     return meta.status();
   }
   v.meta_ = std::move(*meta);
+  v.header_size_ = hsize;
   const size_t body = bytes.size() - hsize;
   const size_t n = body / sizeof(HitRecord);
   if (body % sizeof(HitRecord) != 0) {
@@ -244,6 +268,61 @@ HitsFile::~HitsFile() {
   if (map_ != nullptr) {
     munmap(map_, size_);
   }
+}
+
+RecordLimits RecordLimits::For(const RunMeta& meta, uint64_t run_end_ns) {
+  constexpr uint64_t kNsPerS = 1000000000;
+  RecordLimits l;
+  l.workers = meta.workers;
+  l.tags = meta.tags.size();
+  l.max_time_ns = run_end_ns == 0 ? 31 * 86400 * kNsPerS : run_end_ns + 60 * kNsPerS;
+  return l;
+}
+
+std::string RecordLimits::Problem(const HitRecord& r) const {
+  if (workers <= 256 && r.worker >= workers) {
+    return absl::StrCat("worker ", r.worker, ", expected < ", workers);
+  }
+  if (r.tag >= tags) {
+    return absl::StrCat("tag index ", r.tag, ", expected < ", tags);
+  }
+  if (r.net_code > kMaxNetCode) {
+    return absl::StrCat("net code ", r.net_code, ", expected ≤ ", kMaxNetCode);
+  }
+  if (r.proto_code > kMaxProtoCode) {
+    return absl::StrCat("protocol code ", r.proto_code, ", expected ≤ ", kMaxProtoCode);
+  }
+  for (const auto& [what, t] : {std::pair<const char*, uint64_t>{"planned", r.planned},
+                                {"start", r.start},
+                                {"done", r.done}}) {
+    if (t > max_time_ns) {
+      return absl::StrCat(what, " time ", t / 1000000000.0, " s after the origin, expected ≤ ",
+                          max_time_ns / 1000000000, " s (the run's end)");
+    }
+  }
+  return "";
+}
+
+absl::Status CheckRecords(std::span<const HitRecord> records, const RecordLimits& limits,
+                          std::string_view name, uint64_t first_offset, bool skip_bad,
+                          uint64_t* bad) {
+  *bad = 0;
+  size_t first = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (!limits.Ok(records[i])) {
+      if (*bad == 0) {
+        first = i;
+      }
+      ++*bad;
+    }
+  }
+  if (*bad == 0 || skip_bad) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      AbslView(name), ": bad record at byte offset ", first_offset + first * sizeof(HitRecord),
+      ": ", limits.Problem(records[first]), " (", *bad, " of ", records.size(),
+      " records are bad: a damaged file? --skip-bad converts the rest)"));
 }
 
 absl::StatusOr<std::string> ReadFileToString(const std::string& path) {

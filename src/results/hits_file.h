@@ -7,7 +7,7 @@
 //
 //   off  size  field
 //   0    8     magic "INCHITS1" (aggregates: "INCAGGR1")
-//   8    4     version (1)
+//   8    4     version (2; 1 = before run ids, read with run_id 0)
 //   12   4     header_size (bytes; multiple of 4096; records start here)
 //   16   4     record_size (64)
 //   20   4     flags (bit 0: raw records come from runs that kept different subsets)
@@ -18,11 +18,12 @@
 //   44   4     keep mode (0 all, 1 errors, 2 sample)
 //   48   4     keep every (sample:N → N; else 1)
 //   52   4     tag_count (≥ 1; tag 0 is "" = untagged)
-//   56   8     reserved (0)
+//   56   8     run_id (u64, random, ≠ 0; one per run, shared by its hits and aggregates)
 //   64   …     tag table: tag_count × {u16 length, bytes}
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <span>
 #include <string>
 #include <string_view>
@@ -35,9 +36,14 @@ namespace incarne {
 
 inline constexpr char kHitsMagic[8] = {'I', 'N', 'C', 'H', 'I', 'T', 'S', '1'};
 inline constexpr char kAggrMagic[8] = {'I', 'N', 'C', 'A', 'G', 'G', 'R', '1'};
-inline constexpr uint32_t kRunFileVersion = 1;
+inline constexpr uint32_t kRunFileVersion = 2;
 inline constexpr uint32_t kRunHeaderAlign = 4096;
 inline constexpr size_t kRunHeaderFixed = 64;
+
+// A fresh run id: 64 random bits, never 0 (0 means "a version-1 file, no id").
+uint64_t NewRunId();
+// The run id as 16 hex digits (summary.json, messages).
+std::string RunIdText(uint64_t id);
 
 // The header bytes (a multiple of 4096) for `meta`. Tags longer than 65535 bytes are cut.
 std::string EncodeRunHeader(const char (&magic)[8], const RunMeta& meta);
@@ -56,12 +62,15 @@ class HitsView {
   static absl::StatusOr<HitsView> FromBytes(std::string_view bytes, std::string_view name);
   const RunMeta& meta() const { return meta_; }
   std::span<const HitRecord> records() const { return records_; }
+  // Byte offset of records()[0] in the file.
+  size_t header_size() const { return header_size_; }
   // Non-empty when the file ends in a partial record (a crashed run).
   const std::string& warning() const { return warning_; }
 
  private:
   RunMeta meta_;
   std::span<const HitRecord> records_;
+  size_t header_size_ = 0;
   std::string warning_;
 };
 
@@ -82,6 +91,37 @@ class HitsFile {
   size_t size_ = 0;
   HitsView view_;
 };
+
+// What a plausible record of a run looks like (docs/formats.md "Checked records"): anything
+// else is corruption (a disk error, a file overwritten, random bytes) and must not become
+// output. Offline tools only.
+struct RecordLimits {
+  uint32_t workers = 1;      // worker < workers (unchecked when > 256: merged, not remapped)
+  size_t tags = 1;           // tag < tags
+  uint64_t max_time_ns = 0;  // planned, start, done ≤ this (ns since the origin)
+
+  // From the run header; `run_end_ns` is where the run's aggregates end (0: unknown, then a
+  // generous 31 days). Times may pass the end by a minute (a crash flushes hits before the
+  // last aggregate second).
+  static RecordLimits For(const RunMeta& meta, uint64_t run_end_ns);
+  bool Ok(const HitRecord& r) const {
+    return (workers > 256 || r.worker < workers) && r.tag < tags && r.net_code <= kMaxNetCode &&
+           r.proto_code <= kMaxProtoCode && r.planned <= max_time_ns && r.start <= max_time_ns &&
+           r.done <= max_time_ns;
+  }
+  // What is wrong with `r` ("worker 138, expected < 2"); "" when Ok(r).
+  std::string Problem(const HitRecord& r) const;
+
+  static constexpr uint16_t kMaxNetCode = 4095;  // errno values and incarne's 314, 777
+  static constexpr uint16_t kMaxProtoCode = 999;
+};
+
+// Scans `records` (which start at byte `first_offset` of the file `name`): OK when every record
+// is Ok(); otherwise, without `skip_bad`, InvalidArgument naming the byte offset and problem of
+// the first bad record and how many there are; with `skip_bad`, OK and *bad = the count.
+absl::Status CheckRecords(std::span<const HitRecord> records, const RecordLimits& limits,
+                          std::string_view name, uint64_t first_offset, bool skip_bad,
+                          uint64_t* bad);
 
 // Reads a whole small file; NotFound / Internal with the path in the message.
 absl::StatusOr<std::string> ReadFileToString(const std::string& path);

@@ -3,6 +3,8 @@
 #include "results/hits_file.h"
 
 #include <cstring>
+#include <utility>
+#include <vector>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
@@ -110,15 +112,77 @@ TEST(HitsFile, RejectsShortHeader) {
 
 TEST(HitsFile, RejectsNewerVersion) {
   std::string s = HitsBytes(1);
-  const uint32_t v2 = 2;
-  std::memcpy(&s[8], &v2, 4);
+  const uint32_t v3 = kRunFileVersion + 1;
+  std::memcpy(&s[8], &v3, 4);
   Aligned a(s);
   auto v = HitsView::FromBytes(a.view(), "h");
   ASSERT_FALSE(v.ok());
   EXPECT_TRUE(absl::IsInvalidArgument(v.status()));
-  EXPECT_NE(v.status().message().find("format version 2 was written by a newer incarne"),
+  EXPECT_NE(v.status().message().find("format version 3 was written by a newer incarne"),
             absl::string_view::npos)
       << v.status();
+}
+
+TEST(HitsFile, RunIdRoundTripsAndVersion1ReadsAsNone) {
+  RunMeta meta;
+  meta.tags = {""};
+  meta.run_id = NewRunId();
+  ASSERT_NE(meta.run_id, 0u);
+  EXPECT_NE(NewRunId(), meta.run_id);
+  std::string h = EncodeRunHeader(kHitsMagic, meta);
+  size_t hsize = 0;
+  auto back = DecodeRunHeader(h, kHitsMagic, "h", &hsize);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->run_id, meta.run_id);
+  EXPECT_EQ(RunIdText(0x1234), "0000000000001234");
+  // A version-1 file (written before run ids): bytes 56..63 were reserved; read as no id.
+  const uint32_t v1 = 1;
+  std::memcpy(&h[8], &v1, 4);
+  back = DecodeRunHeader(h, kHitsMagic, "h", &hsize);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->run_id, 0u);
+}
+
+TEST(HitsFile, CheckRecordsNamesTheFirstBadOffset) {
+  RunMeta meta;
+  meta.workers = 2;
+  meta.tags = {"", "a"};
+  const RecordLimits lim = RecordLimits::For(meta, 10ull * 1000000000);
+  std::vector<HitRecord> recs(4);
+  for (HitRecord& r : recs) {
+    r = HitRecord{};
+    r.done = r.start = r.planned = 1000;
+    r.worker = 1;
+    r.tag = 1;
+    r.proto_code = 200;
+  }
+  uint64_t bad = 0;
+  EXPECT_TRUE(CheckRecords(recs, lim, "run/hits", 4096, false, &bad).ok());
+  recs[2].worker = 138;
+  recs[3].done = 2174ull * 365 * 86400 * 1000000000;
+  absl::Status st = CheckRecords(recs, lim, "run/hits", 4096, false, &bad);
+  ASSERT_FALSE(st.ok());
+  EXPECT_TRUE(absl::IsInvalidArgument(st));
+  EXPECT_NE(st.message().find("run/hits: bad record at byte offset 4224: worker 138, expected < 2"),
+            absl::string_view::npos)
+      << st;
+  EXPECT_EQ(bad, 2u);
+  EXPECT_TRUE(CheckRecords(recs, lim, "run/hits", 4096, true, &bad).ok());
+  EXPECT_EQ(bad, 2u);
+  recs[2].worker = 1;
+  recs[3] = recs[0];
+  for (auto [field, value] : {std::pair<int, uint64_t>{0, 2}, {1, 5000}, {2, 1000}}) {
+    HitRecord r = recs[0];
+    if (field == 0) {
+      r.tag = static_cast<uint16_t>(value);
+    } else if (field == 1) {
+      r.net_code = static_cast<uint16_t>(value);
+    } else {
+      r.proto_code = static_cast<uint16_t>(value);
+    }
+    EXPECT_FALSE(lim.Ok(r)) << field;
+    EXPECT_FALSE(lim.Problem(r).empty()) << field;
+  }
 }
 
 TEST(HitsFile, RejectsBadFields) {

@@ -9,6 +9,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -17,6 +18,7 @@
 #include "results/collector.h"
 #include "results/hits_file.h"
 #include "results/report.h"
+#include "util/output_file.h"
 #include "util/status.h"
 
 namespace incarne {
@@ -33,40 +35,55 @@ struct Input {
   int64_t delta_ns = 0;           // origin − merged origin (≥ 0)
   std::vector<uint16_t> tag_map;  // input tag id → output tag id
   uint32_t worker_offset = 0;
+  RecordLimits limits;
   SecondStats cur;
   bool has = false;
   int64_t out_second = 0;
 };
 
+// The output files, each built aside and renamed into place together at the end
+// (util/output_file.h): a failed merge leaves no half-written run behind.
 class FileOut {
  public:
   absl::Status Create(const std::string& path) {
-    path_ = path;
-    fd_ = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd_ < 0) {
-      return absl::InternalError(absl::StrCat(path, ": cannot create: ", strerror(errno)));
-    }
+    ASSIGN_OR_RETURN(out_, OutputFile::Open(path));
     return absl::OkStatus();
   }
-  absl::Status Write(std::string_view data) { return WriteAll(fd_, data, path_); }
-  absl::Status Close() {
-    if (fd_ >= 0 && close(fd_) != 0) {
-      fd_ = -1;
-      return absl::InternalError(absl::StrCat(path_, ": close: ", strerror(errno)));
-    }
-    fd_ = -1;
-    return absl::OkStatus();
-  }
-  ~FileOut() {
-    if (fd_ >= 0) {
-      close(fd_);
-    }
-  }
+  absl::Status Write(std::string_view data) { return out_->Write(data); }
+  absl::Status Commit() { return out_->Commit(); }
 
  private:
-  std::string path_;
-  int fd_ = -1;
+  std::unique_ptr<OutputFile> out_;
 };
+
+// FNV-1a of a run's plan.toml ("" when it has none): runs of one test share it.
+std::string PlanHash(const std::string& dir) {
+  auto text = ReadFileToString(dir + "/plan.toml");
+  if (!text.ok()) {
+    return "";
+  }
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : *text) {
+    h = (h ^ c) * 1099511628211ull;
+  }
+  return absl::StrCat(absl::Hex(h, absl::kZeroPad16));
+}
+
+// The end of the last second in `path` (0 when empty), reading (and so checking) every block.
+absl::StatusOr<uint64_t> AggregatesEnd(const std::string& path) {
+  ASSIGN_OR_RETURN(AggregatesReader r, AggregatesReader::Open(path));
+  SecondStats s;
+  uint64_t end = 0;
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, r.Next(&s));
+    if (!more) {
+      return end;
+    }
+    if (s.second >= 0) {
+      end = std::max(end, static_cast<uint64_t>(s.second + 1) * kNsPerS);
+    }
+  }
+}
 
 absl::Status Advance(Input* in) {
   ASSIGN_OR_RETURN(in->has, in->agg.Next(&in->cur));
@@ -80,7 +97,7 @@ absl::Status Advance(Input* in) {
 }  // namespace
 
 absl::Status MergeRuns(const std::vector<std::string>& run_dirs, const std::string& out_dir,
-                       std::vector<std::string>* notes) {
+                       std::vector<std::string>* notes, bool skip_bad) {
   if (run_dirs.empty()) {
     return absl::InvalidArgumentError("merge: no run directories given");
   }
@@ -90,10 +107,22 @@ absl::Status MergeRuns(const std::vector<std::string>& run_dirs, const std::stri
   out_meta.tags = {""};
   out_meta.workers = 0;
   std::map<std::string, uint16_t> tag_ids = {{"", 0}};
+  // The output may be neither an input nor inside one (compared by st_dev/st_ino).
+  RETURN_IF_ERROR(CheckOutputNotInput(out_dir + "/hits", {}, run_dirs));
+  std::vector<std::pair<struct stat, std::string>> seen;  // inputs' folders
+  std::map<uint64_t, std::string> run_ids;
+  std::string first_plan_hash;
   for (const std::string& dir : run_dirs) {
-    if (dir == out_dir) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("merge: the output directory ", out_dir, " is also an input"));
+    struct stat dst;
+    if (stat(dir.c_str(), &dst) == 0) {
+      for (const auto& [other, name] : seen) {
+        if (other.st_dev == dst.st_dev && other.st_ino == dst.st_ino) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              dir, " and ", name, " are the same run directory: its hits would be "
+              "counted twice"));
+        }
+      }
+      seen.emplace_back(dst, dir);
     }
     auto in = std::make_unique<Input>();
     in->dir = dir;
@@ -118,6 +147,37 @@ absl::Status MergeRuns(const std::vector<std::string>& run_dirs, const std::stri
       return hits.status();
     }
     const RunMeta& m = in->agg.meta();
+    if (m.run_id != 0) {
+      auto [it, fresh] = run_ids.try_emplace(m.run_id, dir);
+      if (!fresh) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            dir, " and ", it->second, " are the same run (run id ",
+            RunIdText(m.run_id), "; a copy?): its hits would be counted twice"));
+      }
+    }
+    const std::string plan_hash = PlanHash(dir);
+    if (inputs.empty()) {
+      first_plan_hash = plan_hash;
+    } else if (plan_hash != first_plan_hash) {
+      notes->push_back(absl::StrCat(
+          "warning: the runs differ in plan: ", run_dirs[0], "/plan.toml hash ",
+          first_plan_hash.empty() ? "(none)" : first_plan_hash, ", ", dir, "/plan.toml hash ",
+          plan_hash.empty() ? "(none)" : plan_hash,
+          " — merged as runs side by side, not shards of one test"));
+    }
+    // Every record is checked before anything is written.
+    if (in->hits != nullptr) {
+      ASSIGN_OR_RETURN(uint64_t end_ns, AggregatesEnd(dir + "/aggregates"));
+      const HitsView& v = in->hits->view();
+      in->limits = RecordLimits::For(v.meta(), end_ns);
+      uint64_t bad = 0;
+      RETURN_IF_ERROR(CheckRecords(v.records(), in->limits, dir + "/hits", v.header_size(),
+                                   skip_bad, &bad));
+      if (bad > 0) {
+        notes->push_back(absl::StrCat("--skip-bad: skipped ", bad, " bad records of ",
+                                      v.records().size(), " in ", dir, "/hits"));
+      }
+    }
     out_meta.origin_realtime_ns = std::min(out_meta.origin_realtime_ns, m.origin_realtime_ns);
     in->worker_offset = out_meta.workers;
     out_meta.workers += m.workers;
@@ -142,6 +202,7 @@ absl::Status MergeRuns(const std::vector<std::string>& run_dirs, const std::stri
   }
   out_meta.shard = 0;
   out_meta.shards = 1;
+  out_meta.run_id = NewRunId();  // the merged run is a run of its own
   const bool remap_workers = out_meta.workers <= 256;
   for (auto& in : inputs) {
     in->delta_ns = in->agg.meta().origin_realtime_ns - out_meta.origin_realtime_ns;
@@ -184,7 +245,12 @@ absl::Status MergeRuns(const std::vector<std::string>& run_dirs, const std::stri
     const auto records = in->hits->view().records();
     for (size_t i = 0; i < records.size(); i += buf.capacity()) {
       const size_t n = std::min(buf.capacity(), records.size() - i);
-      buf.assign(records.begin() + i, records.begin() + i + n);
+      buf.clear();
+      for (size_t k = i; k < i + n; ++k) {
+        if (in->limits.Ok(records[k])) {  // all are, unless skip_bad
+          buf.push_back(records[k]);
+        }
+      }
       for (HitRecord& r : buf) {
         r.planned += d;
         r.start += d;
@@ -197,12 +263,11 @@ absl::Status MergeRuns(const std::vector<std::string>& run_dirs, const std::stri
           r.worker = static_cast<uint8_t>(r.worker + in->worker_offset);
         }
       }
-      RETURN_IF_ERROR(hits_out.Write(
-          std::string_view(reinterpret_cast<const char*>(buf.data()), n * sizeof(HitRecord))));
-      sum.hits_written += n;
+      RETURN_IF_ERROR(hits_out.Write(std::string_view(reinterpret_cast<const char*>(buf.data()),
+                                                      buf.size() * sizeof(HitRecord))));
+      sum.hits_written += buf.size();
     }
   }
-  RETURN_IF_ERROR(hits_out.Close());
 
   // Aggregates: a k-way merge by output second (each input's blocks are in second order).
   FileOut agg_out, stats_out;
@@ -273,12 +338,14 @@ absl::Status MergeRuns(const std::vector<std::string>& run_dirs, const std::stri
       notes->push_back(in->agg.warning());
     }
   }
-  RETURN_IF_ERROR(agg_out.Close());
-  RETURN_IF_ERROR(stats_out.Close());
   FileOut summary_out;
   RETURN_IF_ERROR(summary_out.Create(out_dir + "/summary.json"));
   RETURN_IF_ERROR(summary_out.Write(RenderReport(sum, true)));
-  return summary_out.Close();
+  // summary.json last: its presence says the merged run is complete.
+  RETURN_IF_ERROR(hits_out.Commit());
+  RETURN_IF_ERROR(agg_out.Commit());
+  RETURN_IF_ERROR(stats_out.Commit());
+  return summary_out.Commit();
 }
 
 }  // namespace incarne

@@ -13,8 +13,12 @@
 namespace incarne {
 
 // Writes hits, aggregates, stats.jsonl and summary.json into out_dir (created if missing;
-// refused when it already holds run files). Notes for the user are appended to *notes.
+// refused when it already holds run files, is an input or is inside one). Every input is read
+// and checked first: the same run twice (same folder or same run id) is refused, every hits
+// record is checked (RecordLimits; bad ones are an error naming the byte offset, or with
+// `skip_bad` left out and counted in a note); runs whose plan.toml differ get a warning with
+// both hashes. Notes for the user are appended to *notes.
 absl::Status MergeRuns(const std::vector<std::string>& run_dirs, const std::string& out_dir,
-                       std::vector<std::string>* notes);
+                       std::vector<std::string>* notes, bool skip_bad = false);
 
 }  // namespace incarne

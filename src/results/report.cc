@@ -1,5 +1,7 @@
 #include "results/report.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -292,6 +294,8 @@ std::string RenderReport(const RunSummary& sum, bool json) {
       }
     }
     j.EndObject();
+    j.Key("run_id");  // "" for runs written before run ids (version-1 run files)
+    j.String(sum.meta.run_id == 0 ? std::string() : RunIdText(sum.meta.run_id));
     j.EndObject();
     std::string s = j.Take();
     s.push_back('\n');
@@ -332,10 +336,30 @@ std::string RenderReport(const RunSummary& sum, bool json) {
 absl::StatusOr<std::string> RenderReport(const std::string& run_dir, bool json) {
   std::vector<std::string> warnings;
   ASSIGN_OR_RETURN(RunSummary sum, LoadRunSummary(run_dir, &warnings));
+  // summary.json is written (atomically) only when a run finishes: without it the run was
+  // killed or is still going, and its figures stop where its data stops.
+  struct stat st;
+  const bool complete = stat((run_dir + "/summary.json").c_str(), &st) == 0;
+  std::string incomplete;
+  if (!complete) {
+    const Stats& o = sum.overall;
+    const int64_t until_ns = sum.meta.origin_realtime_ns + static_cast<int64_t>(o.max_done);
+    incomplete = absl::StrCat(
+        "incomplete run: ", run_dir, " has no summary.json (killed, crashed or still running); ",
+        o.hits > 0 ? absl::StrCat("it has data until ", UtcTime(until_ns), " (",
+                                  absl::StrFormat("%.3f", static_cast<double>(o.max_done) / 1e9),
+                                  " s after the origin)")
+                   : std::string("it has no hits yet"));
+    warnings.push_back(incomplete);
+  }
   for (const std::string& w : warnings) {
     std::fprintf(stderr, "incarne: warning: %s\n", w.c_str());
   }
-  return RenderReport(sum, json);
+  std::string out = RenderReport(sum, json);
+  if (!complete && !json) {
+    out.insert(0, absl::StrCat("INCOMPLETE RUN   ", incomplete.substr(16), "\n"));
+  }
+  return out;
 }
 
 }  // namespace incarne

@@ -180,6 +180,7 @@ struct RunMeta {
   HitsKeep keep;
   bool keep_mixed = false;        // merged from runs that kept different raw streams
   std::vector<std::string> tags;  // tags[0] = "" (untagged)
+  uint64_t run_id = 0;            // NewRunId() (hits_file.h); 0 in version-1 files
 };
 
 // Totals of a run: what summary.json, `incarne report` and `incarne run`'s last screen show.

@@ -1,6 +1,7 @@
 // Fuzzes the readers of the run files: the hits file (header, tag table, records, a partial
 // last record) and, for inputs that start with its magic, the aggregates file (blocks, CRC,
-// varint stats, histograms). Every record read is also formatted as phout and aggregated.
+// varint stats, histograms). Every record read is also checked (RecordLimits, as convert and
+// merge do), formatted as phout and aggregated.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -43,9 +44,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!v.ok()) {
     return 0;
   }
+  uint64_t bad = 0;
+  const RecordLimits limits = RecordLimits::For(v->meta(), size % 2 == 0 ? 0 : size * 1000000);
+  (void)CheckRecords(v->records(), limits, "fuzz", v->header_size(), size % 3 == 0, &bad);
   Stats stats;
   std::string line(PhoutLineMax(65535), '\0');
   for (const HitRecord& rec : v->records()) {
+    if (!limits.Ok(rec)) {
+      (void)limits.Problem(rec);
+    }
     stats.Add(rec);
     const std::string& tag = v->meta().tags[rec.tag < v->meta().tags.size() ? rec.tag : 0];
     FormatPhoutLine(rec, v->meta().origin_realtime_ns, PhoutTag(tag), line.data());
