@@ -510,6 +510,7 @@ absl::StatusOr<LaunchResult> Launch(const LaunchOptions& options) {
     shared->stop_ns = schedule.duration_ns();
   }
   shared->overload_drop = plan.load.overload == Overload::kDrop;
+  shared->pacing_ns = plan.load.pacing_ns;
   shared->instances = plan.load.instances;
   shared->nib = nib;
   shared->nib_ctx = nib_instance->context();

@@ -194,6 +194,9 @@ struct Worker::Impl {
   bool firing_done = false;
   uint64_t inflight = 0;
   uint64_t net_pending = 0;   // hits waiting on the network (not simulated replies)
+  // The last pass that fired shots (rps/stpd): with load.pacing the next timed wake-up is not
+  // before fired_at + pacing_ns.
+  int64_t fired_at = INT64_MIN / 2;
   uint32_t sends_in_pass = 0;  // SENDs prepared since the last wait (they complete at submit)
   unsigned last_wait_nr = 0;   // CQEs the last wait asked for (0: it did not sleep)
   uint64_t fired = 0;
@@ -475,7 +478,10 @@ struct Worker::Impl {
     if (!firing_done) {
       if (sh->shots.model == ShotSource::Model::kRps) {
         if (m_next < m_end && (free_top > 0 || sh->overload_drop)) {
-          deadline = std::min(deadline, next_t);
+          // Pacing: one wake-up per quantum at most fires every shot due by then (never
+          // early). A shot already due (kMaxFirePerPass reached) is fired at once.
+          deadline = std::min(
+              deadline, next_t <= now ? now : std::max(next_t, fired_at + sh->pacing_ns));
         }
       } else {
         if (ready_count > 0) {
@@ -583,6 +589,9 @@ struct Worker::Impl {
       if (++m_next < m_end) {
         next_t = ShotTime(m_next);
       }
+    }
+    if (n != 0) {
+      fired_at = now;
     }
     if (m_next >= m_end) {
       firing_done = true;

@@ -77,6 +77,10 @@ struct EngineShared {
   // planned before it are not fired after it).
   bool hard_stop = false;
   bool overload_drop = false;
+  // load.pacing (rps/stpd models): after a pass that fired shots, the next shot is not fired
+  // before that pass + pacing_ns, so one wake-up fires every shot that became due in between
+  // (never early; the lag is recorded). 0: a wake-up at every shot's planned time.
+  int64_t pacing_ns = 0;
   uint32_t instances = 1000;  // rps/stpd: total cap on hits in flight (split over workers)
 
   const incarne_nib* nib = nullptr;

@@ -96,6 +96,9 @@ struct LoadPlan {
   uint32_t instances = 1000;
   Overload overload = Overload::kDelay;
   int64_t duration_ns = 0;                 // 0 = the schedule's length
+  // rps/stpd: at most one timed wake-up per quantum fires every shot due by then (never
+  // early; docs/engine.md "Pacing"). 0 = a wake-up at every shot's planned time.
+  int64_t pacing_ns = 250'000;
 
   bool operator==(const LoadPlan&) const = default;
 };

@@ -118,6 +118,7 @@ const(100, 5m)"""
 instances = 50
 overload = "drop"
 duration = "10m"
+pacing = "50us"
 
 [workers]
 threads = 4
@@ -171,6 +172,7 @@ TEST(PlanLoader, EveryKeyIsRead) {
   EXPECT_EQ(p.load.instances, 50u);
   EXPECT_EQ(p.load.overload, Overload::kDrop);
   EXPECT_EQ(p.load.duration_ns, 600 * kNsPerSec);
+  EXPECT_EQ(p.load.pacing_ns, 50'000);
   EXPECT_EQ(p.workers.threads, 4u);
   EXPECT_EQ(p.workers.pin, PinMode::kOff);
   EXPECT_EQ(p.results.dir, "out/x");
@@ -197,6 +199,16 @@ TEST(PlanLoader, DurationsAreStringsOrSeconds) {
   absl::StatusOr<Plan> p = Load(std::string(kMinimal) + "duration = \"\"\n");
   ASSERT_TRUE(p.ok()) << Message(p);
   EXPECT_EQ(p->load.duration_ns, 0);
+  // load.pacing: 250 µs unless set; 0 turns it off.
+  p = Load(kMinimal);
+  ASSERT_TRUE(p.ok()) << Message(p);
+  EXPECT_EQ(p->load.pacing_ns, 250'000);
+  p = Load(std::string(kMinimal) + "pacing = 0\n");
+  ASSERT_TRUE(p.ok()) << Message(p);
+  EXPECT_EQ(p->load.pacing_ns, 0);
+  p = Load(std::string(kMinimal) + "pacing = \"1ms\"\n");
+  ASSERT_TRUE(p.ok()) << Message(p);
+  EXPECT_EQ(p->load.pacing_ns, 1'000'000);
 }
 
 TEST(PlanLoader, AutocasesForms) {
@@ -387,6 +399,10 @@ TEST(PlanErrors, OutOfRange) {
   EXPECT_HAS(msg, "plan.toml:2:11: target.timeout: expected a duration 1ns..1h, got 0s");
   msg = LoadError("[target]\ntimeout = \"2h\"\n");
   EXPECT_HAS(msg, "target.timeout: expected a duration 1ns..1h, got 2h");
+  msg = LoadError(std::string(kMinimal) + "pacing = \"20ms\"\n");
+  EXPECT_HAS(msg, "plan.toml:9:10: load.pacing: expected a duration 0s..10ms, got 20ms");
+  msg = LoadError(std::string(kMinimal) + "pacing = \"\"\n");
+  EXPECT_HAS(msg, "plan.toml:9:10: load.pacing: expected a duration");
   msg = LoadError("[target]\ntimeout = -3\n");
   EXPECT_HAS(msg, "plan.toml:2:11: target.timeout: expected a duration");
   msg = LoadError("[target.http]\nmax_line = 0\n");
