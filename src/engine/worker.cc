@@ -194,6 +194,10 @@ struct Worker::Impl {
   bool firing_done = false;
   uint64_t inflight = 0;
   uint64_t net_pending = 0;   // hits waiting on the network (not simulated replies)
+  // Hits waiting for their connection (connect, TLS handshake): while there are any, the wait
+  // returns at the first completion, so a connect's or a handshake step's completion is acted
+  // on at once — the request never waits for a wake-up (the wait bound, the pacing quantum).
+  uint32_t conn_waits = 0;
   // The last pass that fired shots (rps/stpd): with load.pacing the next timed wake-up is not
   // before fired_at + pacing_ns.
   int64_t fired_at = INT64_MIN / 2;
@@ -526,6 +530,13 @@ struct Worker::Impl {
       // halves the wake-ups (one per shot instead of one per shot and one per reply).
       wait_nr = kWaitBatch;
     }
+    if (conn_waits != 0) {
+      // A hit waits for its connection: its connect's (or handshake step's) completion must
+      // be handled when it arrives, not at the next wake-up. On loopback the connect completes
+      // inside this enter, so the enter returns at once and the request goes out in the next
+      // one; measured before this, a fresh-connection hit at 500 rps waited ~1 ms here.
+      wait_nr = 1;
+    }
     // The SENDs this enter carries complete inside it (inline, on a socket with room): their
     // CQEs are there at once and must not count towards the replies the wait is for.
     wait_nr += sends_in_pass;
@@ -732,6 +743,7 @@ struct Worker::Impl {
       // on demand: a failure on it is not a stale keep-alive, so no retry.
       sl.preconnected = false;
       sl.hit = kHitWaitConn;
+      ++conn_waits;
       if (sl.conn == kConnNone) {
         Connect(s);
       }
@@ -741,6 +753,9 @@ struct Worker::Impl {
   // The hit's connection is ready: the nib frames the request.
   void BeginOnConnection(uint32_t s) {
     Slot& sl = slots[s];
+    if (sl.hit == kHitWaitConn) {
+      --conn_waits;
+    }
     sl.hit = kHitActive;
     sl.rec.connected = static_cast<uint64_t>(now);
     if (sl.used_before) {
@@ -763,6 +778,9 @@ struct Worker::Impl {
     if (sl.hit == kHitWaitConn || sl.hit == kHitActive) {
       TimeoutRemove(s);
       --net_pending;
+    }
+    if (sl.hit == kHitWaitConn) {
+      --conn_waits;
     }
     Emit(sl.rec);
     if (answ_buf != nullptr &&
@@ -1009,6 +1027,9 @@ struct Worker::Impl {
       TimeoutRemove(s);
       sl.deadline = now + sh->timeout_ns;
       TimeoutAppend(s);
+      if (sl.hit != kHitWaitConn) {
+        ++conn_waits;
+      }
       sl.hit = kHitWaitConn;
       sl.send_len = 0;
       Connect(s);
