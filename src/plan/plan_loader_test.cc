@@ -402,7 +402,7 @@ TEST(PlanErrors, OutOfRange) {
   msg = LoadError(std::string(kMinimal) + "pacing = \"20ms\"\n");
   EXPECT_HAS(msg, "plan.toml:9:10: load.pacing: expected a duration 0s..10ms, got 20ms");
   msg = LoadError(std::string(kMinimal) + "pacing = \"\"\n");
-  EXPECT_HAS(msg, "plan.toml:9:10: load.pacing: expected a duration");
+  EXPECT_HAS(msg, "plan.toml:9:11: load.pacing: expected a duration");
   msg = LoadError("[target]\ntimeout = -3\n");
   EXPECT_HAS(msg, "plan.toml:2:11: target.timeout: expected a duration");
   msg = LoadError("[target.http]\nmax_line = 0\n");
