@@ -74,6 +74,9 @@ constexpr int64_t kPreconnectAheadNs = 2'000'000;
 constexpr int64_t kPreconnectStartNs = 20'000'000;
 constexpr int64_t kPreconnectPauseNs = 50'000'000;
 constexpr uint32_t kPreconnectPerPass = 64;
+// A connection whose last request said "Connection: close" is closed only once the server's
+// FIN arrived (so the server, not us, holds the TIME_WAIT), or after this long.
+constexpr int64_t kLingerMaxNs = 1'000'000'000;
 
 enum ConnState : uint8_t { kConnNone, kConnConnecting, kConnHandshake, kConnReady };
 enum HitState : uint8_t { kHitNone, kHitWaitConn, kHitActive, kHitDelayed };
@@ -106,6 +109,14 @@ struct Slot {
   bool preconnected = false;    // opened ahead of its first hit (preconnect); stale → retry
   bool tls_resumed = false;     // the nib's READY said INCARNE_NIB_OUT_RESUMED
   bool recv_msg = false;        // the armed receive is a RECVMSG (timestamped) one
+  // The nib's out->insert for the send in progress: insert_len bytes spliced in at insert_at
+  // (send_len counts them); sent with SENDMSG over iov.
+  const uint8_t* insert_ptr = nullptr;
+  uint32_t insert_len = 0;
+  uint32_t insert_at = 0;
+  iovec iov[3];
+  msghdr msg;
+  bool announced_close = false;  // the hit's request carried the nib's inserted header
   uint64_t send_pass = 0;       // the pass whose submit carried the last SEND
 };
 
@@ -198,6 +209,11 @@ struct Worker::Impl {
   // returns at the first completion, so a connect's or a handshake step's completion is acted
   // on at once — the request never waits for a wake-up (the wait bound, the pacing quantum).
   uint32_t conn_waits = 0;
+  uint32_t lingering = 0;  // closed connections waiting for the server's FIN (kLinger)
+  // kLingerMaxNs for the linked timeouts (liburing 2.3 takes a non-const pointer; the kernel
+  // reads it at submit).
+  __kernel_timespec linger_ts{.tv_sec = kLingerMaxNs / 1'000'000'000,
+                              .tv_nsec = kLingerMaxNs % 1'000'000'000};
   // The last pass that fired shots (rps/stpd): with load.pacing the next timed wake-up is not
   // before fired_at + pacing_ns.
   int64_t fired_at = INT64_MIN / 2;
@@ -410,6 +426,13 @@ struct Worker::Impl {
     (void)aborted;
     for (uint32_t s = 0; s < slots.size(); ++s) {
       CloseConn(s);
+    }
+    // Lingering closes end with the server's FIN, which is on its way: wait for them (each
+    // is bounded by its linked timeout, and all together by kLingerMaxNs) so that no fd
+    // outlives the worker.
+    for (const int64_t end = MonoNs() + kLingerMaxNs; lingering != 0 && MonoNs() < end;) {
+      uring->SubmitAndWait(1, end, MonoNs(), 0);
+      ReapCqes();
     }
     recv_bufs.Flush();
     // Drain so that io_uring_queue_exit has nothing left to cancel but stale receives.
@@ -792,7 +815,9 @@ struct Worker::Impl {
     sl.send_len = 0;
     if (transport != INCARNE_NIB_TRANSPORT_NONE) {
       if (close || code != 0) {
-        CloseConn(s);
+        // The request said "Connection: close" and the reply came: the server closes now;
+        // closing first ourselves would leave the TIME_WAIT on this side (docs/http.md).
+        CloseConn(s, /*linger=*/code == 0 && sl.announced_close);
       } else {
         sl.used_before = true;
       }
@@ -1038,14 +1063,29 @@ struct Worker::Impl {
     EndHit(s, code, true, by_nib);
   }
 
-  void CloseConn(uint32_t s) {
+  // `linger`: the server is about to close (it was told so): hand the fd to a POLLRDHUP
+  // that closes it once the server's FIN is in (at most kLingerMaxNs later), so that the
+  // server's side holds the TIME_WAIT. The slot is free at once either way.
+  void CloseConn(uint32_t s, bool linger = false) {
     Slot& sl = slots[s];
     if (sl.fd >= 0) {
-      shutdown(sl.fd, SHUT_RDWR);
-      close(sl.fd);
+      if (linger) {
+        io_uring_sqe* sqe = uring->Sqe();
+        io_uring_prep_poll_add(sqe, sl.fd, POLLRDHUP | POLLIN);
+        sqe->user_data = PackUserData(UserOp::kLinger, 0, static_cast<uint32_t>(sl.fd));
+        sqe->flags |= IOSQE_IO_LINK;
+        sqe = uring->Sqe();
+        io_uring_prep_link_timeout(sqe, &linger_ts, 0);
+        sqe->user_data = PackUserData(UserOp::kLingerTimeout, 0, 0);
+        ++lingering;
+      } else {
+        shutdown(sl.fd, SHUT_RDWR);
+        close(sl.fd);
+      }
       sl.fd = -1;
       sl.gen = (sl.gen + 1) & kGenerationMask;
     }
+    sl.announced_close = false;
     if (sl.opened) {
       if (nib->on_close != nullptr) {
         nib->on_close(wctx, sl.state);
@@ -1063,14 +1103,24 @@ struct Worker::Impl {
 
   // ---------------------------------------------------------------- sending
 
-  void StartSend(uint32_t s, const uint8_t* p, uint32_t len, bool conn) {
+  // `insert` (the nib's out->insert, on_start only): insert_len more bytes sent between
+  // p[0, insert_at) and the rest, in the same SENDMSG; ignored when insert_at > len.
+  void StartSend(uint32_t s, const uint8_t* p, uint32_t len, bool conn,
+                 const void* insert = nullptr, uint32_t insert_len = 0, uint32_t insert_at = 0) {
     Slot& sl = slots[s];
+    sl.insert_len = insert != nullptr && insert_at <= len ? insert_len : 0;
+    sl.insert_ptr = static_cast<const uint8_t*>(insert);
+    sl.insert_at = insert_at;
     sl.send_ptr = p;
-    sl.send_len = len;
+    sl.send_len = len + sl.insert_len;
     sl.send_off = 0;
     sl.conn_send = conn;
+    if (!conn) {
+      sl.announced_close = sl.insert_len != 0;
+    }
     sl.sendfile = !conn && tcp && sh->requests.fd >= 0 && sh->requests.file_offset != nullptr &&
-                  len >= sendfile_min && p == sl.req.data && len == sl.req.len;
+                  len >= sendfile_min && p == sl.req.data && len == sl.req.len &&
+                  sl.insert_len == 0;
     if (sl.sendfile) {
       sl.file_off = sh->requests.file_offset(sh->requests.ctx, sl.record);
       TrySendfile(s);
@@ -1082,8 +1132,30 @@ struct Worker::Impl {
   void SubmitSend(uint32_t s) {
     Slot& sl = slots[s];
     io_uring_sqe* sqe = uring->Sqe();
-    io_uring_prep_send(sqe, sl.fd, sl.send_ptr + sl.send_off, sl.send_len - sl.send_off,
-                       MSG_NOSIGNAL | (tcp ? MSG_WAITALL : 0));
+    if (sl.insert_len != 0) {
+      // What is left of send[0, at), insert, send[at, len) after send_off bytes went out.
+      uint32_t skip = sl.send_off;
+      size_t n = 0;
+      const auto piece = [&](const uint8_t* b, uint32_t l) {
+        if (skip >= l) {
+          skip -= l;
+          return;
+        }
+        sl.iov[n++] = iovec{const_cast<uint8_t*>(b + skip), l - skip};
+        skip = 0;
+      };
+      const uint32_t body = sl.send_len - sl.insert_len - sl.insert_at;
+      piece(sl.send_ptr, sl.insert_at);
+      piece(sl.insert_ptr, sl.insert_len);
+      piece(sl.send_ptr + sl.insert_at, body);
+      sl.msg = msghdr{};
+      sl.msg.msg_iov = sl.iov;
+      sl.msg.msg_iovlen = n;
+      io_uring_prep_sendmsg(sqe, sl.fd, &sl.msg, MSG_NOSIGNAL | (tcp ? MSG_WAITALL : 0));
+    } else {
+      io_uring_prep_send(sqe, sl.fd, sl.send_ptr + sl.send_off, sl.send_len - sl.send_off,
+                         MSG_NOSIGNAL | (tcp ? MSG_WAITALL : 0));
+    }
     sqe->user_data = PackUserData(UserOp::kSend, sl.gen, s);
     sl.send_pass = stats->passes;
     ++sends_in_pass;
@@ -1190,7 +1262,8 @@ struct Worker::Impl {
       return;
     }
     if (out.send != nullptr && out.send_len > 0) {
-      StartSend(s, static_cast<const uint8_t*>(out.send), out.send_len, /*conn=*/false);
+      StartSend(s, static_cast<const uint8_t*>(out.send), out.send_len, /*conn=*/false,
+                out.insert, out.insert_len, out.insert_at);
     }
   }
 
@@ -1415,6 +1488,11 @@ struct Worker::Impl {
       const uint64_t ud = cqe->user_data;
       const uint32_t s = UserDataSlot(ud);
       const uint32_t gen = UserDataGeneration(ud);
+      if (UserDataOp(ud) == UserOp::kLinger) {
+        close(static_cast<int>(s));  // the server's FIN is in (or the linger timed out)
+        --lingering;
+        continue;
+      }
       if (s >= slots.size()) {
         continue;
       }

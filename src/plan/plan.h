@@ -39,6 +39,9 @@ struct HttpPlan {
   uint64_t max_entity = 8ull << 20;         // body bytes
   uint32_t max_requests_per_connection = 0; // 0 = unlimited
   bool preconnect = true;                   // open connections ahead of the shots (rps model)
+  // The last request on a connection (max_requests_per_connection) says "Connection: close"
+  // so the server closes first; false: sent as written, the client closes (docs/http.md).
+  bool announce_close = true;
 
   bool operator==(const HttpPlan&) const = default;
 };

@@ -832,6 +832,9 @@ const KeySpec kHttpKeys[] = {
     {"preconnect", kBoolean,
      [](const Field& f, Plan* p) { return GetBool(f, &p->target.http.preconnect); },
      [](const Plan& p) { return Bool(p.target.http.preconnect); }},
+    {"announce_close", kBoolean,
+     [](const Field& f, Plan* p) { return GetBool(f, &p->target.http.announce_close); },
+     [](const Plan& p) { return Bool(p.target.http.announce_close); }},
 };
 
 // A plain string key of [target.tls] (file names, cipher list, SNI): any string without

@@ -86,6 +86,7 @@ max_field = 4096
 max_entity = 1048576
 max_requests_per_connection = 100
 preconnect = false
+announce_close = false
 
 [target.tls]
 sni = "example.com"
@@ -147,6 +148,7 @@ TEST(PlanLoader, EveryKeyIsRead) {
   EXPECT_EQ(p.target.http.max_entity, 1048576u);
   EXPECT_EQ(p.target.http.max_requests_per_connection, 100u);
   EXPECT_FALSE(p.target.http.preconnect);
+  EXPECT_FALSE(p.target.http.announce_close);
   EXPECT_EQ(p.target.tls.sni, "example.com");
   EXPECT_TRUE(p.target.tls.verify);
   EXPECT_EQ(p.target.tls.ca_file, "/etc/ssl/ca.pem");
@@ -333,7 +335,7 @@ TEST(PlanErrors, UnknownKeyNamesKeyAndValidOnes) {
   EXPECT_HAS(msg, "plan.toml:11:1: unknown key 'max_lines' in [target.http]");
   EXPECT_HAS(msg,
              "valid keys: max_line, max_field_num, max_field, max_entity, "
-             "max_requests_per_connection, preconnect");
+             "max_requests_per_connection, preconnect, announce_close");
   EXPECT_HAS(msg, "did you mean 'max_line'?");
 
   msg = LoadError("[target]\nadress = \"a:1\"\n");
