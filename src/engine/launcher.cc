@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -522,6 +523,13 @@ absl::StatusOr<LaunchResult> Launch(const LaunchOptions& options) {
                        nib->transport == INCARNE_NIB_TRANSPORT_TCP;
   shared->shard = options.shard;
   shared->shards = options.shards;
+  // INCARNE_SENDFILE_MIN=<bytes> (0 = never) moves the sendfile crossover for benchmarks
+  // that re-measure it (docs/engine.md); read here, never on a worker.
+  if (const char* env = getenv("INCARNE_SENDFILE_MIN"); env != nullptr && *env != 0) {
+    const unsigned long v = strtoul(env, nullptr, 10);
+    shared->sendfile_min =
+        v == 0 ? UINT32_MAX : static_cast<uint32_t>(std::min<unsigned long>(v, UINT32_MAX));
+  }
 
   EngineOptions eo;
   eo.workers = workers;

@@ -59,9 +59,6 @@ constexpr uint32_t kWaitBatch = 32;
 // are due, so CQEs are reaped and the result ring is published in between.
 constexpr uint32_t kMaxFirePerPass = 4096;
 constexpr uint32_t kRecvBufSize = 4096;
-// Requests sent unchanged from the ammo file at least this large go out with sendfile(2)
-// (reference/iouring.md probe 2: the crossover is 16–32 KiB).
-constexpr uint32_t kSendfileMin = 32 * 1024;
 constexpr uint16_t kBufGroup = 0;
 constexpr uint32_t kNil = UINT32_MAX;
 // How often the live counters' `shots_due` is recomputed while the worker is behind.
@@ -225,9 +222,6 @@ struct Worker::Impl {
   uint32_t source_rr = 0;
   bool preconnect = false;
   int64_t preconnect_pause_until = INT64_MIN;
-  // Records at least this large go out with sendfile(2). INCARNE_SENDFILE_MIN (bytes; 0 =
-  // never) overrides it for benchmarks that re-measure the crossover (docs/engine.md).
-  uint32_t sendfile_min = kSendfileMin;
   int64_t now = 0;
   // answ log (EngineShared::answ_filter ≠ kNone, opt.answ set): per slot, the first
   // kAnswReplyMax reply bytes of the hit in flight, preallocated by Init(); null otherwise.
@@ -284,10 +278,6 @@ struct Worker::Impl {
     rx_timestamps = multishot && opt.allow_rx_timestamps;
     rx_msg.msg_controllen = CMSG_SPACE(sizeof(timespec));
     preconnect = sh->preconnect && tcp && sh->shots.model == ShotSource::Model::kRps;
-    if (const char* env = getenv("INCARNE_SENDFILE_MIN"); env != nullptr && *env != 0) {
-      const unsigned long v = strtoul(env, nullptr, 10);
-      sendfile_min = v == 0 ? UINT32_MAX : static_cast<uint32_t>(std::min(v, 0xfffffffful));
-    }
 
     slots.resize(n);
     state_stride = (nib->state_size + 63) / 64 * 64;
@@ -1119,7 +1109,7 @@ struct Worker::Impl {
       sl.announced_close = sl.insert_len != 0;
     }
     sl.sendfile = !conn && tcp && sh->requests.fd >= 0 && sh->requests.file_offset != nullptr &&
-                  len >= sendfile_min && p == sl.req.data && len == sl.req.len &&
+                  len >= sh->sendfile_min && p == sl.req.data && len == sl.req.len &&
                   sl.insert_len == 0;
     if (sl.sendfile) {
       sl.file_off = sh->requests.file_offset(sh->requests.ctx, sl.record);
