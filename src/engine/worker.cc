@@ -379,7 +379,6 @@ struct Worker::Impl {
     const int64_t cpu0 = ThreadCpuNs();
     const int64_t wall0 = MonoNs();
     const int64_t origin = sh->origin_mono_ns;
-    bool aborted = false;
     for (;;) {
       now = MonoNs() - origin;
       ++stats->passes;
@@ -389,7 +388,6 @@ struct Worker::Impl {
       const int stop = sh->stop.load(std::memory_order_relaxed);
       if (stop >= 2) {
         AbortAll();
-        aborted = true;
         break;
       }
       if (!firing_done && (stop == 1 || (sh->hard_stop && now >= sh->stop_ns))) {
@@ -413,7 +411,6 @@ struct Worker::Impl {
       }
       Wait();
     }
-    (void)aborted;
     for (uint32_t s = 0; s < slots.size(); ++s) {
       CloseConn(s);
     }
