@@ -100,7 +100,8 @@ check_fresh() {  # NAME
   expect_le "$6" 250 "$1: median connect phase µs"
   expect_le "$2" $((REF + 250)) "$1: service p50 µs (reference $REF + 250)"
   [ "$4" -le 100 ] || echo "note: $1: mean connect $4 µs > 100 µs (the quiet-box target)"
-  [ "$2" -le $((REF + 50)) ] || echo "note: $1: service p50 $2 µs > reference + 50 µs (quiet-box target)"
+  [ "$2" -le $((REF + 50)) ] ||
+    echo "note: $1: service p50 $2 µs > reference + 50 µs (the quiet-box target)"
 }
 
 write_fresh_plan stpd 'model = "stpd"' "file = \"$WORK/ammo.stpd\""
