@@ -4,12 +4,13 @@
 # in the rps model with preconnect off. The connect's completion is acted on when it arrives
 # (docs/engine.md "The loop"). Before, the request waited for the worker's next wake-up: a
 # connect phase of ~1 ms and a median ~1 ms above a plain client. Checked:
-#   - the median connect phase is ≤ 250 µs and the median hit (service = done − start: the
-#     generator's wake-up latency before a shot is not the connection's) is within 250 µs of
+#   - the median connect phase is ≤ 500 µs and the median hit (service = done − start: the
+#     generator's wake-up latency before a shot is not the connection's) is within 500 µs of
 #     a plain client measured here (a Python socket client doing connect + send +
-#     read-to-close, median of 1,000) — bounds a quarter of the old delay, so that the test
-#     holds on a box busy with other work (measured 2026-12-06 at load average 16–20:
-#     connect median 170–255 µs, service median +150–270 µs over the reference);
+#     read-to-close, median of 1,000) — half the old delay, so that the test holds on a box
+#     busy with other work (measured 2026-12-06 at load average 10–20: connect median
+#     84–272 µs, service median +5–270 µs over the reference; without the fix connect median
+#     1,426 µs, service +1,522 µs);
 #   - on a quiet box the targets are a mean connect phase ≤ 100 µs and the median within
 #     50 µs of the reference: printed as notes, not asserted (they depend on the box's load).
 #   tests/integration/http_fresh_conn.sh build/src/incarne
@@ -97,8 +98,8 @@ check_fresh() {  # NAME
   echo "$1: service p50 $2 µs, latency p50 $3 µs, connect mean $4 / p50 $6 µs, $5 hits ok"
   expect_eq "$5" 1000 "$1: hits answered 200"
   expect_eq "$(hits_count "$1" 'flags & 1')" 0 "$1: hits on reused connections"
-  expect_le "$6" 250 "$1: median connect phase µs"
-  expect_le "$2" $((REF + 250)) "$1: service p50 µs (reference $REF + 250)"
+  expect_le "$6" 500 "$1: median connect phase µs"
+  expect_le "$2" $((REF + 500)) "$1: service p50 µs (reference $REF + 500)"
   [ "$4" -le 100 ] || echo "note: $1: mean connect $4 µs > 100 µs (the quiet-box target)"
   [ "$2" -le $((REF + 50)) ] ||
     echo "note: $1: service p50 $2 µs > reference + 50 µs (the quiet-box target)"
