@@ -512,6 +512,8 @@ absl::StatusOr<LaunchResult> Launch(const LaunchOptions& options) {
   }
   shared->overload_drop = plan.load.overload == Overload::kDrop;
   shared->pacing_ns = plan.load.pacing_ns;
+  // stpd: phantom's instances take the next record when free and wait for its time.
+  shared->take_ahead = model == LoadModel::kStpd && !shared->overload_drop;
   shared->instances = plan.load.instances;
   shared->nib = nib;
   shared->nib_ctx = nib_instance->context();

@@ -115,6 +115,7 @@ struct Slot {
   msghdr msg;
   bool announced_close = false;  // the hit's request carried the nib's inserted header
   uint64_t send_pass = 0;       // the pass whose submit carried the last SEND
+  uint64_t taken_m = 0;         // take-ahead: the local shot this idle slot holds
 };
 
 struct DelayItem {
@@ -188,6 +189,8 @@ struct Worker::Impl {
   uint32_t ready_head_ = 0;
   uint32_t ready_count_ = 0;
   std::vector<DelayItem> delayed_;    // simulated replies, min-heap on due
+  // EngineShared::take_ahead: slots holding a shot until its planned time, min-heap on it.
+  std::vector<DelayItem> taken_;
   uint32_t to_head_ = kNil;           // timeout list
   uint32_t to_tail_ = kNil;
 
@@ -301,6 +304,7 @@ struct Worker::Impl {
       ready_.resize(n);
     }
     delayed_.reserve(n);
+    taken_.reserve(sh_->take_ahead ? n : 0);
     if (sh_->answ_filter != AnswFilter::kNone && opt_.answ != nullptr && n != 0) {
       // Large allocations are mmap'ed: pages of slots that never capture cost nothing.
       answ_buf_ = static_cast<uint8_t*>(aligned_alloc(64, size_t{kAnswReplyMax} * n));
@@ -439,6 +443,10 @@ struct Worker::Impl {
   void StopFiring() {
     firing_done_ = true;
     ready_count_ = 0;  // instances waiting to fire do not
+    for (const DelayItem& d : taken_) {
+      free_stack_[free_top_++] = d.slot;  // shots held for later are not fired
+    }
+    taken_.clear();
   }
 
   // rps + preconnect: connects the free slots (top of the LIFO free stack: the ones the next
@@ -497,6 +505,10 @@ struct Worker::Impl {
           // early). A shot already due (kMaxFirePerPass reached) is fired at once.
           deadline = std::min(
               deadline, next_t_ <= now_ ? now_ : std::max(next_t_, fired_at_ + sh_->pacing_ns));
+        }
+        if (!taken_.empty()) {
+          const int64_t t = taken_.front().due;
+          deadline = std::min(deadline, t <= now_ ? now_ : std::max(t, fired_at_ + sh_->pacing_ns));
         }
       } else {
         if (ready_count_ > 0) {
@@ -562,7 +574,7 @@ struct Worker::Impl {
   void UpdateCounters() {
     if (sh_->shots.model == ShotSource::Model::kRps) {
       if (m_next_ >= m_end_ || next_t_ > now_) {
-        due_ = m_next_;
+        due_ = m_next_ - taken_.size();  // shots held for later (take-ahead) are not due yet
       } else if (now_ - counters_at_ >= kCounterPeriodNs) {
         // Behind: count our shots already due (binary search over the local index).
         uint64_t lo = m_next_;
@@ -588,9 +600,21 @@ struct Worker::Impl {
 
   void FireRps() {
     uint32_t n = 0;
+    // Take-ahead: first the held shots whose time came, then a free slot takes each next
+    // shot at once (firing it if due, else holding it) — phantom's instances, which is what
+    // Tank's instances stpd relies on (docs/engine.md "Shots and the models").
+    while (!taken_.empty() && taken_.front().due <= now_ && n < kMaxFirePerPass) {
+      const DelayItem d = taken_.front();
+      std::pop_heap(taken_.begin(), taken_.end(), DelayLater());
+      taken_.pop_back();
+      const uint64_t m = slots_[d.slot].taken_m;
+      const uint64_t i = slice_.first + slice_.stride * m;
+      StartHit(d.slot, d.due, i, sh_->ammo_shared ? i : m);
+      ++n;
+    }
     while (m_next_ < m_end_ && n < kMaxFirePerPass) {
       const int64_t t = next_t_;
-      if (t > now_) {
+      if (t > now_ && !(sh_->take_ahead && free_top_ > 0)) {
         break;
       }
       if (t >= sh_->stop_ns) {
@@ -603,6 +627,11 @@ struct Worker::Impl {
           break;  // delay: the shot waits for a free instance, its planned time kept
         }
         RecordDrop(t, i);
+      } else if (t > now_) {
+        const uint32_t s = free_stack_[--free_top_];  // take-ahead: held until t
+        slots_[s].taken_m = m_next_;
+        taken_.push_back(DelayItem{t, s});
+        std::push_heap(taken_.begin(), taken_.end(), DelayLater());
       } else {
         const uint32_t s = free_stack_[--free_top_];
         StartHit(s, t, i, sh_->ammo_shared ? i : m_next_);
@@ -615,7 +644,7 @@ struct Worker::Impl {
     if (n != 0) {
       fired_at_ = now_;
     }
-    if (m_next_ >= m_end_) {
+    if (m_next_ >= m_end_ && taken_.empty()) {
       firing_done_ = true;
     }
   }

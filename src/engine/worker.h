@@ -81,6 +81,10 @@ struct EngineShared {
   // planned before it are not fired after it).
   bool hard_stop = false;
   bool overload_drop = false;
+  // stpd (phantom's instances): a free instance takes the next shot at once and holds it
+  // until its planned time, so a record planned earlier than the one before it is not held
+  // up by it (Tank's instances stpd: a ramp of instance starts, then records at time 0).
+  bool take_ahead = false;
   // load.pacing (rps/stpd models): after a pass that fired shots, the next shot is not fired
   // before that pass + pacing_ns, so one wake-up fires every shot that became due in between
   // (never early; the lag is recorded). 0: a wake-up at every shot's planned time.
