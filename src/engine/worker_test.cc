@@ -120,6 +120,23 @@ TEST_F(DummyFixture, RpsFiresEveryShotOnceAtItsPlannedTime) {
   }
 }
 
+// load.pacing: one timed wake-up per quantum at most fires every shot due by then, never one
+// before its planned time. 4,000 shots 100 µs apart take 400 ms: one wake-up per shot would be
+// ~4,000 waits, a 1 ms quantum allows ~400 (plus the idle wake-ups at the start and end).
+TEST_F(DummyFixture, PacingWakesOncePerQuantumAndNeverEarly) {
+  MakeNib(0);
+  Periodic p{100'000, 0};
+  shared_.shots = ShotSource{ShotSource::Model::kRps, &PeriodicTime, &p, 4000};
+  shared_.stop_ns = 4000 * p.period_ns;
+  shared_.pacing_ns = 1'000'000;
+  std::vector<HitRecord> recs = RunWorkers(1);
+  ASSERT_EQ(recs.size(), 4000u);
+  for (const HitRecord& r : recs) {
+    EXPECT_GE(r.start, r.planned);
+  }
+  EXPECT_LE(stats_[0].waits, 600u);
+}
+
 TEST_F(DummyFixture, HitCapStopsAtLimit) {
   MakeNib(0);
   Periodic p{10'000, 0};
