@@ -137,6 +137,26 @@ TEST_F(DummyFixture, PacingWakesOncePerQuantumAndNeverEarly) {
   EXPECT_LE(stats_[0].waits, 600u);
 }
 
+// Take-ahead (the stpd model, phantom's instances): a free instance takes the next shot and
+// holds it until its time, so shots planned at 0 after one planned at 200 ms are not held up
+// by it — Tank's instances stpd. Without take-ahead they would all start after 200 ms.
+int64_t RampThenZero(const void*, uint64_t i) { return i == 1 ? 200'000'000 : 0; }
+
+TEST_F(DummyFixture, TakeAheadDoesNotHoldEarlierShotsBehindALaterOne) {
+  MakeNib(2'000'000);  // every hit takes 2 ms
+  shared_.shots = ShotSource{ShotSource::Model::kRps, &RampThenZero, nullptr, 6};
+  shared_.instances = 2;
+  shared_.take_ahead = true;
+  std::vector<HitRecord> recs = RunWorkers(1);
+  ASSERT_EQ(recs.size(), 6u);
+  for (const HitRecord& r : recs) {
+    EXPECT_GE(r.start, r.planned);
+    if (r.planned == 0) {
+      EXPECT_LT(r.start, 150'000'000u) << "a shot planned at 0 waited for the 200 ms one";
+    }
+  }
+}
+
 TEST_F(DummyFixture, HitCapStopsAtLimit) {
   MakeNib(0);
   Periodic p{10'000, 0};
