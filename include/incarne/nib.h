@@ -82,6 +82,14 @@ typedef struct incarne_nib_out {
    * decrypted size). 0 = let the engine count received bytes. */
   uint32_t size_in;
   uint32_t reserved0;
+  /* on_start only, optional: bytes the engine sends spliced into `send` at offset
+   * insert_at (≤ send_len) — send[0, insert_at), insert, send[insert_at, send_len) — in one
+   * SENDMSG, without copying either (the http nib's "Connection: close\r\n" on the last
+   * request of a connection). Same lifetime rule as `send`; on_sent follows once all of them
+   * were handed to the kernel. Never with sendfile(2). Appended in ABI 1 (zero = none). */
+  const void* insert;
+  uint32_t insert_len;
+  uint32_t insert_at;
 } incarne_nib_out;
 
 /* One hit's request: an ammo record. `data` points into a read-only shared mapping; a nib

@@ -25,6 +25,7 @@ absl::StatusOr<HttpConfig> HttpConfigFromPlan(const HttpPlan& plan) {
   config.limits.max_field_num = plan.max_field_num;
   config.limits.max_entity = plan.max_entity;
   config.max_requests_per_connection = plan.max_requests_per_connection;
+  config.announce_close = plan.announce_close;
   return config;
 }
 

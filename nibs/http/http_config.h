@@ -13,6 +13,9 @@ namespace incarne::http {
 struct HttpConfig {
   ReplyLimits limits;
   uint32_t max_requests_per_connection = 0;  // 0 = unlimited
+  // On a connection's last request (max_requests_per_connection) add "Connection: close"
+  // when the request has no Connection header, so that the server closes first (docs/http.md).
+  bool announce_close = true;
 };
 
 // InvalidArgument naming the key when a limit is 0 (nothing could ever be parsed) or

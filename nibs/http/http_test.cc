@@ -152,6 +152,41 @@ TEST_F(HttpNibTest, MaxRequestsPerConnection) {
   EXPECT_EQ(out_.flags & INCARNE_NIB_OUT_CLOSE, 0);
 }
 
+// The last request on a connection says "Connection: close" (spliced in by the engine at
+// out_.insert_at), unless it is HTTP/1.0, has a Connection header, or announce_close = false.
+TEST_F(HttpNibTest, LastRequestAnnouncesClose) {
+  plan_.target.http.max_requests_per_connection = 2;
+  Open();
+  ASSERT_EQ(Start(kGet), INCARNE_NIB_WANT_RECV);
+  EXPECT_EQ(out_.insert, nullptr);
+  ASSERT_EQ(Recv(kOk), INCARNE_NIB_DONE);
+  ASSERT_EQ(Start(kGet), INCARNE_NIB_WANT_RECV);
+  ASSERT_NE(out_.insert, nullptr);
+  std::string sent = request_;
+  sent.insert(out_.insert_at, static_cast<const char*>(out_.insert), out_.insert_len);
+  EXPECT_EQ(sent, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  ASSERT_EQ(Recv(kOk), INCARNE_NIB_DONE);
+  EXPECT_NE(out_.flags & INCARNE_NIB_OUT_CLOSE, 0);
+
+  plan_.target.http.max_requests_per_connection = 1;
+  Open();
+  // A body after the head: the header goes before the blank line, the body follows.
+  ASSERT_EQ(Start("POST /p HTTP/1.1\nContent-Length: 4\n\nbody"), INCARNE_NIB_WANT_RECV);
+  ASSERT_NE(out_.insert, nullptr);
+  EXPECT_EQ(out_.insert_at, std::string("POST /p HTTP/1.1\nContent-Length: 4\n").size());
+  std::fill(state_.begin(), state_.end(), 0);
+  for (const char* as_is : {"GET / HTTP/1.0\r\nHost: x\r\n\r\n",
+                            "GET / HTTP/1.1\r\nCONNECTION: keep-alive\r\n\r\n",
+                            "GET / HTTP/1.1\r\nHost: x\r\n", "not http"}) {
+    ASSERT_EQ(Start(as_is), INCARNE_NIB_WANT_RECV);
+    EXPECT_EQ(out_.insert, nullptr) << as_is;
+  }
+  plan_.target.http.announce_close = false;
+  Open();
+  ASSERT_EQ(Start(kGet), INCARNE_NIB_WANT_RECV);
+  EXPECT_EQ(out_.insert, nullptr);
+}
+
 TEST_F(HttpNibTest, BytesBetweenHitsCloseTheConnection) {
   EXPECT_EQ(Recv("HTTP/1.1 408 Request Timeout\r\n\r\n"), -EPROTO);
   EXPECT_EQ(Recv(""), -ECONNRESET);

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -626,6 +627,9 @@ void Launcher::Impl::WireShots() {
     planned_ns_ = std::min(planned_ns_ == 0 ? INT64_MAX : planned_ns_, plan_.load.duration_ns);
   }
   sh->overload_drop = plan_.load.overload == Overload::kDrop;
+  sh->pacing_ns = plan_.load.pacing_ns;
+  // stpd: phantom's instances take the next record when free and wait for its time.
+  sh->take_ahead = model_ == LoadModel::kStpd && !sh->overload_drop;
   sh->instances = plan_.load.instances;
   sh->nib = nib_;
   sh->nib_ctx = nib_instance_->context();
@@ -637,6 +641,13 @@ void Launcher::Impl::WireShots() {
                    nib_->transport == INCARNE_NIB_TRANSPORT_TCP;
   sh->shard = opt_.shard;
   sh->shards = opt_.shards;
+  // INCARNE_SENDFILE_MIN=<bytes> (0 = never) moves the sendfile crossover for benchmarks
+  // that re-measure it (docs/engine.md); read here, never on a worker.
+  if (const char* env = getenv("INCARNE_SENDFILE_MIN"); env != nullptr && *env != 0) {
+    const unsigned long v = strtoul(env, nullptr, 10);
+    sh->sendfile_min =
+        v == 0 ? UINT32_MAX : static_cast<uint32_t>(std::min<unsigned long>(v, UINT32_MAX));
+  }
 }
 
 absl::Status Launcher::Impl::StartEngine() {

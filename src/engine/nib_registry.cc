@@ -173,6 +173,7 @@ std::vector<std::pair<std::string, std::string>> NibParams(const Plan& plan,
     out.emplace_back("max_field", absl::StrCat(h.max_field));
     out.emplace_back("max_entity", absl::StrCat(h.max_entity));
     out.emplace_back("max_requests_per_connection", absl::StrCat(h.max_requests_per_connection));
+    out.emplace_back("announce_close", h.announce_close ? "true" : "false");
   }
   if (nib_name == "https") {
     const TlsPlan& t = plan.target.tls;

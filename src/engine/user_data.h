@@ -21,6 +21,10 @@ enum class UserOp : uint8_t {
   kCancel = 5,
   kAccept = 6,   // the sink
   kWake = 7,     // unused by workers; reserved for cross-ring wake-ups
+  // A worker's closed connection waiting for the server's FIN before close(2) (the "slot"
+  // bits hold the fd); kLingerTimeout is its linked timeout, whose CQE is ignored.
+  kLinger = 8,
+  kLingerTimeout = 9,
 };
 
 inline constexpr uint32_t kGenerationMask = (1u << 24) - 1;

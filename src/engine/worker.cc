@@ -59,9 +59,6 @@ constexpr uint32_t kWaitBatch = 32;
 // are due, so CQEs are reaped and the result ring is published in between.
 constexpr uint32_t kMaxFirePerPass = 4096;
 constexpr uint32_t kRecvBufSize = 4096;
-// Requests sent unchanged from the ammo file at least this large go out with sendfile(2)
-// (docs/iouring.md §3: the crossover is 16–32 KiB).
-constexpr uint32_t kSendfileMin = 32 * 1024;
 constexpr uint16_t kBufGroup = 0;
 constexpr uint32_t kNil = UINT32_MAX;
 // How often the live counters' `shots_due` is recomputed while the worker is behind.
@@ -74,6 +71,9 @@ constexpr int64_t kPreconnectAheadNs = 2'000'000;
 constexpr int64_t kPreconnectStartNs = 20'000'000;
 constexpr int64_t kPreconnectPauseNs = 50'000'000;
 constexpr uint32_t kPreconnectPerPass = 64;
+// A connection whose last request said "Connection: close" is closed only once the server's
+// FIN arrived (so the server, not us, holds the TIME_WAIT), or after this long.
+constexpr int64_t kLingerMaxNs = 1'000'000'000;
 
 enum ConnState : uint8_t { kConnNone, kConnConnecting, kConnHandshake, kConnReady };
 enum HitState : uint8_t { kHitNone, kHitWaitConn, kHitActive, kHitDelayed };
@@ -106,7 +106,16 @@ struct Slot {
   bool preconnected = false;    // opened ahead of its first hit (preconnect); stale → retry
   bool tls_resumed = false;     // the nib's READY said INCARNE_NIB_OUT_RESUMED
   bool recv_msg = false;        // the armed receive is a RECVMSG (timestamped) one
+  // The nib's out->insert for the send in progress: insert_len bytes spliced in at insert_at
+  // (send_len counts them); sent with SENDMSG over iov.
+  const uint8_t* insert_ptr = nullptr;
+  uint32_t insert_len = 0;
+  uint32_t insert_at = 0;
+  iovec iov[3];
+  msghdr msg;
+  bool announced_close = false;  // the hit's request carried the nib's inserted header
   uint64_t send_pass = 0;       // the pass whose submit carried the last SEND
+  uint64_t taken_m = 0;         // take-ahead: the local shot this idle slot holds
 };
 
 struct DelayItem {
@@ -146,106 +155,117 @@ uint32_t WorkerSlots(const EngineShared& shared, uint32_t index) {
 }
 
 struct Worker::Impl {
-  const EngineShared* sh;
-  WorkerOptions opt;
-  WorkerStats* stats;
-  std::unique_ptr<Uring> uring;
-  const incarne_nib* nib;
-  void* wctx = nullptr;
-  bool worker_inited = false;
-  uint32_t transport = INCARNE_NIB_TRANSPORT_NONE;
-  bool tcp = false;
-  bool multishot = true;
+  const EngineShared* sh_;
+  WorkerOptions opt_;
+  WorkerStats* stats_;
+  std::unique_ptr<Uring> uring_;
+  const incarne_nib* nib_;
+  void* wctx_ = nullptr;
+  bool worker_inited_ = false;
+  uint32_t transport_ = INCARNE_NIB_TRANSPORT_NONE;
+  bool tcp_ = false;
+  bool multishot_ = true;
   // Kernel receive timestamps (multishot RECVMSG + SO_TIMESTAMPNS): a reply is stamped when
   // the kernel received it, not when a batched wait reaped it — so waits can batch hard
   // without skewing latency (docs/iouring.md §6, "Caveat"). rx_ts is the stamp of the chunk
   // being delivered (0 = none: use now); real_to_mono converts CLOCK_REALTIME stamps, sampled
   // once per pass when first needed.
-  bool rx_timestamps = false;
-  msghdr rx_msg{};
-  int64_t rx_ts = 0;
-  int64_t real_to_mono = 0;
-  int64_t real_to_mono_at = -1;
+  bool rx_timestamps_ = false;
+  msghdr rx_msg_{};
+  int64_t rx_ts_ = 0;
+  int64_t real_to_mono_ = 0;
+  int64_t real_to_mono_at_ = -1;
   // When the last pass handed its SQEs to the kernel (socket SENDs are issued inline at
   // submit, so a SEND reaped in the next pass was done by then): the `sent` stamp.
-  int64_t submit_ns = 0;
-  ShotSlice slice;
+  int64_t submit_ns_ = 0;
+  ShotSlice slice_;
 
-  std::vector<Slot> slots;
-  uint8_t* states = nullptr;
-  size_t state_stride = 0;
-  std::vector<uint32_t> free_stack;  // rps: idle slots, most recently used on top
-  uint32_t free_top = 0;
-  std::vector<uint32_t> ready;       // instances: ring of slots ready to fire
-  uint32_t ready_head = 0;
-  uint32_t ready_count = 0;
-  std::vector<DelayItem> delayed;    // simulated replies, min-heap on due
-  uint32_t to_head = kNil;           // timeout list
-  uint32_t to_tail = kNil;
+  std::vector<Slot> slots_;
+  uint8_t* states_ = nullptr;
+  size_t state_stride_ = 0;
+  std::vector<uint32_t> free_stack_;  // rps: idle slots, most recently used on top
+  uint32_t free_top_ = 0;
+  std::vector<uint32_t> ready_;       // instances: ring of slots ready to fire
+  uint32_t ready_head_ = 0;
+  uint32_t ready_count_ = 0;
+  std::vector<DelayItem> delayed_;    // simulated replies, min-heap on due
+  // EngineShared::take_ahead: slots holding a shot until its planned time, min-heap on it.
+  std::vector<DelayItem> taken_;
+  uint32_t to_head_ = kNil;           // timeout list
+  uint32_t to_tail_ = kNil;
 
-  RecvBuffers recv_bufs;  // after `uring`: destroyed (unregistered) before the ring
+  RecvBuffers recv_bufs_;  // after `uring`: destroyed (unregistered) before the ring
 
   // shots
-  uint64_t m_next = 0;     // next local shot (rps) / next local instance start (instances)
-  uint64_t m_end = 0;
-  int64_t next_t = 0;      // time of local shot m_next
-  uint64_t hits_started = 0;  // instances: local hit counter h
-  uint64_t hit_end = 0;       // instances: local hit cap
-  bool firing_done = false;
-  uint64_t inflight = 0;
-  uint64_t net_pending = 0;   // hits waiting on the network (not simulated replies)
-  uint32_t sends_in_pass = 0;  // SENDs prepared since the last wait (they complete at submit)
-  unsigned last_wait_nr = 0;   // CQEs the last wait asked for (0: it did not sleep)
-  uint64_t fired = 0;
-  uint64_t due = 0;
-  int64_t counters_at = INT64_MIN / 2;
-  uint32_t source_rr = 0;
-  bool preconnect = false;
-  int64_t preconnect_pause_until = INT64_MIN;
-  // Records at least this large go out with sendfile(2). INCARNE_SENDFILE_MIN (bytes; 0 =
-  // never) overrides it for benchmarks that re-measure the crossover (docs/engine.md).
-  uint32_t sendfile_min = kSendfileMin;
-  int64_t now = 0;
+  uint64_t m_next_ = 0;     // next local shot (rps) / next local instance start (instances)
+  uint64_t m_end_ = 0;
+  int64_t next_t_ = 0;      // time of local shot m_next
+  uint64_t hits_started_ = 0;  // instances: local hit counter h
+  uint64_t hit_end_ = 0;       // instances: local hit cap
+  bool firing_done_ = false;
+  uint64_t inflight_ = 0;
+  uint64_t net_pending_ = 0;   // hits waiting on the network (not simulated replies)
+  // Hits waiting for their connection (connect, TLS handshake): while there are any, the wait
+  // returns at the first completion, so a connect's or a handshake step's completion is acted
+  // on at once — the request never waits for a wake-up (the wait bound, the pacing quantum).
+  uint32_t conn_waits_ = 0;
+  uint32_t lingering_ = 0;  // closed connections waiting for the server's FIN (kLinger)
+  // kLingerMaxNs for the linked timeouts (liburing 2.3 takes a non-const pointer; the kernel
+  // reads it at submit).
+  __kernel_timespec linger_ts_{.tv_sec = kLingerMaxNs / 1'000'000'000,
+                              .tv_nsec = kLingerMaxNs % 1'000'000'000};
+  // The last pass that fired shots (rps/stpd): with load.pacing the next timed wake-up is not
+  // before fired_at + pacing_ns.
+  int64_t fired_at_ = INT64_MIN / 2;
+  uint32_t sends_in_pass_ = 0;  // SENDs prepared since the last wait (they complete at submit)
+  unsigned last_wait_nr_ = 0;   // CQEs the last wait asked for (0: it did not sleep)
+  uint64_t fired_ = 0;
+  uint64_t due_ = 0;
+  int64_t counters_at_ = INT64_MIN / 2;
+  uint32_t source_rr_ = 0;
+  bool preconnect_ = false;
+  int64_t preconnect_pause_until_ = INT64_MIN;
+  int64_t now_ = 0;
   // answ log (EngineShared::answ_filter ≠ kNone, opt.answ set): per slot, the first
   // kAnswReplyMax reply bytes of the hit in flight, preallocated by Init(); null otherwise.
-  uint8_t* answ_buf = nullptr;
-  std::vector<uint32_t> answ_len;
+  uint8_t* answ_buf_ = nullptr;
+  std::vector<uint32_t> answ_len_;
   // Capture the bytes received from the socket (answ on and the nib has no tap_replies);
   // false when the nib taps its decoded reply bytes itself (AnswTap) or answ is off.
-  bool answ_raw = false;
+  bool answ_raw_ = false;
   // The nib's last_error hook, set only with answ on: the reason of a hit the nib failed.
-  const char* (*nib_last_error)(void* worker_ctx) = nullptr;
+  const char* (*nib_last_error_)(void* worker_ctx) = nullptr;
 
   Impl(const EngineShared* s, WorkerOptions o, WorkerStats* st)
-      : sh(s), opt(o), stats(st), nib(s->nib) {}
+      : sh_(s), opt_(o), stats_(st), nib_(s->nib) {}
 
   ~Impl() {
-    free(states);
-    free(answ_buf);
+    free(states_);
+    free(answ_buf_);
   }
 
   // ---------------------------------------------------------------- setup
 
   absl::Status Init() {
-    if (opt.cpu >= 0) {
+    if (opt_.cpu >= 0) {
       cpu_set_t set;
       CPU_ZERO(&set);
-      CPU_SET(opt.cpu, &set);
+      CPU_SET(opt_.cpu, &set);
       if (sched_setaffinity(0, sizeof(set), &set) != 0) {
         return absl::FailedPreconditionError(
-            absl::StrCat("worker ", opt.index, ": cannot pin to CPU ", opt.cpu, ": ",
+            absl::StrCat("worker ", opt_.index, ": cannot pin to CPU ", opt_.cpu, ": ",
                          std::string(NetCodeText(errno))));
       }
     }
     prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-    transport = nib->transport;
-    tcp = transport == INCARNE_NIB_TRANSPORT_TCP;
-    slice = ShotSlice::For(sh->shard, sh->shards, opt.index, sh->workers);
-    const uint32_t n = opt.slots != 0 ? opt.slots : WorkerSlots(*sh, opt.index);
+    transport_ = nib_->transport;
+    tcp_ = transport_ == INCARNE_NIB_TRANSPORT_TCP;
+    slice_ = ShotSlice::For(sh_->shard, sh_->shards, opt_.index, sh_->workers);
+    const uint32_t n = opt_.slots != 0 ? opt_.slots : WorkerSlots(*sh_, opt_.index);
 
     UringOptions uo;
-    uo.allow_defer_taskrun = opt.allow_defer_taskrun;
-    if (transport == INCARNE_NIB_TRANSPORT_NONE) {
+    uo.allow_defer_taskrun = opt_.allow_defer_taskrun;
+    if (transport_ == INCARNE_NIB_TRANSPORT_NONE) {
       uo.sq_entries = 64;
       uo.cq_entries = 128;
     } else {
@@ -256,102 +276,100 @@ struct Worker::Impl {
     if (!u.ok()) {
       return u.status();
     }
-    uring = std::move(*u);
-    multishot = opt.allow_recv_multishot && uring->features().recv_multishot;
-    rx_timestamps = multishot && opt.allow_rx_timestamps;
-    rx_msg.msg_controllen = CMSG_SPACE(sizeof(timespec));
-    preconnect = sh->preconnect && tcp && sh->shots.model == ShotSource::Model::kRps;
-    if (const char* env = getenv("INCARNE_SENDFILE_MIN"); env != nullptr && *env != 0) {
-      const unsigned long v = strtoul(env, nullptr, 10);
-      sendfile_min = v == 0 ? UINT32_MAX : static_cast<uint32_t>(std::min(v, 0xfffffffful));
-    }
+    uring_ = std::move(*u);
+    multishot_ = opt_.allow_recv_multishot && uring_->features().recv_multishot;
+    rx_timestamps_ = multishot_ && opt_.allow_rx_timestamps;
+    rx_msg_.msg_controllen = CMSG_SPACE(sizeof(timespec));
+    preconnect_ = sh_->preconnect && tcp_ && sh_->shots.model == ShotSource::Model::kRps;
 
-    slots.resize(n);
-    state_stride = (nib->state_size + 63) / 64 * 64;
-    if (state_stride != 0 && n != 0) {
-      states = static_cast<uint8_t*>(aligned_alloc(64, state_stride * n));
-      if (states == nullptr) {
+    slots_.resize(n);
+    state_stride_ = (nib_->state_size + 63) / 64 * 64;
+    if (state_stride_ != 0 && n != 0) {
+      states_ = static_cast<uint8_t*>(aligned_alloc(64, state_stride_ * n));
+      if (states_ == nullptr) {
         return absl::ResourceExhaustedError("cannot allocate nib states");
       }
-      memset(states, 0, state_stride * n);
+      memset(states_, 0, state_stride_ * n);
     }
     for (uint32_t i = 0; i < n; ++i) {
-      slots[i].state = states != nullptr ? states + state_stride * i : nullptr;
+      slots_[i].state = states_ != nullptr ? states_ + state_stride_ * i : nullptr;
     }
-    if (sh->shots.model == ShotSource::Model::kRps) {
-      free_stack.resize(n);
+    if (sh_->shots.model == ShotSource::Model::kRps) {
+      free_stack_.resize(n);
       for (uint32_t i = 0; i < n; ++i) {
-        free_stack[i] = n - 1 - i;  // slot 0 on top
+        free_stack_[i] = n - 1 - i;  // slot 0 on top
       }
-      free_top = n;
+      free_top_ = n;
     } else {
-      ready.resize(n);
+      ready_.resize(n);
     }
-    delayed.reserve(n);
-    if (sh->answ_filter != AnswFilter::kNone && opt.answ != nullptr && n != 0) {
+    delayed_.reserve(n);
+    taken_.reserve(sh_->take_ahead ? n : 0);
+    if (sh_->answ_filter != AnswFilter::kNone && opt_.answ != nullptr && n != 0) {
       // Large allocations are mmap'ed: pages of slots that never capture cost nothing.
-      answ_buf = static_cast<uint8_t*>(aligned_alloc(64, size_t{kAnswReplyMax} * n));
-      if (answ_buf == nullptr) {
+      answ_buf_ = static_cast<uint8_t*>(aligned_alloc(64, size_t{kAnswReplyMax} * n));
+      if (answ_buf_ == nullptr) {
         return absl::ResourceExhaustedError("cannot allocate answ reply buffers");
       }
-      answ_len.assign(n, 0);
+      answ_len_.assign(n, 0);
     }
 
-    if (transport != INCARNE_NIB_TRANSPORT_NONE) {
-      if (!uring->features().buf_ring) {
+    if (transport_ != INCARNE_NIB_TRANSPORT_NONE) {
+      if (!uring_->features().buf_ring) {
         return absl::FailedPreconditionError(
             "io_uring provided buffer rings are missing (Linux 5.19+ needed for network nibs)");
       }
-      RETURN_IF_ERROR(recv_bufs.Init(uring->ring(),
+      RETURN_IF_ERROR(recv_bufs_.Init(uring_->ring(),
                                      std::clamp<uint32_t>(NextPow2(n * 2), 64, 4096),
                                      kRecvBufSize, kBufGroup));
     }
 
-    if (nib->worker_init != nullptr) {
+    if (nib_->worker_init != nullptr) {
       char error[256] = {0};
-      int r = nib->worker_init(sh->nib_ctx, opt.index, n, &wctx, error, sizeof(error));
+      int r = nib_->worker_init(sh_->nib_ctx, opt_.index, n, &wctx_, error, sizeof(error));
       if (r != 0) {
         return absl::FailedPreconditionError(
-            absl::StrCat("nib ", nib->name, ": worker ", opt.index, ": ",
+            absl::StrCat("nib ", nib_->name, ": worker ", opt_.index, ": ",
                          error[0] != 0 ? error : std::string(NetCodeText(-r))));
       }
-      worker_inited = true;
+      worker_inited_ = true;
     }
-    if (answ_buf != nullptr) {
+    if (answ_buf_ != nullptr) {
       // A nib that transforms bytes (TLS) hands over the reply as it decodes it; the state
       // arena maps its `state` back to the slot, so it needs a state (nib.h).
-      answ_raw = true;
-      if (INCARNE_NIB_HAS(nib, tap_replies) && nib->tap_replies != nullptr && states != nullptr) {
-        nib->tap_replies(wctx, &Impl::AnswTap, this);
-        answ_raw = false;
+      answ_raw_ = true;
+      if (INCARNE_NIB_HAS(nib_, tap_replies) && nib_->tap_replies != nullptr &&
+          states_ != nullptr) {
+        nib_->tap_replies(wctx_, &Impl::AnswTap, this);
+        answ_raw_ = false;
       }
-      if (INCARNE_NIB_HAS(nib, last_error)) {
-        nib_last_error = nib->last_error;
+      if (INCARNE_NIB_HAS(nib_, last_error)) {
+        nib_last_error_ = nib_->last_error;
       }
     }
 
     // Shots this worker owns.
-    if (sh->shots.model == ShotSource::Model::kRps) {
-      uint64_t end = std::min(sh->shots.count, sh->hit_cap);
-      m_end = SliceCount(slice.first, slice.stride, end);
-      if (!sh->ammo_shared) {
-        m_end = std::min(m_end, sh->loop_records_per_worker);
+    if (sh_->shots.model == ShotSource::Model::kRps) {
+      uint64_t end = std::min(sh_->shots.count, sh_->hit_cap);
+      m_end_ = SliceCount(slice_.first, slice_.stride, end);
+      if (!sh_->ammo_shared) {
+        m_end_ = std::min(m_end_, sh_->loop_records_per_worker);
       }
     } else {
-      m_end = n;
-      hit_end = SliceCount(slice.first, slice.stride, sh->hit_cap);
-      if (!sh->ammo_shared) {
-        hit_end = std::min(hit_end, sh->loop_records_per_worker);
+      m_end_ = n;
+      hit_end_ = SliceCount(slice_.first, slice_.stride, sh_->hit_cap);
+      if (!sh_->ammo_shared) {
+        hit_end_ = std::min(hit_end_, sh_->loop_records_per_worker);
       }
     }
-    if (m_end > 0) {
-      next_t = ShotTime(0);
+    if (m_end_ > 0) {
+      next_t_ = ShotTime(0);
     }
     return absl::OkStatus();
   }
 
   int64_t ShotTime(uint64_t m) const {
-    return sh->shots.time_ns(sh->shots.ctx, slice.first + slice.stride * m);
+    return sh_->shots.time_ns(sh_->shots.ctx, slice_.first + slice_.stride * m);
   }
 
   // ---------------------------------------------------------------- the loop
@@ -365,62 +383,70 @@ struct Worker::Impl {
   void Run() {
     const int64_t cpu0 = ThreadCpuNs();
     const int64_t wall0 = MonoNs();
-    const int64_t origin = sh->origin_mono_ns;
-    bool aborted = false;
+    const int64_t origin = sh_->origin_mono_ns;
     for (;;) {
-      now = MonoNs() - origin;
-      ++stats->passes;
+      now_ = MonoNs() - origin;
+      ++stats_->passes;
       ReapCqes();
       ExpireDelayed();
       ExpireTimeouts();
-      const int stop = sh->stop.load(std::memory_order_relaxed);
+      const int stop = sh_->stop.load(std::memory_order_relaxed);
       if (stop >= 2) {
         AbortAll();
-        aborted = true;
         break;
       }
-      if (!firing_done && (stop == 1 || (sh->hard_stop && now >= sh->stop_ns))) {
+      if (!firing_done_ && (stop == 1 || (sh_->hard_stop && now_ >= sh_->stop_ns))) {
         StopFiring();
       }
-      if (!firing_done) {
-        if (sh->shots.model == ShotSource::Model::kRps) {
+      if (!firing_done_) {
+        if (sh_->shots.model == ShotSource::Model::kRps) {
           FireRps();
-          if (preconnect) {
+          if (preconnect_) {
             Preconnect();
           }
         } else {
           FireInstances();
         }
       }
-      recv_bufs.Flush();
-      opt.ring->Publish();
+      recv_bufs_.Flush();
+      opt_.ring->Publish();
       UpdateCounters();
-      if (firing_done && inflight == 0) {
+      if (firing_done_ && inflight_ == 0) {
         break;
       }
       Wait();
     }
-    (void)aborted;
-    for (uint32_t s = 0; s < slots.size(); ++s) {
+    for (uint32_t s = 0; s < slots_.size(); ++s) {
       CloseConn(s);
     }
-    recv_bufs.Flush();
-    // Drain so that io_uring_queue_exit has nothing left to cancel but stale receives.
-    uring->Submit();
-    if (worker_inited && nib->worker_fini != nullptr) {
-      nib->worker_fini(sh->nib_ctx, wctx);
-      worker_inited = false;
+    // Lingering closes end with the server's FIN, which is on its way: wait for them (each
+    // is bounded by its linked timeout, and all together by kLingerMaxNs) so that no fd
+    // outlives the worker.
+    for (const int64_t end = MonoNs() + kLingerMaxNs; lingering_ != 0 && MonoNs() < end;) {
+      uring_->SubmitAndWait(1, end, MonoNs(), 0);
+      ReapCqes();
     }
-    due = std::max(due, fired);
-    opt.ring->SetCounters(due, fired, 0);
-    opt.ring->MarkFinished();
-    stats->cpu_ns = ThreadCpuNs() - cpu0;
-    stats->run_ns = MonoNs() - wall0;
+    recv_bufs_.Flush();
+    // Drain so that io_uring_queue_exit has nothing left to cancel but stale receives.
+    uring_->Submit();
+    if (worker_inited_ && nib_->worker_fini != nullptr) {
+      nib_->worker_fini(sh_->nib_ctx, wctx_);
+      worker_inited_ = false;
+    }
+    due_ = std::max(due_, fired_);
+    opt_.ring->SetCounters(due_, fired_, 0);
+    opt_.ring->MarkFinished();
+    stats_->cpu_ns = ThreadCpuNs() - cpu0;
+    stats_->run_ns = MonoNs() - wall0;
   }
 
   void StopFiring() {
-    firing_done = true;
-    ready_count = 0;  // instances waiting to fire do not
+    firing_done_ = true;
+    ready_count_ = 0;  // instances waiting to fire do not
+    for (const DelayItem& d : taken_) {
+      free_stack_[free_top_++] = d.slot;  // shots held for later are not fired
+    }
+    taken_.clear();
   }
 
   // rps + preconnect: connects the free slots (top of the LIFO free stack: the ones the next
@@ -428,16 +454,16 @@ struct Worker::Impl {
   // kPreconnectPerPass per pass. A shot that takes a slot whose connect is still in flight
   // waits for it, and its connect phase shows that wait.
   void Preconnect() {
-    if (now < preconnect_pause_until || m_next >= m_end || free_top == 0) {
+    if (now_ < preconnect_pause_until_ || m_next_ >= m_end_ || free_top_ == 0) {
       return;
     }
-    const int64_t horizon = now + (now < 0 ? kPreconnectStartNs : kPreconnectAheadNs);
-    if (next_t > horizon) {
+    const int64_t horizon = now_ + (now_ < 0 ? kPreconnectStartNs : kPreconnectAheadNs);
+    if (next_t_ > horizon) {
       return;
     }
     // Local shots due by the horizon, at most free_top (binary search over the local index).
-    uint64_t lo = m_next;  // due by the horizon
-    uint64_t hi = std::min<uint64_t>(m_end, m_next + free_top);
+    uint64_t lo = m_next_;  // due by the horizon
+    uint64_t hi = std::min<uint64_t>(m_end_, m_next_ + free_top_);
     while (lo + 1 < hi) {
       const uint64_t mid = lo + (hi - lo) / 2;
       if (ShotTime(mid) <= horizon) {
@@ -446,12 +472,12 @@ struct Worker::Impl {
         hi = mid;
       }
     }
-    const uint32_t want = static_cast<uint32_t>(lo - m_next + 1);
+    const uint32_t want = static_cast<uint32_t>(lo - m_next_ + 1);
     uint32_t opened = 0;
     for (uint32_t j = 0; j < want && opened < kPreconnectPerPass; ++j) {
-      const uint32_t s = free_stack[free_top - 1 - j];
-      if (slots[s].conn == kConnNone) {
-        slots[s].preconnected = true;
+      const uint32_t s = free_stack_[free_top_ - 1 - j];
+      if (slots_[s].conn == kConnNone) {
+        slots_[s].preconnected = true;
         Connect(s);
         ++opened;
       }
@@ -461,230 +487,264 @@ struct Worker::Impl {
   // True when the next shot's slot has no connection yet and the preconnect window has not
   // reached that shot: the wait ends when it does.
   bool PreconnectPending() const {
-    return preconnect && !firing_done && m_next < m_end && free_top > 0 &&
-           now >= preconnect_pause_until && slots[free_stack[free_top - 1]].conn == kConnNone;
+    return preconnect_ && !firing_done_ && m_next_ < m_end_ && free_top_ > 0 &&
+           now_ >= preconnect_pause_until_ && slots_[free_stack_[free_top_ - 1]].conn == kConnNone;
   }
 
   void Wait() {
     // Open model with every instance busy: a shot may be waiting for the next free one, so
     // the short bound holds even with kernel stamps.
-    const bool shot_may_wait = sh->shots.model == ShotSource::Model::kRps && free_top == 0;
+    const bool shot_may_wait = sh_->shots.model == ShotSource::Model::kRps && free_top_ == 0;
     const int64_t busy_ns =
-        rx_timestamps && !shot_may_wait ? kMaxWaitBusyStampedNs : kMaxWaitBusyNs;
-    int64_t deadline = now + (net_pending != 0 ? busy_ns : kMaxWaitIdleNs);
-    if (!firing_done) {
-      if (sh->shots.model == ShotSource::Model::kRps) {
-        if (m_next < m_end && (free_top > 0 || sh->overload_drop)) {
-          deadline = std::min(deadline, next_t);
+        rx_timestamps_ && !shot_may_wait ? kMaxWaitBusyStampedNs : kMaxWaitBusyNs;
+    int64_t deadline = now_ + (net_pending_ != 0 ? busy_ns : kMaxWaitIdleNs);
+    if (!firing_done_) {
+      if (sh_->shots.model == ShotSource::Model::kRps) {
+        if (m_next_ < m_end_ && (free_top_ > 0 || sh_->overload_drop)) {
+          // Pacing: one wake-up per quantum at most fires every shot due by then (never
+          // early). A shot already due (kMaxFirePerPass reached) is fired at once.
+          deadline = std::min(
+              deadline, next_t_ <= now_ ? now_ : std::max(next_t_, fired_at_ + sh_->pacing_ns));
+        }
+        if (!taken_.empty()) {
+          const int64_t t = taken_.front().due;
+          deadline = std::min(deadline, t <= now_ ? now_ : std::max(t, fired_at_ + sh_->pacing_ns));
         }
       } else {
-        if (ready_count > 0) {
-          deadline = now;
+        if (ready_count_ > 0) {
+          deadline = now_;
         }
-        if (m_next < m_end) {
-          deadline = std::min(deadline, next_t);
+        if (m_next_ < m_end_) {
+          deadline = std::min(deadline, next_t_);
         }
       }
-      if (sh->hard_stop) {
-        deadline = std::min(deadline, sh->stop_ns);
+      if (sh_->hard_stop) {
+        deadline = std::min(deadline, sh_->stop_ns);
       }
     }
-    if (!delayed.empty()) {
-      deadline = std::min(deadline, delayed.front().due);
+    if (!delayed_.empty()) {
+      deadline = std::min(deadline, delayed_.front().due);
     }
-    if (to_head != kNil) {
-      deadline = std::min(deadline, slots[to_head].deadline);
+    if (to_head_ != kNil) {
+      deadline = std::min(deadline, slots_[to_head_].deadline);
     }
     if (PreconnectPending()) {
-      deadline = std::min(deadline, std::max(now + 1, next_t - (next_t <= 0
+      deadline = std::min(deadline, std::max(now_ + 1, next_t_ - (next_t_ <= 0
                                                                    ? kPreconnectStartNs
                                                                    : kPreconnectAheadNs)));
     }
-    if (deadline <= now) {
+    if (deadline <= now_) {
       // Something is due already: no sleeping. Without network there is nothing to tell the
       // kernel (the dummy path makes no syscall at all); otherwise submit and reap what is
       // ready (DEFER_TASKRUN posts completions only when we enter).
-      if (transport != INCARNE_NIB_TRANSPORT_NONE) {
-        sends_in_pass = 0;
-        submit_ns = MonoNs() - sh->origin_mono_ns;
-        uring->SubmitAndWait(0, now + sh->origin_mono_ns, now + sh->origin_mono_ns, 0);
+      if (transport_ != INCARNE_NIB_TRANSPORT_NONE) {
+        sends_in_pass_ = 0;
+        submit_ns_ = MonoNs() - sh_->origin_mono_ns;
+        uring_->SubmitAndWait(0, now_ + sh_->origin_mono_ns, now_ + sh_->origin_mono_ns, 0);
       }
       return;
     }
     unsigned wait_nr =
-        static_cast<unsigned>(std::clamp<uint64_t>(net_pending / 2, 1, kWaitBatch));
-    if (rx_timestamps && sh->shots.model == ShotSource::Model::kRps && free_top > 0) {
+        static_cast<unsigned>(std::clamp<uint64_t>(net_pending_ / 2, 1, kWaitBatch));
+    if (rx_timestamps_ && sh_->shots.model == ShotSource::Model::kRps && free_top_ > 0) {
       // Open model with a free slot: replies need not wake the worker — they are stamped by
       // the kernel and free nothing a shot is waiting for; they are handled at the next shot
       // (or after at most kMaxWaitBusyNs, or once a full batch is in). At moderate rates this
       // halves the wake-ups (one per shot instead of one per shot and one per reply).
       wait_nr = kWaitBatch;
     }
+    if (conn_waits_ != 0) {
+      // A hit waits for its connection: its connect's (or handshake step's) completion must
+      // be handled when it arrives, not at the next wake-up. On loopback the connect completes
+      // inside this enter, so the enter returns at once and the request goes out in the next
+      // one; measured before this, a fresh-connection hit at 500 rps waited ~1 ms here.
+      wait_nr = 1;
+    }
     // The SENDs this enter carries complete inside it (inline, on a socket with room): their
     // CQEs are there at once and must not count towards the replies the wait is for.
-    wait_nr += sends_in_pass;
-    sends_in_pass = 0;
-    last_wait_nr = wait_nr;
-    ++stats->waits;
-    submit_ns = MonoNs() - sh->origin_mono_ns;
-    uring->SubmitAndWait(wait_nr, deadline + sh->origin_mono_ns, now + sh->origin_mono_ns,
-                         rx_timestamps ? 0 : kMinWaitNs);
+    wait_nr += sends_in_pass_;
+    sends_in_pass_ = 0;
+    last_wait_nr_ = wait_nr;
+    ++stats_->waits;
+    submit_ns_ = MonoNs() - sh_->origin_mono_ns;
+    uring_->SubmitAndWait(wait_nr, deadline + sh_->origin_mono_ns, now_ + sh_->origin_mono_ns,
+                         rx_timestamps_ ? 0 : kMinWaitNs);
   }
 
   void UpdateCounters() {
-    if (sh->shots.model == ShotSource::Model::kRps) {
-      if (m_next >= m_end || next_t > now) {
-        due = m_next;
-      } else if (now - counters_at >= kCounterPeriodNs) {
+    if (sh_->shots.model == ShotSource::Model::kRps) {
+      if (m_next_ >= m_end_ || next_t_ > now_) {
+        due_ = m_next_ - taken_.size();  // shots held for later (take-ahead) are not due yet
+      } else if (now_ - counters_at_ >= kCounterPeriodNs) {
         // Behind: count our shots already due (binary search over the local index).
-        uint64_t lo = m_next;
-        uint64_t hi = m_end;  // first local index not yet due lies in (lo, hi]
+        uint64_t lo = m_next_;
+        uint64_t hi = m_end_;  // first local index not yet due lies in (lo, hi]
         while (lo + 1 < hi) {
           uint64_t mid = lo + (hi - lo) / 2;
-          if (ShotTime(mid) <= now) {
+          if (ShotTime(mid) <= now_) {
             lo = mid;
           } else {
             hi = mid;
           }
         }
-        due = hi;
-        counters_at = now;
+        due_ = hi;
+        counters_at_ = now_;
       }
     } else {
-      due = fired;
+      due_ = fired_;
     }
-    opt.ring->SetCounters(due, fired, inflight);
+    opt_.ring->SetCounters(due_, fired_, inflight_);
   }
 
   // ---------------------------------------------------------------- firing
 
   void FireRps() {
     uint32_t n = 0;
-    while (m_next < m_end && n < kMaxFirePerPass) {
-      const int64_t t = next_t;
-      if (t > now) {
+    // Take-ahead: first the held shots whose time came, then a free slot takes each next
+    // shot at once (firing it if due, else holding it) — phantom's instances, which is what
+    // Tank's instances stpd relies on (docs/engine.md "Shots and the models").
+    while (!taken_.empty() && taken_.front().due <= now_ && n < kMaxFirePerPass) {
+      const DelayItem d = taken_.front();
+      std::pop_heap(taken_.begin(), taken_.end(), DelayLater());
+      taken_.pop_back();
+      const uint64_t m = slots_[d.slot].taken_m;
+      const uint64_t i = slice_.first + slice_.stride * m;
+      StartHit(d.slot, d.due, i, sh_->ammo_shared ? i : m);
+      ++n;
+    }
+    while (m_next_ < m_end_ && n < kMaxFirePerPass) {
+      const int64_t t = next_t_;
+      if (t > now_ && !(sh_->take_ahead && free_top_ > 0)) {
         break;
       }
-      if (t >= sh->stop_ns) {
-        m_end = m_next;  // planned after the end: never fired
+      if (t >= sh_->stop_ns) {
+        m_end_ = m_next_;  // planned after the end: never fired
         break;
       }
-      const uint64_t i = slice.first + slice.stride * m_next;
-      if (free_top == 0) {
-        if (!sh->overload_drop) {
+      const uint64_t i = slice_.first + slice_.stride * m_next_;
+      if (free_top_ == 0) {
+        if (!sh_->overload_drop) {
           break;  // delay: the shot waits for a free instance, its planned time kept
         }
         RecordDrop(t, i);
+      } else if (t > now_) {
+        const uint32_t s = free_stack_[--free_top_];  // take-ahead: held until t
+        slots_[s].taken_m = m_next_;
+        taken_.push_back(DelayItem{t, s});
+        std::push_heap(taken_.begin(), taken_.end(), DelayLater());
       } else {
-        const uint32_t s = free_stack[--free_top];
-        StartHit(s, t, i, sh->ammo_shared ? i : m_next);
+        const uint32_t s = free_stack_[--free_top_];
+        StartHit(s, t, i, sh_->ammo_shared ? i : m_next_);
       }
       ++n;
-      if (++m_next < m_end) {
-        next_t = ShotTime(m_next);
+      if (++m_next_ < m_end_) {
+        next_t_ = ShotTime(m_next_);
       }
     }
-    if (m_next >= m_end) {
-      firing_done = true;
+    if (n != 0) {
+      fired_at_ = now_;
+    }
+    if (m_next_ >= m_end_ && taken_.empty()) {
+      firing_done_ = true;
     }
   }
 
   void FireInstances() {
-    if (now >= sh->stop_ns) {
+    if (now_ >= sh_->stop_ns) {
       StopFiring();
       return;
     }
-    while (m_next < m_end && next_t <= now) {
-      if (next_t >= sh->stop_ns) {
-        m_end = m_next;
+    while (m_next_ < m_end_ && next_t_ <= now_) {
+      if (next_t_ >= sh_->stop_ns) {
+        m_end_ = m_next_;
         break;
       }
-      Slot& sl = slots[m_next];
+      Slot& sl = slots_[m_next_];
       sl.active = true;
-      PushReady(static_cast<uint32_t>(m_next));
-      if (++m_next < m_end) {
-        next_t = ShotTime(m_next);
+      PushReady(static_cast<uint32_t>(m_next_));
+      if (++m_next_ < m_end_) {
+        next_t_ = ShotTime(m_next_);
       }
     }
-    uint32_t n = std::min(ready_count, kMaxFirePerPass);
+    uint32_t n = std::min(ready_count_, kMaxFirePerPass);
     while (n-- > 0) {
-      if (hits_started >= hit_end) {
+      if (hits_started_ >= hit_end_) {
         StopFiring();
         return;
       }
-      const uint32_t s = ready[ready_head];
-      ready_head = ready_head + 1 == ready.size() ? 0 : ready_head + 1;
-      --ready_count;
-      const uint64_t h = hits_started++;
-      const uint64_t i = slice.first + slice.stride * h;
-      StartHit(s, now, i, sh->ammo_shared ? i : h);
+      const uint32_t s = ready_[ready_head_];
+      ready_head_ = ready_head_ + 1 == ready_.size() ? 0 : ready_head_ + 1;
+      --ready_count_;
+      const uint64_t h = hits_started_++;
+      const uint64_t i = slice_.first + slice_.stride * h;
+      StartHit(s, now_, i, sh_->ammo_shared ? i : h);
     }
-    if (m_next >= m_end && ready_count == 0 && inflight == 0) {
-      firing_done = true;  // every instance this worker owns ended (or none started)
+    if (m_next_ >= m_end_ && ready_count_ == 0 && inflight_ == 0) {
+      firing_done_ = true;  // every instance this worker owns ended (or none started)
     }
   }
 
   void PushReady(uint32_t s) {
-    uint32_t pos = ready_head + ready_count;
-    if (pos >= ready.size()) {
-      pos -= static_cast<uint32_t>(ready.size());
+    uint32_t pos = ready_head_ + ready_count_;
+    if (pos >= ready_.size()) {
+      pos -= static_cast<uint32_t>(ready_.size());
     }
-    ready[pos] = s;
-    ++ready_count;
+    ready_[pos] = s;
+    ++ready_count_;
   }
 
   void RecordDrop(int64_t planned, uint64_t i) {
     HitRecord rec{};
     rec.planned = static_cast<uint64_t>(planned);
-    rec.start = static_cast<uint64_t>(now);
-    rec.done = static_cast<uint64_t>(now);
+    rec.start = static_cast<uint64_t>(now_);
+    rec.done = static_cast<uint64_t>(now_);
     rec.net_code = kNetDropped;
-    rec.worker = static_cast<uint8_t>(opt.index);
-    if (sh->requests.count != 0) {
+    rec.worker = static_cast<uint8_t>(opt_.index);
+    if (sh_->requests.count != 0) {
       incarne_nib_request req{};
-      sh->requests.get(sh->requests.ctx, (sh->ammo_shared ? i : m_next) % sh->requests.count,
+      sh_->requests.get(sh_->requests.ctx, (sh_->ammo_shared ? i : m_next_) % sh_->requests.count,
                        &req);
       rec.tag = req.tag;
     }
-    ++fired;
-    ++stats->shots_fired;
-    ++stats->dropped_777;
+    ++fired_;
+    ++stats_->shots_fired;
+    ++stats_->dropped_777;
     Emit(rec);
   }
 
   void Emit(const HitRecord& rec) {
-    ++stats->hits_done;
-    if (!opt.ring->Push(rec)) {
-      ++stats->ring_full;
+    ++stats_->hits_done;
+    if (!opt_.ring->Push(rec)) {
+      ++stats_->ring_full;
     }
   }
 
   void StartHit(uint32_t s, int64_t planned, uint64_t i, uint64_t seq) {
-    Slot& sl = slots[s];
+    Slot& sl = slots_[s];
     sl.rec = HitRecord{};
     sl.rec.planned = static_cast<uint64_t>(planned);
-    sl.rec.start = static_cast<uint64_t>(now);
-    sl.rec.worker = static_cast<uint8_t>(opt.index);
+    sl.rec.start = static_cast<uint64_t>(now_);
+    sl.rec.worker = static_cast<uint8_t>(opt_.index);
     sl.req = incarne_nib_request{};
-    if (sh->requests.count != 0) {
-      sl.record = seq % sh->requests.count;
-      sh->requests.get(sh->requests.ctx, sl.record, &sl.req);
+    if (sh_->requests.count != 0) {
+      sl.record = seq % sh_->requests.count;
+      sh_->requests.get(sh_->requests.ctx, sl.record, &sl.req);
       sl.rec.tag = sl.req.tag;
     }
     sl.req.index = i;
-    if (answ_buf != nullptr) {
-      answ_len[s] = 0;
+    if (answ_buf_ != nullptr) {
+      answ_len_[s] = 0;
     }
-    ++inflight;
-    ++fired;
-    ++stats->shots_fired;
+    ++inflight_;
+    ++fired_;
+    ++stats_->shots_fired;
 
-    if (transport == INCARNE_NIB_TRANSPORT_NONE) {
+    if (transport_ == INCARNE_NIB_TRANSPORT_NONE) {
       if (!sl.opened) {
         sl.opened = true;
-        if (nib->on_open != nullptr) {
+        if (nib_->on_open != nullptr) {
           incarne_nib_out out{};
-          int r = nib->on_open(wctx, sl.state, &out);
+          int r = nib_->on_open(wctx_, sl.state, &out);
           if (r < 0) {
             sl.opened = false;
             EndHit(s, -r, false, /*by_nib=*/true);
@@ -693,7 +753,7 @@ struct Worker::Impl {
         }
       }
       incarne_nib_out out{};
-      int r = nib->on_start(wctx, sl.state, &sl.req, &out);
+      int r = nib_->on_start(wctx_, sl.state, &sl.req, &out);
       sl.rec.connected = sl.rec.start;
       sl.rec.sent = sl.rec.start;
       if (r == INCARNE_NIB_DONE) {
@@ -704,8 +764,8 @@ struct Worker::Impl {
           EndHit(s, 0, false);
         } else {
           sl.hit = kHitDelayed;
-          delayed.push_back(DelayItem{now + static_cast<int64_t>(out.delay_ns), s});
-          std::push_heap(delayed.begin(), delayed.end(), DelayLater());
+          delayed_.push_back(DelayItem{now_ + static_cast<int64_t>(out.delay_ns), s});
+          std::push_heap(delayed_.begin(), delayed_.end(), DelayLater());
         }
       } else {
         EndHit(s, r < 0 ? -r : EINVAL, false, r < 0);  // WANT_RECV without a network: a nib bug
@@ -713,8 +773,8 @@ struct Worker::Impl {
       return;
     }
 
-    ++net_pending;
-    sl.deadline = now + sh->timeout_ns;
+    ++net_pending_;
+    sl.deadline = now_ + sh_->timeout_ns;
     TimeoutAppend(s);
     if (sl.conn == kConnReady) {
       BeginOnConnection(s);
@@ -723,6 +783,7 @@ struct Worker::Impl {
       // on demand: a failure on it is not a stale keep-alive, so no retry.
       sl.preconnected = false;
       sl.hit = kHitWaitConn;
+      ++conn_waits_;
       if (sl.conn == kConnNone) {
         Connect(s);
       }
@@ -731,16 +792,19 @@ struct Worker::Impl {
 
   // The hit's connection is ready: the nib frames the request.
   void BeginOnConnection(uint32_t s) {
-    Slot& sl = slots[s];
+    Slot& sl = slots_[s];
+    if (sl.hit == kHitWaitConn) {
+      --conn_waits_;
+    }
     sl.hit = kHitActive;
-    sl.rec.connected = static_cast<uint64_t>(now);
+    sl.rec.connected = static_cast<uint64_t>(now_);
     if (sl.used_before) {
       sl.rec.flags |= kHitReused;
     } else if (sl.tls_resumed) {
       sl.rec.flags |= kHitTlsResumed;  // the hit whose connect phase was the resumed handshake
     }
     incarne_nib_out out{};
-    int r = nib->on_start(wctx, sl.state, &sl.req, &out);
+    int r = nib_->on_start(wctx_, sl.state, &sl.req, &out);
     HitResult(s, r, out);
   }
 
@@ -748,31 +812,36 @@ struct Worker::Impl {
   // `by_nib`: `code` is the negative status the nib's last data-path call just returned (its
   // last_error, if any, explains it; nothing has called the nib since).
   void EndHit(uint32_t s, int code, bool close, bool by_nib = false) {
-    Slot& sl = slots[s];
+    Slot& sl = slots_[s];
     sl.rec.done = static_cast<uint64_t>(EventTime(sl.rec.first_byte));
     sl.rec.net_code = static_cast<uint16_t>(code);
     if (sl.hit == kHitWaitConn || sl.hit == kHitActive) {
       TimeoutRemove(s);
-      --net_pending;
+      --net_pending_;
+    }
+    if (sl.hit == kHitWaitConn) {
+      --conn_waits_;
     }
     Emit(sl.rec);
-    if (answ_buf != nullptr &&
-        AnswWanted(sh->answ_filter, sl.rec.net_code, sl.rec.proto_code)) {
+    if (answ_buf_ != nullptr &&
+        AnswWanted(sh_->answ_filter, sl.rec.net_code, sl.rec.proto_code)) {
       PushAnsw(s, by_nib);  // before CloseConn: on_close would end last_error's validity
     }
-    --inflight;
+    --inflight_;
     sl.hit = kHitNone;
     sl.send_len = 0;
-    if (transport != INCARNE_NIB_TRANSPORT_NONE) {
+    if (transport_ != INCARNE_NIB_TRANSPORT_NONE) {
       if (close || code != 0) {
-        CloseConn(s);
+        // The request said "Connection: close" and the reply came: the server closes now;
+        // closing first ourselves would leave the TIME_WAIT on this side (docs/http.md).
+        CloseConn(s, /*linger=*/code == 0 && sl.announced_close);
       } else {
         sl.used_before = true;
       }
     }
-    if (sh->shots.model == ShotSource::Model::kRps) {
-      free_stack[free_top++] = s;
-    } else if (sl.active && !firing_done) {
+    if (sh_->shots.model == ShotSource::Model::kRps) {
+      free_stack_[free_top_++] = s;
+    } else if (sl.active && !firing_done_) {
       PushReady(s);
     }
   }
@@ -786,13 +855,13 @@ struct Worker::Impl {
   //   - a hit the nib failed with a reason (last_error, taken now: nothing has called the nib
   //     since, copied into the slot's buffer): "incarne: <reason>" and its length.
   void PushAnsw(uint32_t s, bool by_nib) {
-    const Slot& sl = slots[s];
-    uint8_t* buf = answ_buf + size_t{s} * kAnswReplyMax;
-    const uint64_t record = sh->requests.count != 0 ? sl.record : kAnswNoRecord;
-    const char* why = by_nib && nib_last_error != nullptr ? nib_last_error(wctx) : nullptr;
+    const Slot& sl = slots_[s];
+    uint8_t* buf = answ_buf_ + size_t{s} * kAnswReplyMax;
+    const uint64_t record = sh_->requests.count != 0 ? sl.record : kAnswNoRecord;
+    const char* why = by_nib && nib_last_error_ != nullptr ? nib_last_error_(wctx_) : nullptr;
     const bool reason = why != nullptr && why[0] != '\0';
-    if (!reason && answ_raw) {
-      opt.answ->Push(sl.rec, record, buf, answ_len[s]);
+    if (!reason && answ_raw_) {
+      opt_.answ->Push(sl.rec, record, buf, answ_len_[s]);
       return;
     }
     if (reason) {
@@ -801,65 +870,65 @@ struct Worker::Impl {
       const uint32_t why_len = static_cast<uint32_t>(strnlen(why, kAnswReplyMax - kPrefixLen));
       memcpy(buf, kPrefix, kPrefixLen);
       memcpy(buf + kPrefixLen, why, why_len);
-      answ_len[s] = kPrefixLen + why_len;
+      answ_len_[s] = kPrefixLen + why_len;
     }
     HitRecord rec = sl.rec;
-    rec.size_in = answ_len[s];
-    opt.answ->Push(rec, record, buf, answ_len[s]);
+    rec.size_in = answ_len_[s];
+    opt_.answ->Push(rec, record, buf, answ_len_[s]);
   }
 
   void ExpireDelayed() {
-    while (!delayed.empty() && delayed.front().due <= now) {
-      const uint32_t s = delayed.front().slot;
-      std::pop_heap(delayed.begin(), delayed.end(), DelayLater());
-      delayed.pop_back();
-      slots[s].rec.first_byte = static_cast<uint64_t>(now);
+    while (!delayed_.empty() && delayed_.front().due <= now_) {
+      const uint32_t s = delayed_.front().slot;
+      std::pop_heap(delayed_.begin(), delayed_.end(), DelayLater());
+      delayed_.pop_back();
+      slots_[s].rec.first_byte = static_cast<uint64_t>(now_);
       EndHit(s, 0, false);
     }
   }
 
   void ExpireTimeouts() {
-    while (to_head != kNil && slots[to_head].deadline <= now) {
-      EndHit(to_head, ETIMEDOUT, true);
+    while (to_head_ != kNil && slots_[to_head_].deadline <= now_) {
+      EndHit(to_head_, ETIMEDOUT, true);
     }
   }
 
   // Second signal: every hit in flight ends now as ECANCELED (counts stay consistent).
   void AbortAll() {
-    for (uint32_t s = 0; s < slots.size(); ++s) {
-      if (slots[s].hit != kHitNone) {
+    for (uint32_t s = 0; s < slots_.size(); ++s) {
+      if (slots_[s].hit != kHitNone) {
         EndHit(s, ECANCELED, true);
       }
     }
-    delayed.clear();
-    firing_done = true;
+    delayed_.clear();
+    firing_done_ = true;
   }
 
   // ---------------------------------------------------------------- timeout list
 
   void TimeoutAppend(uint32_t s) {
-    Slot& sl = slots[s];
+    Slot& sl = slots_[s];
     sl.next = kNil;
-    sl.prev = to_tail;
-    if (to_tail != kNil) {
-      slots[to_tail].next = s;
+    sl.prev = to_tail_;
+    if (to_tail_ != kNil) {
+      slots_[to_tail_].next = s;
     } else {
-      to_head = s;
+      to_head_ = s;
     }
-    to_tail = s;
+    to_tail_ = s;
   }
 
   void TimeoutRemove(uint32_t s) {
-    Slot& sl = slots[s];
+    Slot& sl = slots_[s];
     if (sl.prev != kNil) {
-      slots[sl.prev].next = sl.next;
+      slots_[sl.prev].next = sl.next;
     } else {
-      to_head = sl.next;
+      to_head_ = sl.next;
     }
     if (sl.next != kNil) {
-      slots[sl.next].prev = sl.prev;
+      slots_[sl.next].prev = sl.prev;
     } else {
-      to_tail = sl.prev;
+      to_tail_ = sl.prev;
     }
     sl.prev = sl.next = kNil;
   }
@@ -867,26 +936,26 @@ struct Worker::Impl {
   // ---------------------------------------------------------------- connections
 
   void Connect(uint32_t s) {
-    Slot& sl = slots[s];
-    const int family = sh->target.ss_family;
-    const int type = tcp ? SOCK_STREAM : SOCK_DGRAM;
+    Slot& sl = slots_[s];
+    const int family = sh_->target.ss_family;
+    const int type = tcp_ ? SOCK_STREAM : SOCK_DGRAM;
     int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
       ConnFailed(s, errno);
       return;
     }
-    if (tcp) {
+    if (tcp_) {
       int one = 1;
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     }
-    if (rx_timestamps) {
+    if (rx_timestamps_) {
       int one = 1;
       if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) != 0) {
-        rx_timestamps = false;  // reap time from now on (and ArmRecv uses plain RECV)
+        rx_timestamps_ = false;  // reap time from now on (and ArmRecv uses plain RECV)
       }
     }
-    if (!sh->source_ips.empty()) {
-      const sockaddr_storage& src = sh->source_ips[source_rr++ % sh->source_ips.size()];
+    if (!sh_->source_ips.empty()) {
+      const sockaddr_storage& src = sh_->source_ips[source_rr_++ % sh_->source_ips.size()];
       int one = 1;
       setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
       const socklen_t len =
@@ -900,10 +969,10 @@ struct Worker::Impl {
     }
     sl.fd = fd;
     sl.gen = (sl.gen + 1) & kGenerationMask;
-    ++stats->connects;
-    if (!tcp) {
+    ++stats_->connects;
+    if (!tcp_) {
       // UDP: connect() only sets the peer; nothing goes on the wire.
-      if (connect(fd, reinterpret_cast<const sockaddr*>(&sh->target), sh->target_len) != 0) {
+      if (connect(fd, reinterpret_cast<const sockaddr*>(&sh_->target), sh_->target_len) != 0) {
         ConnFailed(s, errno);
         return;
       }
@@ -911,29 +980,29 @@ struct Worker::Impl {
       return;
     }
     sl.conn = kConnConnecting;
-    io_uring_sqe* sqe = uring->Sqe();
-    io_uring_prep_connect(sqe, fd, reinterpret_cast<const sockaddr*>(&sh->target),
-                          sh->target_len);
+    io_uring_sqe* sqe = uring_->Sqe();
+    io_uring_prep_connect(sqe, fd, reinterpret_cast<const sockaddr*>(&sh_->target),
+                          sh_->target_len);
     sqe->user_data = PackUserData(UserOp::kConnect, sl.gen, s);
   }
 
   void Connected(uint32_t s) {
-    Slot& sl = slots[s];
+    Slot& sl = slots_[s];
     sl.conn = kConnHandshake;
     sl.used_before = false;
     ArmRecv(s);
     if (sl.state != nullptr) {
-      memset(sl.state, 0, state_stride);
+      memset(sl.state, 0, state_stride_);
     }
     sl.opened = true;
     incarne_nib_out out{};
-    int r = nib->on_open != nullptr ? nib->on_open(wctx, sl.state, &out) : INCARNE_NIB_READY;
+    int r = nib_->on_open != nullptr ? nib_->on_open(wctx_, sl.state, &out) : INCARNE_NIB_READY;
     ConnResult(s, r, out);
   }
 
   // A verdict of on_open / on_recv while the connection is not ready yet.
   void ConnResult(uint32_t s, int r, const incarne_nib_out& out) {
-    Slot& sl = slots[s];
+    Slot& sl = slots_[s];
     if (r < 0) {
       ConnFailed(s, -r, /*by_nib=*/true);
       return;
@@ -952,7 +1021,7 @@ struct Worker::Impl {
   }
 
   void ConnReady(uint32_t s) {
-    Slot& sl = slots[s];
+    Slot& sl = slots_[s];
     sl.conn = kConnReady;
     if (sl.hit == kHitWaitConn) {
       BeginOnConnection(s);
@@ -962,10 +1031,10 @@ struct Worker::Impl {
   // The connection could not be set up (socket, connect, handshake): the hit waiting on it
   // fails with `code` (`by_nib`: returned by the nib, as for EndHit).
   void ConnFailed(uint32_t s, int code, bool by_nib = false) {
-    if (slots[s].hit == kHitNone && slots[s].preconnected) {
-      preconnect_pause_until = now + kPreconnectPauseNs;
+    if (slots_[s].hit == kHitNone && slots_[s].preconnected) {
+      preconnect_pause_until_ = now_ + kPreconnectPauseNs;
     }
-    if (slots[s].hit == kHitWaitConn || slots[s].hit == kHitActive) {
+    if (slots_[s].hit == kHitWaitConn || slots_[s].hit == kHitActive) {
       EndHit(s, code, true, by_nib);
     } else {
       CloseConn(s);
@@ -974,7 +1043,7 @@ struct Worker::Impl {
 
   // A send or receive error on an established connection.
   void ConnError(uint32_t s, int code) {
-    if (slots[s].hit == kHitActive) {
+    if (slots_[s].hit == kHitActive) {
       HitConnFailure(s, code);
     } else {
       ConnFailed(s, code);
@@ -984,22 +1053,25 @@ struct Worker::Impl {
   // The connection broke during a hit. A kept-alive connection that fails before any reply
   // byte is retried once on a fresh connection, timings restarted (phantom semantics).
   void HitConnFailure(uint32_t s, int code, bool by_nib = false) {
-    Slot& sl = slots[s];
+    Slot& sl = slots_[s];
     const bool was_open = sl.used_before || sl.preconnected;  // idle before this hit
-    if (was_open && sl.rec.first_byte == 0 && (sl.rec.flags & kHitRetried) == 0 && tcp) {
+    if (was_open && sl.rec.first_byte == 0 && (sl.rec.flags & kHitRetried) == 0 && tcp_) {
       CloseConn(s);
-      ++stats->retries;
+      ++stats_->retries;
       const uint64_t planned = sl.rec.planned;
       const uint16_t tag = sl.rec.tag;
       sl.rec = HitRecord{};
       sl.rec.planned = planned;
       sl.rec.tag = tag;
-      sl.rec.start = static_cast<uint64_t>(now);
-      sl.rec.worker = static_cast<uint8_t>(opt.index);
+      sl.rec.start = static_cast<uint64_t>(now_);
+      sl.rec.worker = static_cast<uint8_t>(opt_.index);
       sl.rec.flags = kHitRetried;
       TimeoutRemove(s);
-      sl.deadline = now + sh->timeout_ns;
+      sl.deadline = now_ + sh_->timeout_ns;
       TimeoutAppend(s);
+      if (sl.hit != kHitWaitConn) {
+        ++conn_waits_;
+      }
       sl.hit = kHitWaitConn;
       sl.send_len = 0;
       Connect(s);
@@ -1008,17 +1080,32 @@ struct Worker::Impl {
     EndHit(s, code, true, by_nib);
   }
 
-  void CloseConn(uint32_t s) {
-    Slot& sl = slots[s];
+  // `linger`: the server is about to close (it was told so): hand the fd to a POLLRDHUP
+  // that closes it once the server's FIN is in (at most kLingerMaxNs later), so that the
+  // server's side holds the TIME_WAIT. The slot is free at once either way.
+  void CloseConn(uint32_t s, bool linger = false) {
+    Slot& sl = slots_[s];
     if (sl.fd >= 0) {
-      shutdown(sl.fd, SHUT_RDWR);
-      close(sl.fd);
+      if (linger) {
+        io_uring_sqe* sqe = uring_->Sqe();
+        io_uring_prep_poll_add(sqe, sl.fd, POLLRDHUP | POLLIN);
+        sqe->user_data = PackUserData(UserOp::kLinger, 0, static_cast<uint32_t>(sl.fd));
+        sqe->flags |= IOSQE_IO_LINK;
+        sqe = uring_->Sqe();
+        io_uring_prep_link_timeout(sqe, &linger_ts_, 0);
+        sqe->user_data = PackUserData(UserOp::kLingerTimeout, 0, 0);
+        ++lingering_;
+      } else {
+        shutdown(sl.fd, SHUT_RDWR);
+        close(sl.fd);
+      }
       sl.fd = -1;
       sl.gen = (sl.gen + 1) & kGenerationMask;
     }
+    sl.announced_close = false;
     if (sl.opened) {
-      if (nib->on_close != nullptr) {
-        nib->on_close(wctx, sl.state);
+      if (nib_->on_close != nullptr) {
+        nib_->on_close(wctx_, sl.state);
       }
       sl.opened = false;
     }
@@ -1033,16 +1120,26 @@ struct Worker::Impl {
 
   // ---------------------------------------------------------------- sending
 
-  void StartSend(uint32_t s, const uint8_t* p, uint32_t len, bool conn) {
-    Slot& sl = slots[s];
+  // `insert` (the nib's out->insert, on_start only): insert_len more bytes sent between
+  // p[0, insert_at) and the rest, in the same SENDMSG; ignored when insert_at > len.
+  void StartSend(uint32_t s, const uint8_t* p, uint32_t len, bool conn,
+                 const void* insert = nullptr, uint32_t insert_len = 0, uint32_t insert_at = 0) {
+    Slot& sl = slots_[s];
+    sl.insert_len = insert != nullptr && insert_at <= len ? insert_len : 0;
+    sl.insert_ptr = static_cast<const uint8_t*>(insert);
+    sl.insert_at = insert_at;
     sl.send_ptr = p;
-    sl.send_len = len;
+    sl.send_len = len + sl.insert_len;
     sl.send_off = 0;
     sl.conn_send = conn;
-    sl.sendfile = !conn && tcp && sh->requests.fd >= 0 && sh->requests.file_offset != nullptr &&
-                  len >= sendfile_min && p == sl.req.data && len == sl.req.len;
+    if (!conn) {
+      sl.announced_close = sl.insert_len != 0;
+    }
+    sl.sendfile = !conn && tcp_ && sh_->requests.fd >= 0 && sh_->requests.file_offset != nullptr &&
+                  len >= sh_->sendfile_min && p == sl.req.data && len == sl.req.len &&
+                  sl.insert_len == 0;
     if (sl.sendfile) {
-      sl.file_off = sh->requests.file_offset(sh->requests.ctx, sl.record);
+      sl.file_off = sh_->requests.file_offset(sh_->requests.ctx, sl.record);
       TrySendfile(s);
       return;
     }
@@ -1050,22 +1147,44 @@ struct Worker::Impl {
   }
 
   void SubmitSend(uint32_t s) {
-    Slot& sl = slots[s];
-    io_uring_sqe* sqe = uring->Sqe();
-    io_uring_prep_send(sqe, sl.fd, sl.send_ptr + sl.send_off, sl.send_len - sl.send_off,
-                       MSG_NOSIGNAL | (tcp ? MSG_WAITALL : 0));
+    Slot& sl = slots_[s];
+    io_uring_sqe* sqe = uring_->Sqe();
+    if (sl.insert_len != 0) {
+      // What is left of send[0, at), insert, send[at, len) after send_off bytes went out.
+      uint32_t skip = sl.send_off;
+      size_t n = 0;
+      const auto piece = [&](const uint8_t* b, uint32_t l) {
+        if (skip >= l) {
+          skip -= l;
+          return;
+        }
+        sl.iov[n++] = iovec{const_cast<uint8_t*>(b + skip), l - skip};
+        skip = 0;
+      };
+      const uint32_t body = sl.send_len - sl.insert_len - sl.insert_at;
+      piece(sl.send_ptr, sl.insert_at);
+      piece(sl.insert_ptr, sl.insert_len);
+      piece(sl.send_ptr + sl.insert_at, body);
+      sl.msg = msghdr{};
+      sl.msg.msg_iov = sl.iov;
+      sl.msg.msg_iovlen = n;
+      io_uring_prep_sendmsg(sqe, sl.fd, &sl.msg, MSG_NOSIGNAL | (tcp_ ? MSG_WAITALL : 0));
+    } else {
+      io_uring_prep_send(sqe, sl.fd, sl.send_ptr + sl.send_off, sl.send_len - sl.send_off,
+                         MSG_NOSIGNAL | (tcp_ ? MSG_WAITALL : 0));
+    }
     sqe->user_data = PackUserData(UserOp::kSend, sl.gen, s);
-    sl.send_pass = stats->passes;
-    ++sends_in_pass;
+    sl.send_pass = stats_->passes;
+    ++sends_in_pass_;
   }
 
   // Large records straight from the page cache: non-blocking sendfile(2) inline, a POLLOUT
   // wait through the ring when the socket buffer is full.
   void TrySendfile(uint32_t s) {
-    Slot& sl = slots[s];
+    Slot& sl = slots_[s];
     while (sl.send_off < sl.send_len) {
       off_t off = static_cast<off_t>(sl.file_off);
-      ssize_t n = sendfile(sl.fd, sh->requests.fd, &off, sl.send_len - sl.send_off);
+      ssize_t n = sendfile(sl.fd, sh_->requests.fd, &off, sl.send_len - sl.send_off);
       if (n > 0) {
         sl.send_off += static_cast<uint32_t>(n);
         sl.file_off += static_cast<uint64_t>(n);
@@ -1075,7 +1194,7 @@ struct Worker::Impl {
         continue;
       }
       if (n < 0 && errno == EAGAIN) {
-        io_uring_sqe* sqe = uring->Sqe();
+        io_uring_sqe* sqe = uring_->Sqe();
         io_uring_prep_poll_add(sqe, sl.fd, POLLOUT);
         sqe->user_data = PackUserData(UserOp::kPollOut, sl.gen, s);
         return;
@@ -1087,7 +1206,7 @@ struct Worker::Impl {
   }
 
   void OnSend(uint32_t s, int res) {
-    Slot& sl = slots[s];
+    Slot& sl = slots_[s];
     if (sl.send_len == 0) {
       return;
     }
@@ -1111,7 +1230,7 @@ struct Worker::Impl {
   }
 
   void SendDone(uint32_t s) {
-    Slot& sl = slots[s];
+    Slot& sl = slots_[s];
     sl.send_len = 0;
     if (sl.conn_send) {
       if (sl.ready_after_send) {
@@ -1126,21 +1245,21 @@ struct Worker::Impl {
     if (sl.rec.first_byte == 0) {
       // A SEND reaped in the pass after its submit completed at that submit; otherwise (it
       // waited for socket space, or sendfile ran inline) the reap/pass time is the stamp.
-      const bool at_submit = !sl.sendfile && sl.send_pass + 1 == stats->passes;
+      const bool at_submit = !sl.sendfile && sl.send_pass + 1 == stats_->passes;
       sl.rec.sent = static_cast<uint64_t>(
-          at_submit ? std::clamp<int64_t>(submit_ns, static_cast<int64_t>(sl.rec.connected), now)
-                    : now);
+          at_submit ? std::clamp<int64_t>(submit_ns_, static_cast<int64_t>(sl.rec.connected), now_)
+                    : now_);
     }
-    if (nib->on_sent != nullptr) {
+    if (nib_->on_sent != nullptr) {
       incarne_nib_out out{};
-      int r = nib->on_sent(wctx, sl.state, &out);
+      int r = nib_->on_sent(wctx_, sl.state, &out);
       HitResult(s, r, out);
     }
   }
 
   // A verdict of on_start / on_sent / on_recv while a hit is in flight.
   void HitResult(uint32_t s, int r, const incarne_nib_out& out) {
-    Slot& sl = slots[s];
+    Slot& sl = slots_[s];
     if (r < 0) {
       EndHit(s, -r, true, /*by_nib=*/true);
       return;
@@ -1160,22 +1279,23 @@ struct Worker::Impl {
       return;
     }
     if (out.send != nullptr && out.send_len > 0) {
-      StartSend(s, static_cast<const uint8_t*>(out.send), out.send_len, /*conn=*/false);
+      StartSend(s, static_cast<const uint8_t*>(out.send), out.send_len, /*conn=*/false,
+                out.insert, out.insert_len, out.insert_at);
     }
   }
 
   // ---------------------------------------------------------------- receiving
 
   void ArmRecv(uint32_t s) {
-    Slot& sl = slots[s];
-    io_uring_sqe* sqe = uring->Sqe();
-    sl.recv_msg = rx_timestamps;
-    if (rx_timestamps) {
+    Slot& sl = slots_[s];
+    io_uring_sqe* sqe = uring_->Sqe();
+    sl.recv_msg = rx_timestamps_;
+    if (rx_timestamps_) {
       // UDP: with MSG_TRUNC the header's payloadlen is a datagram's real size even when it
       // did not fit the buffer (the CQE still covers only the buffer). Never for TCP, where
       // MSG_TRUNC would discard the bytes.
-      io_uring_prep_recvmsg_multishot(sqe, sl.fd, &rx_msg, tcp ? 0 : MSG_TRUNC);
-    } else if (multishot) {
+      io_uring_prep_recvmsg_multishot(sqe, sl.fd, &rx_msg_, tcp_ ? 0 : MSG_TRUNC);
+    } else if (multishot_) {
       io_uring_prep_recv_multishot(sqe, sl.fd, nullptr, 0, 0);
     } else {
       io_uring_prep_recv(sqe, sl.fd, nullptr, 0, 0);
@@ -1190,10 +1310,10 @@ struct Worker::Impl {
   void OnRecv(uint32_t s, uint32_t gen, int res, uint32_t flags) {
     const bool has_buf = (flags & IORING_CQE_F_BUFFER) != 0;
     const uint16_t bid = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
-    Slot& sl = slots[s];
+    Slot& sl = slots_[s];
     if (gen != sl.gen || sl.fd < 0) {
       if (has_buf) {
-        recv_bufs.Return(bid);
+        recv_bufs_.Return(bid);
       }
       return;  // a receive of a connection already closed
     }
@@ -1202,33 +1322,33 @@ struct Worker::Impl {
       sl.recv_armed = false;
     }
     if (res > 0) {
-      uint8_t* data = has_buf ? recv_bufs.Data(bid) : nullptr;
+      uint8_t* data = has_buf ? recv_bufs_.Data(bid) : nullptr;
       if (data != nullptr && sl.recv_msg) {
         // RECVMSG layout: io_uring_recvmsg_out, control (the timestamp), payload.
-        io_uring_recvmsg_out* o = io_uring_recvmsg_validate(data, res, &rx_msg);
+        io_uring_recvmsg_out* o = io_uring_recvmsg_validate(data, res, &rx_msg_);
         if (o == nullptr) {
-          recv_bufs.Return(bid);
+          recv_bufs_.Return(bid);
           ConnError(s, EPROTO);
           return;
         }
-        rx_ts = RxStamp(o);
-        const uint32_t len = io_uring_recvmsg_payload_length(o, res, &rx_msg);
-        uint8_t* payload = static_cast<uint8_t*>(io_uring_recvmsg_payload(o, &rx_msg));
-        if (!tcp && o->payloadlen > len && sl.hit == kHitActive) {
+        rx_ts_ = RxStamp(o);
+        const uint32_t len = io_uring_recvmsg_payload_length(o, res, &rx_msg_);
+        uint8_t* payload = static_cast<uint8_t*>(io_uring_recvmsg_payload(o, &rx_msg_));
+        if (!tcp_ && o->payloadlen > len && sl.hit == kHitActive) {
           sl.rec.size_in += o->payloadlen - len;  // a datagram cut to the buffer: count it all
         }
         if (len == 0) {
-          recv_bufs.Return(bid);
-          rx_ts = 0;
+          recv_bufs_.Return(bid);
+          rx_ts_ = 0;
           DeliverEof(s);
           return;
         }
         Deliver(s, payload, len);
-        rx_ts = 0;
-        recv_bufs.Return(bid);
+        rx_ts_ = 0;
+        recv_bufs_.Return(bid);
       } else if (data != nullptr) {
         Deliver(s, data, static_cast<uint32_t>(res));
-        recv_bufs.Return(bid);
+        recv_bufs_.Return(bid);
       }
       if (!more && sl.gen == gen && sl.fd >= 0 && !sl.recv_armed) {
         ArmRecv(s);
@@ -1236,10 +1356,10 @@ struct Worker::Impl {
       return;
     }
     if (has_buf) {
-      recv_bufs.Return(bid);
+      recv_bufs_.Return(bid);
     }
     if (res == -ENOBUFS) {
-      ++stats->recv_nobufs;
+      ++stats_->recv_nobufs;
       if (!more && !sl.recv_armed) {
         ArmRecv(s);  // buffers come back at the end of this pass, before the next submit
       }
@@ -1255,27 +1375,27 @@ struct Worker::Impl {
   // The kernel's receive time of a RECVMSG completion in run-relative ns, or 0 when it carries
   // none. Clamped to now: a stamp can never be later than the pass that reaped it.
   int64_t RxStamp(io_uring_recvmsg_out* o) {
-    for (cmsghdr* c = io_uring_recvmsg_cmsg_firsthdr(o, &rx_msg); c != nullptr;
-         c = io_uring_recvmsg_cmsg_nexthdr(o, &rx_msg, c)) {
+    for (cmsghdr* c = io_uring_recvmsg_cmsg_firsthdr(o, &rx_msg_); c != nullptr;
+         c = io_uring_recvmsg_cmsg_nexthdr(o, &rx_msg_, c)) {
       if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS ||
           c->cmsg_len < CMSG_LEN(sizeof(timespec))) {
         continue;
       }
       timespec ts;
       memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-      if (real_to_mono_at != now) {
+      if (real_to_mono_at_ != now_) {
         timespec real;
         timespec mono;
         clock_gettime(CLOCK_REALTIME, &real);
         clock_gettime(CLOCK_MONOTONIC, &mono);
-        real_to_mono = (int64_t{mono.tv_sec} - real.tv_sec) * 1'000'000'000 +
+        real_to_mono_ = (int64_t{mono.tv_sec} - real.tv_sec) * 1'000'000'000 +
                        (int64_t{mono.tv_nsec} - real.tv_nsec);
-        real_to_mono_at = now;
+        real_to_mono_at_ = now_;
       }
-      ++stats->rx_stamped;
-      const int64_t t = int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec + real_to_mono -
-                        sh->origin_mono_ns;
-      return std::clamp<int64_t>(t, 1, now);
+      ++stats_->rx_stamped;
+      const int64_t t = int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec + real_to_mono_ -
+                        sh_->origin_mono_ns;
+      return std::clamp<int64_t>(t, 1, now_);
     }
     return 0;
   }
@@ -1284,12 +1404,12 @@ struct Worker::Impl {
   // delivered, else the pass time. Never before `floor` (a stamp taken a little before the
   // reap of the send completion it answers must not make a phase negative).
   int64_t EventTime(uint64_t floor) const {
-    const int64_t t = rx_ts != 0 ? rx_ts : now;
+    const int64_t t = rx_ts_ != 0 ? rx_ts_ : now_;
     return std::max<int64_t>(t, static_cast<int64_t>(floor));
   }
 
   void Deliver(uint32_t s, const uint8_t* data, uint32_t len) {
-    Slot& sl = slots[s];
+    Slot& sl = slots_[s];
     incarne_nib_out out{};
     if (sl.hit == kHitActive) {
       if (sl.rec.first_byte == 0) {
@@ -1299,17 +1419,17 @@ struct Worker::Impl {
         sl.rec.first_byte = static_cast<uint64_t>(EventTime(sl.rec.sent));
       }
       sl.rec.size_in += len;
-      if (answ_raw) {
+      if (answ_raw_) {
         CaptureReply(s, data, len);
       }
-      int r = nib->on_recv(wctx, sl.state, data, len, &out);
+      int r = nib_->on_recv(wctx_, sl.state, data, len, &out);
       HitResult(s, r, out);
     } else if (sl.conn == kConnHandshake) {
-      int r = nib->on_recv(wctx, sl.state, data, len, &out);
+      int r = nib_->on_recv(wctx_, sl.state, data, len, &out);
       ConnResult(s, r, out);
     } else {
       // Between hits: unsolicited bytes (TLS tickets) or garbage.
-      int r = nib->on_recv(wctx, sl.state, data, len, &out);
+      int r = nib_->on_recv(wctx_, sl.state, data, len, &out);
       if (r < 0) {
         CloseConn(s);
       } else if (out.send != nullptr && out.send_len > 0 && sl.send_len == 0) {
@@ -1321,12 +1441,12 @@ struct Worker::Impl {
   // answ log: keeps the first kAnswReplyMax bytes the hit on slot s received (or, through
   // AnswTap, the reply bytes the nib decoded); answ_len counts all of them (saturating).
   void CaptureReply(uint32_t s, const uint8_t* data, uint32_t len) {
-    const uint32_t have = answ_len[s];
+    const uint32_t have = answ_len_[s];
     if (have < kAnswReplyMax) {
-      memcpy(answ_buf + size_t{s} * kAnswReplyMax + have, data,
+      memcpy(answ_buf_ + size_t{s} * kAnswReplyMax + have, data,
              std::min(len, kAnswReplyMax - have));
     }
-    answ_len[s] = have + std::min(len, UINT32_MAX - have);
+    answ_len_[s] = have + std::min(len, UINT32_MAX - have);
   }
 
   // incarne_nib_tap (registered by Init with tap_replies): reply payload the nib decoded for
@@ -1335,24 +1455,24 @@ struct Worker::Impl {
   // hit on the wire (handshake, between hits), is ignored.
   static void AnswTap(void* ctx, void* state, const void* data, uint32_t len) {
     auto* w = static_cast<Impl*>(ctx);
-    const uintptr_t base = reinterpret_cast<uintptr_t>(w->states);
+    const uintptr_t base = reinterpret_cast<uintptr_t>(w->states_);
     const uintptr_t p = reinterpret_cast<uintptr_t>(state);
-    if (p < base || (p - base) % w->state_stride != 0) {
+    if (p < base || (p - base) % w->state_stride_ != 0) {
       return;
     }
-    const uintptr_t s = (p - base) / w->state_stride;
-    if (s >= w->slots.size() || w->slots[s].hit != kHitActive) {
+    const uintptr_t s = (p - base) / w->state_stride_;
+    if (s >= w->slots_.size() || w->slots_[s].hit != kHitActive) {
       return;
     }
     w->CaptureReply(static_cast<uint32_t>(s), static_cast<const uint8_t*>(data), len);
   }
 
   void DeliverEof(uint32_t s) {
-    Slot& sl = slots[s];
+    Slot& sl = slots_[s];
     sl.recv_armed = false;
     if (sl.hit == kHitActive) {
       incarne_nib_out out{};
-      int r = nib->on_recv(wctx, sl.state, nullptr, 0, &out);
+      int r = nib_->on_recv(wctx_, sl.state, nullptr, 0, &out);
       if (r == INCARNE_NIB_DONE) {
         out.flags |= INCARNE_NIB_OUT_CLOSE;  // the peer closed: never reuse
         HitResult(s, r, out);
@@ -1368,7 +1488,7 @@ struct Worker::Impl {
     }
     if (sl.preconnected && !sl.used_before) {
       // The server closes connections nobody used yet: preconnecting would only churn.
-      preconnect_pause_until = now + kPreconnectPauseNs;
+      preconnect_pause_until_ = now_ + kPreconnectPauseNs;
     }
     CloseConn(s);  // an idle kept-alive connection closed by the server
   }
@@ -1376,7 +1496,7 @@ struct Worker::Impl {
   // ---------------------------------------------------------------- completions
 
   void ReapCqes() {
-    io_uring* ring = uring->ring();
+    io_uring* ring = uring_->ring();
     unsigned head;
     unsigned n = 0;
     io_uring_cqe* cqe;
@@ -1385,7 +1505,12 @@ struct Worker::Impl {
       const uint64_t ud = cqe->user_data;
       const uint32_t s = UserDataSlot(ud);
       const uint32_t gen = UserDataGeneration(ud);
-      if (s >= slots.size()) {
+      if (UserDataOp(ud) == UserOp::kLinger) {
+        close(static_cast<int>(s));  // the server's FIN is in (or the linger timed out)
+        --lingering_;
+        continue;
+      }
+      if (s >= slots_.size()) {
         continue;
       }
       switch (UserDataOp(ud)) {
@@ -1393,12 +1518,12 @@ struct Worker::Impl {
           OnRecv(s, gen, cqe->res, cqe->flags);
           break;
         case UserOp::kSend:
-          if (gen == slots[s].gen && slots[s].fd >= 0) {
+          if (gen == slots_[s].gen && slots_[s].fd >= 0) {
             OnSend(s, cqe->res);
           }
           break;
         case UserOp::kConnect:
-          if (gen == slots[s].gen && slots[s].conn == kConnConnecting) {
+          if (gen == slots_[s].gen && slots_[s].conn == kConnConnecting) {
             if (cqe->res < 0) {
               ConnFailed(s, -cqe->res);
             } else {
@@ -1407,7 +1532,7 @@ struct Worker::Impl {
           }
           break;
         case UserOp::kPollOut:
-          if (gen == slots[s].gen && slots[s].fd >= 0 && slots[s].send_len != 0) {
+          if (gen == slots_[s].gen && slots_[s].fd >= 0 && slots_[s].send_len != 0) {
             if (cqe->res < 0) {
               ConnError(s, -cqe->res);
             } else {
@@ -1421,12 +1546,12 @@ struct Worker::Impl {
     }
     if (n != 0) {
       io_uring_cq_advance(ring, n);
-      stats->cqes += n;
+      stats_->cqes += n;
     }
-    if (n < last_wait_nr) {
-      ++stats->waits_short;
+    if (n < last_wait_nr_) {
+      ++stats_->waits_short;
     }
-    last_wait_nr = 0;
+    last_wait_nr_ = 0;
   }
 };
 
@@ -1441,14 +1566,15 @@ Worker::~Worker() = default;
 absl::Status Worker::Init() { return impl_->Init(); }
 
 std::string Worker::DescribeSetup() const {
-  if (impl_->uring == nullptr) {
+  if (impl_->uring_ == nullptr) {
     return "io_uring: not set up";
   }
-  std::string s = impl_->uring->Describe();
-  if (impl_->transport != INCARNE_NIB_TRANSPORT_NONE) {
-    absl::StrAppend(&s, impl_->multishot ? "; recv: multishot" : "; recv: one-shot",
-                    " over a buffer ring of ", impl_->recv_bufs.count(), " × ", kRecvBufSize, " B",
-                    impl_->rx_timestamps ? "; reply times: kernel (SO_TIMESTAMPNS)"
+  std::string s = impl_->uring_->Describe();
+  if (impl_->transport_ != INCARNE_NIB_TRANSPORT_NONE) {
+    absl::StrAppend(&s, impl_->multishot_ ? "; recv: multishot" : "; recv: one-shot",
+                    " over a buffer ring of ", impl_->recv_bufs_.count(), " × ", kRecvBufSize,
+                    " B",
+                    impl_->rx_timestamps_ ? "; reply times: kernel (SO_TIMESTAMPNS)"
                                          : "; reply times: reap time (min_wait bounded)");
   }
   return s;
@@ -1456,6 +1582,6 @@ std::string Worker::DescribeSetup() const {
 
 void Worker::Run() { impl_->Run(); }
 
-uint32_t Worker::slot_count() const { return static_cast<uint32_t>(impl_->slots.size()); }
+uint32_t Worker::slot_count() const { return static_cast<uint32_t>(impl_->slots_.size()); }
 
 }  // namespace incarne

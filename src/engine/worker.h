@@ -61,6 +61,10 @@ struct RequestSource {
   uint64_t (*file_offset)(const void* ctx, uint64_t r) = nullptr;
 };
 
+// Requests of at least this many bytes go out with sendfile(2) unless told otherwise
+// (reference measurement: docs/engine.md "SEND vs sendfile(2) crossover").
+inline constexpr uint32_t kSendfileMinDefault = 32 * 1024;
+
 // Read-only after the workers start; shared by all of them.
 struct EngineShared {
   ShotSource shots;
@@ -77,6 +81,14 @@ struct EngineShared {
   // planned before it are not fired after it).
   bool hard_stop = false;
   bool overload_drop = false;
+  // stpd (phantom's instances): a free instance takes the next shot at once and holds it
+  // until its planned time, so a record planned earlier than the one before it is not held
+  // up by it (Tank's instances stpd: a ramp of instance starts, then records at time 0).
+  bool take_ahead = false;
+  // load.pacing (rps/stpd models): after a pass that fired shots, the next shot is not fired
+  // before that pass + pacing_ns, so one wake-up fires every shot that became due in between
+  // (never early; the lag is recorded). 0: a wake-up at every shot's planned time.
+  int64_t pacing_ns = 0;
   uint32_t instances = 1000;  // rps/stpd: total cap on hits in flight (split over workers)
 
   const incarne_nib* nib = nullptr;
@@ -88,6 +100,10 @@ struct EngineShared {
   // that will use them instead of on the shot (docs/engine.md "Preconnect"). The launcher
   // sets it; it has no effect on the instances model.
   bool preconnect = false;
+  // Requests sent unchanged from the ammo file at least this large go out with sendfile(2)
+  // (docs/engine.md: the crossover is 16–32 KiB); UINT32_MAX = never. The launcher takes
+  // INCARNE_SENDFILE_MIN from the environment, for benchmarks that re-measure it.
+  uint32_t sendfile_min = kSendfileMinDefault;
   int64_t timeout_ns = 11'000'000'000;
   // answ log (results.answ / the drop-in's logger_default_t level): hits at or above this
   // level go to the worker's AnswRing with the first kAnswReplyMax reply bytes. kNone: no

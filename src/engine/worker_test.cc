@@ -120,6 +120,43 @@ TEST_F(DummyFixture, RpsFiresEveryShotOnceAtItsPlannedTime) {
   }
 }
 
+// load.pacing: one timed wake-up per quantum at most fires every shot due by then, never one
+// before its planned time. 4,000 shots 100 µs apart take 400 ms: one wake-up per shot would be
+// ~4,000 waits, a 1 ms quantum allows ~400 (plus the idle wake-ups at the start and end).
+TEST_F(DummyFixture, PacingWakesOncePerQuantumAndNeverEarly) {
+  MakeNib(0);
+  Periodic p{100'000, 0};
+  shared_.shots = ShotSource{ShotSource::Model::kRps, &PeriodicTime, &p, 4000};
+  shared_.stop_ns = 4000 * p.period_ns;
+  shared_.pacing_ns = 1'000'000;
+  std::vector<HitRecord> recs = RunWorkers(1);
+  ASSERT_EQ(recs.size(), 4000u);
+  for (const HitRecord& r : recs) {
+    EXPECT_GE(r.start, r.planned);
+  }
+  EXPECT_LE(stats_[0].waits, 600u);
+}
+
+// Take-ahead (the stpd model, phantom's instances): a free instance takes the next shot and
+// holds it until its time, so shots planned at 0 after one planned at 200 ms are not held up
+// by it — Tank's instances stpd. Without take-ahead they would all start after 200 ms.
+int64_t RampThenZero(const void*, uint64_t i) { return i == 1 ? 200'000'000 : 0; }
+
+TEST_F(DummyFixture, TakeAheadDoesNotHoldEarlierShotsBehindALaterOne) {
+  MakeNib(2'000'000);  // every hit takes 2 ms
+  shared_.shots = ShotSource{ShotSource::Model::kRps, &RampThenZero, nullptr, 6};
+  shared_.instances = 2;
+  shared_.take_ahead = true;
+  std::vector<HitRecord> recs = RunWorkers(1);
+  ASSERT_EQ(recs.size(), 6u);
+  for (const HitRecord& r : recs) {
+    EXPECT_GE(r.start, r.planned);
+    if (r.planned == 0) {
+      EXPECT_LT(r.start, 150'000'000u) << "a shot planned at 0 waited for the 200 ms one";
+    }
+  }
+}
+
 TEST_F(DummyFixture, HitCapStopsAtLimit) {
   MakeNib(0);
   Periodic p{10'000, 0};

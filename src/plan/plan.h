@@ -39,6 +39,9 @@ struct HttpPlan {
   uint64_t max_entity = 8ull << 20;         // body bytes
   uint32_t max_requests_per_connection = 0; // 0 = unlimited
   bool preconnect = true;                   // open connections ahead of the shots (rps model)
+  // The last request on a connection (max_requests_per_connection) says "Connection: close"
+  // so the server closes first; false: sent as written, the client closes (docs/http.md).
+  bool announce_close = true;
 
   bool operator==(const HttpPlan&) const = default;
 };
@@ -96,6 +99,9 @@ struct LoadPlan {
   uint32_t instances = 1000;
   Overload overload = Overload::kDelay;
   int64_t duration_ns = 0;                 // 0 = the schedule's length
+  // rps/stpd: at most one timed wake-up per quantum fires every shot due by then (never
+  // early; docs/engine.md "Pacing"). 0 = a wake-up at every shot's planned time.
+  int64_t pacing_ns = 250'000;
 
   bool operator==(const LoadPlan&) const = default;
 };

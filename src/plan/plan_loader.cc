@@ -43,6 +43,8 @@ constexpr size_t kMaxPlanBytes = size_t{16} << 20;
 constexpr uint64_t kMaxInstances = 1000000;  // phantom's io_benchmark_t limit
 constexpr uint64_t kMaxThreads = 256;
 constexpr int64_t kMaxTimeoutNs = int64_t{3600} * kNsPerSec;
+// load.pacing: a longer quantum would only add lag (docs/engine.md "Pacing").
+constexpr int64_t kMaxPacingNs = 10 * int64_t{1000000};
 
 // ---- small text helpers ---------------------------------------------------------------------
 
@@ -753,6 +755,9 @@ const KeySpec kHttpKeys[] = {
     {"preconnect", kBoolean,
      [](const Field& f, Plan* p) { return GetBool(f, &p->target.http.preconnect); },
      [](const Plan& p) { return Bool(p.target.http.preconnect); }},
+    {"announce_close", kBoolean,
+     [](const Field& f, Plan* p) { return GetBool(f, &p->target.http.announce_close); },
+     [](const Plan& p) { return Bool(p.target.http.announce_close); }},
 };
 
 // A plain string key of [target.tls] (file names, cipher list, SNI): any string without
@@ -901,7 +906,11 @@ const KeySpec kLoadKeys[] = {
      },
      [](const Plan& p) {
        return p.load.duration_ns == 0 ? Quote("") : Quote(FormatDuration(p.load.duration_ns));
-     }},
+     }},    {"pacing", kString | kInteger | kFloat,
+     [](const Field& f, Plan* p) {
+       return GetDuration(f, 0, kMaxPacingNs, false, &p->load.pacing_ns);
+     },
+     [](const Plan& p) { return Quote(FormatDuration(p.load.pacing_ns)); }},
 };
 
 const KeySpec kWorkersKeys[] = {

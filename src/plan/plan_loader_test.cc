@@ -86,6 +86,7 @@ max_field = 4096
 max_entity = 1048576
 max_requests_per_connection = 100
 preconnect = false
+announce_close = false
 
 [target.tls]
 sni = "example.com"
@@ -118,6 +119,7 @@ const(100, 5m)"""
 instances = 50
 overload = "drop"
 duration = "10m"
+pacing = "50us"
 
 [workers]
 threads = 4
@@ -146,6 +148,7 @@ TEST(PlanLoader, EveryKeyIsRead) {
   EXPECT_EQ(p.target.http.max_entity, 1048576u);
   EXPECT_EQ(p.target.http.max_requests_per_connection, 100u);
   EXPECT_FALSE(p.target.http.preconnect);
+  EXPECT_FALSE(p.target.http.announce_close);
   EXPECT_EQ(p.target.tls.sni, "example.com");
   EXPECT_TRUE(p.target.tls.verify);
   EXPECT_EQ(p.target.tls.ca_file, "/etc/ssl/ca.pem");
@@ -171,6 +174,7 @@ TEST(PlanLoader, EveryKeyIsRead) {
   EXPECT_EQ(p.load.instances, 50u);
   EXPECT_EQ(p.load.overload, Overload::kDrop);
   EXPECT_EQ(p.load.duration_ns, 600 * kNsPerSec);
+  EXPECT_EQ(p.load.pacing_ns, 50'000);
   EXPECT_EQ(p.workers.threads, 4u);
   EXPECT_EQ(p.workers.pin, PinMode::kOff);
   EXPECT_EQ(p.results.dir, "out/x");
@@ -197,6 +201,16 @@ TEST(PlanLoader, DurationsAreStringsOrSeconds) {
   absl::StatusOr<Plan> p = Load(std::string(kMinimal) + "duration = \"\"\n");
   ASSERT_TRUE(p.ok()) << Message(p);
   EXPECT_EQ(p->load.duration_ns, 0);
+  // load.pacing: 250 µs unless set; 0 turns it off.
+  p = Load(kMinimal);
+  ASSERT_TRUE(p.ok()) << Message(p);
+  EXPECT_EQ(p->load.pacing_ns, 250'000);
+  p = Load(std::string(kMinimal) + "pacing = 0\n");
+  ASSERT_TRUE(p.ok()) << Message(p);
+  EXPECT_EQ(p->load.pacing_ns, 0);
+  p = Load(std::string(kMinimal) + "pacing = \"1ms\"\n");
+  ASSERT_TRUE(p.ok()) << Message(p);
+  EXPECT_EQ(p->load.pacing_ns, 1'000'000);
 }
 
 TEST(PlanLoader, AutocasesForms) {
@@ -321,7 +335,7 @@ TEST(PlanErrors, UnknownKeyNamesKeyAndValidOnes) {
   EXPECT_HAS(msg, "plan.toml:11:1: unknown key 'max_lines' in [target.http]");
   EXPECT_HAS(msg,
              "valid keys: max_line, max_field_num, max_field, max_entity, "
-             "max_requests_per_connection, preconnect");
+             "max_requests_per_connection, preconnect, announce_close");
   EXPECT_HAS(msg, "did you mean 'max_line'?");
 
   msg = LoadError("[target]\nadress = \"a:1\"\n");
@@ -387,6 +401,10 @@ TEST(PlanErrors, OutOfRange) {
   EXPECT_HAS(msg, "plan.toml:2:11: target.timeout: expected a duration 1ns..1h, got 0s");
   msg = LoadError("[target]\ntimeout = \"2h\"\n");
   EXPECT_HAS(msg, "target.timeout: expected a duration 1ns..1h, got 2h");
+  msg = LoadError(std::string(kMinimal) + "pacing = \"20ms\"\n");
+  EXPECT_HAS(msg, "plan.toml:9:10: load.pacing: expected a duration 0s..10ms, got 20ms");
+  msg = LoadError(std::string(kMinimal) + "pacing = \"\"\n");
+  EXPECT_HAS(msg, "plan.toml:9:11: load.pacing: expected a duration");
   msg = LoadError("[target]\ntimeout = -3\n");
   EXPECT_HAS(msg, "plan.toml:2:11: target.timeout: expected a duration");
   msg = LoadError("[target.http]\nmax_line = 0\n");
