@@ -444,12 +444,7 @@ int RunStreamChild(const Loaded& l, size_t index, int fd) {
     std::string msg(StdView(r.status().message()));
     std::replace(msg.begin(), msg.end(), '\n', ' ');
     WriteLine(fd, absl::StrCat("F ", msg, "\n"));
-    const absl::StatusCode c = r.status().code();
-    return c == absl::StatusCode::kInvalidArgument || c == absl::StatusCode::kNotFound ||
-                   c == absl::StatusCode::kFailedPrecondition ||
-                   c == absl::StatusCode::kOutOfRange
-               ? kExitBadInput
-               : kExitFailed;
+    return ExitCodeFor(r.status());
   }
   WriteLine(fd, absl::StrCat("D ", r->summary.overall.hits, " ", r->summary.overall.net_errors,
                              " ", r->answ_written, " ", r->answ_dropped, "\n"));
