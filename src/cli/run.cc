@@ -17,7 +17,7 @@
 #include "cli/cli_common.h"
 #include "engine/launcher.h"
 #include "plan/plan_loader.h"
-#include "plan/tank_yaml.h"
+#include "tank/tank_yaml.h"
 
 namespace incarne::cli {
 namespace {

@@ -1,4 +1,4 @@
-#include "plan/tank_yaml.h"
+#include "tank/tank_yaml.h"
 
 #include <gtest/gtest.h>
 

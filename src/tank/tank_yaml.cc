@@ -6,7 +6,7 @@
 // in kKeys: its reader, or the reason it is ignored or refused. The converted Plan is checked
 // once more by the TOML plan loader; an error found there is mapped back to the YAML key it
 // came from, so the user always sees a position in the YAML file.
-#include "plan/tank_yaml.h"
+#include "tank/tank_yaml.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -24,7 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "incarne_config.h"
 #include "plan/duration.h"
-#include "plan/phantom_conf.h"
+#include "tank/phantom_conf.h"
 #include "plan/plan_loader.h"
 #include "plan/schedule.h"
 #include "util/absl_view.h"
@@ -962,7 +962,7 @@ absl::StatusOr<TankImport> TankYamlToPlan(std::string_view text, std::string_vie
     return absl::InvalidArgumentError(Cat(name, ": larger than ", kMaxYamlBytes >> 20,
                                                    " MiB; is this a Tank config?"));
   }
-  // The only place yaml-cpp exceptions are caught (DESIGN.md §10): parsing, and — in case a
+  // The only place yaml-cpp exceptions are caught (docs/design.md §10): parsing, and — in case a
   // call thought not to throw does — the conversion.
   try {
     const YAML::Node root = YAML::Load(std::string(text));

@@ -1,0 +1,25 @@
+// The phantom drop-in's run side (docs/phantom.md): one child process per io_benchmark_t
+// stream, each running Launch with its stream's plan (load.model = "stpd") and appending whole
+// phout and answ lines to the files the config names; each child reports every finished second
+// through a pipe. This process writes the stat log and the phantom log (phantom_logs.h), relays
+// SIGINT/SIGTERM, and stops the other streams when the first one ends (Tank: "test ends when
+// any stream ends").
+// Control plane only.
+#pragma once
+
+#include <signal.h>
+
+#include "absl/status/statusor.h"
+#include "tank/phantom_streams.h"
+
+namespace incarne::tank {
+
+// Runs every stream of `run` (checked by LoadPhantomRun). The caller blocks `stop_signals`
+// (SIGINT, SIGTERM, SIGCHLD) before reading the config, so that a stop request that arrives
+// meanwhile is not lost; they are read here through a signalfd.
+// A Status when nothing was started (an output or a run directory could not be prepared; also
+// written to the phantom log); otherwise the exit code: 0 every stream ended well (also after
+// SIGINT/SIGTERM), 2 a stream refused its input, 1 any other failure.
+absl::StatusOr<int> RunPhantomStreams(const PhantomRun& run, const sigset_t& stop_signals);
+
+}  // namespace incarne::tank
