@@ -107,10 +107,19 @@ absl::StatusOr<std::string> ReadText(const std::string& path) {
 // recognised and mapped back (MapLoaderError).
 constexpr std::string_view kLoaderName = "<tank import>";
 
+// A value for a message: quoted, cut to a readable length, control bytes as \xNN so that
+// the message stays one line.
 std::string Shown(std::string_view s) {
   constexpr size_t kMax = 60;
   std::string out = "\"";
-  out.append(s.substr(0, kMax));
+  for (const char c : s.substr(0, kMax)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      Append(&out, "\\x", absl::Hex(u, absl::kZeroPad2));
+    } else {
+      out += c;
+    }
+  }
   if (s.size() > kMax) {
     out += "...";
   }
@@ -606,6 +615,15 @@ absl::Status Converter::ReadUris(const Key& k) {
   return absl::OkStatus();
 }
 
+// A control byte (CR, LF, VT, NUL, DEL, ...; a tab is white space) in a header would end the
+// header line on the wire or be read differently by the target: refused.
+bool HasHeaderControl(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && c != '\t') || u == 0x7f;
+  });
+}
+
 absl::Status Converter::ReadHeaders(const Key& k) {
   std::vector<std::string> list;
   RETURN_IF_ERROR(GetStringList(k, &list));
@@ -616,6 +634,12 @@ absl::Status Converter::ReadHeaders(const Key& k) {
     if (colon == std::string_view::npos || Trim(h.substr(0, colon)).empty()) {
       return ErrorAt(k.value[i].Mark(), "phantom.headers",
                      Cat("expected \"[Name: value]\" or \"Name: value\", got ", Shown(list[i])));
+    }
+    if (HasHeaderControl(h)) {
+      return ErrorAt(k.value[i].Mark(), "phantom.headers",
+                     Cat("expected a header without control characters (CR, LF, vertical tab, "
+                         "...: they would split or bend the request on the wire), got ",
+                         Shown(list[i])));
     }
     plan_.ammo.headers.emplace_back(h);
   }
