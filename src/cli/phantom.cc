@@ -35,7 +35,7 @@ constexpr char kUsage[] =
     "  run     run every stream; writes phout, the stat log, the answ log and the phantom log\n"
     "          where the config says; each stream's run directory is <phout>.incarne/<stream>\n"
     "          (docs/phantom.md). Exit 0 when done (also after SIGTERM/SIGINT), 1 on failure,\n"
-    "          2 on bad input.\n";
+    "          2 on bad input. The streams stop when this process dies.\n";
 
 }  // namespace
 

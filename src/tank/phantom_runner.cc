@@ -4,11 +4,13 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -37,7 +39,8 @@ namespace fs = std::filesystem;
 
 // ---------------------------------------------------------------- the child
 
-// Writes all of `line`; false when the pipe is closed or broken (the parent is gone).
+// Writes all of `line`; false when the pipe is closed or broken (the parent is gone or stopped
+// listening).
 bool WriteLine(int fd, const std::string& line) {
   size_t off = 0;
   while (off < line.size()) {
@@ -62,6 +65,8 @@ StatKeys KeysOf(const StreamNodes& n) {
 //   E <unix second> <net_code> <n>  n hits of that second ended with net_code (≠ 0)
 //   F <message>                     Launch refused to start (nothing was fired)
 //   D <hits> <errors> <answ written> <answ lost>   done
+// A report that cannot be written means nobody supervises this stream any more: the child
+// stops as on SIGTERM (stop firing, let hits in flight finish, write its files), once.
 int RunStreamChild(const PhantomRun& l, size_t index, int fd) {
   const Stream& st = l.streams[index];
   LaunchOptions lo;
@@ -72,6 +77,7 @@ int RunStreamChild(const PhantomRun& l, size_t index, int fd) {
   lo.phout_path = st.conf.phout;
   lo.answ_path = st.conf.answ;
   lo.answ_filter = st.answ;
+  static std::atomic<bool> stop_sent{false};
   const StatKeys keys = KeysOf(st.nodes);
   lo.on_second = [fd, &keys](const SecondStats& ss) {
     const int64_t w = ss.unix_ns / kNsPerSec;
@@ -81,7 +87,10 @@ int RunStreamChild(const PhantomRun& l, size_t index, int fd) {
         absl::StrAppend(&out, "E ", w, " ", code, " ", count, "\n");
       }
     }
-    WriteLine(fd, out);  // the parent is gone: nothing to report to
+    if (!WriteLine(fd, out) && !stop_sent.exchange(true)) {
+      // Launch waits for SIGINT/SIGTERM (blocked in every thread) and stops on the first.
+      kill(getpid(), SIGTERM);
+    }
   };
   // The report goes to stdout, the run directory line to stderr (Tank keeps both).
   absl::StatusOr<LaunchResult> r = Launch(lo);
@@ -226,6 +235,7 @@ class Supervisor {
 bool Supervisor::Start(int sfd) {
   fflush(stdout);
   fflush(stderr);
+  const pid_t parent = getpid();
   for (size_t i = 0; i < children_.size(); ++i) {
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0) {
@@ -240,6 +250,11 @@ bool Supervisor::Start(int sfd) {
       return false;
     }
     if (pid == 0) {
+      // Die with the parent. It may have died before prctl took effect: then this process
+      // was already re-parented and getppid() no longer names it.
+      if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent) {
+        _exit(kExitFailed);
+      }
       close(p[0]);
       close(sfd);
       for (size_t k = 0; k < i; ++k) {

@@ -4,6 +4,9 @@
 // through a pipe. This process writes the stat log and the phantom log (phantom_logs.h), relays
 // SIGINT/SIGTERM, and stops the other streams when the first one ends (Tank: "test ends when
 // any stream ends").
+//
+// No orphan load: a child dies with this process (PR_SET_PDEATHSIG, re-checked against the
+// parent's pid after fork) and takes a closed report pipe as a stop request, like SIGTERM.
 // Control plane only.
 #pragma once
 
