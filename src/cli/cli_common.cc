@@ -9,15 +9,7 @@ namespace incarne::cli {
 int Fail(std::string_view command, const absl::Status& status) {
   std::fprintf(stderr, "incarne %.*s: %.*s\n", static_cast<int>(command.size()), command.data(),
                static_cast<int>(status.message().size()), status.message().data());
-  switch (status.code()) {
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kNotFound:
-    case absl::StatusCode::kOutOfRange:
-    case absl::StatusCode::kFailedPrecondition:
-      return kExitBadInput;
-    default:
-      return kExitFailed;
-  }
+  return ExitCodeFor(status);
 }
 
 Args::Args(int argc, char** argv) {

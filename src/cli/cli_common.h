@@ -7,16 +7,12 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "util/exit_code.h"  // kExit* and ExitCodeFor, shared with the phantom drop-in
 
 namespace incarne::cli {
 
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailed = 1;
-inline constexpr int kExitBadInput = 2;
-inline constexpr int kExitAutostop = 3;
-
-// Prints "incarne <command>: <status message>" to stderr and returns the exit code that
-// matches the status: InvalidArgument/NotFound/OutOfRange/FailedPrecondition → 2, others → 1.
+// Prints "incarne <command>: <status message>" to stderr and returns ExitCodeFor(status):
+// InvalidArgument/NotFound/OutOfRange/FailedPrecondition → 2, others → 1.
 int Fail(std::string_view command, const absl::Status& status);
 
 // A minimal option scanner: `--name VALUE`, `--name=VALUE`, `-o VALUE` and flags.

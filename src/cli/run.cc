@@ -20,7 +20,7 @@
 #include "cli/launch_cli.h"
 #include "engine/launcher.h"
 #include "plan/plan_loader.h"
-#include "plan/tank_yaml.h"
+#include "tank/tank_yaml.h"
 
 namespace incarne::cli {
 namespace {

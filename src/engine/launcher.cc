@@ -25,7 +25,7 @@
 #include "ammo/ammo_compiler.h"
 #include "ammo/ammo_file.h"
 #include "ammo/ammo_format.h"
-#include "engine/clock.h"
+#include "util/clock.h"
 #include "engine/engine.h"
 #include "engine/nib_registry.h"
 #include "engine/target.h"

@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "engine/clock.h"
+#include "util/clock.h"
 #include "gtest/gtest.h"
 
 namespace incarne {

@@ -16,7 +16,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "engine/clock.h"
+#include "util/clock.h"
 #include "engine/recv_buffers.h"
 #include "engine/uring.h"
 #include "engine/uring_compat.h"

@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/clock.h"
+#include "util/clock.h"
 #include "engine/nib_registry.h"
 #include "gtest/gtest.h"
 #include "plan/plan.h"

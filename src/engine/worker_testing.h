@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/clock.h"
+#include "util/clock.h"
 #include "engine/worker.h"
 #include "gtest/gtest.h"
 #include "results/result_ring.h"

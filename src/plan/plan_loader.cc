@@ -591,6 +591,14 @@ std::string CheckHeader(std::string* s) {
   while (!t.empty() && strip(t.back())) {
     t.remove_suffix(1);
   }
+  // A control byte (CR, LF, VT, NUL, ...; a tab is white space) left after Tank's strip would
+  // split or bend the request on the wire; trimming it instead would also make the
+  // normalisation below depend on it (not idempotent), so it is refused.
+  if (std::any_of(t.begin(), t.end(), [](char c) { return c != '\t' && HasControl({&c, 1}); })) {
+    return Cat("header value must not contain control characters (CR, LF, vertical tab, ...), "
+               "got ",
+               Shown(*s));
+  }
   const size_t colon = t.find(':');
   if (colon == std::string_view::npos) {
     return Cat("expected \"Name: value\" or \"[Name: value]\", got ", Shown(*s), " (no ':')");

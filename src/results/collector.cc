@@ -19,6 +19,7 @@
 #include "results/convert.h"
 #include "results/hits_file.h"
 #include "results/report.h"
+#include "util/clock.h"
 #include "util/output_file.h"
 #include "util/status.h"
 
@@ -33,12 +34,6 @@ constexpr uint64_t kBusyPass = 4096;             // a pass this large loops with
 constexpr int64_t kGraceNs = 250 * 1000 * 1000;  // a second is written 250 ms after it ends
 constexpr int64_t kMaxEmptyGap = 3600;           // longer runs of empty seconds are skipped
 constexpr int64_t kStuckNs = 10 * kNsPerS;       // Finish() gives up on unfinished rings
-
-int64_t MonoNow() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * kNsPerS + ts.tv_nsec;
-}
 
 uint64_t Delta(uint64_t later, uint64_t earlier) { return later > earlier ? later - earlier : 0; }
 
@@ -564,7 +559,7 @@ void Collector::Impl::Run() {
     }
     bool capped = false;
     const uint64_t n = DrainOnce(&capped);
-    const int64_t now = MonoNow();
+    const int64_t now = MonoNs();
     Tick(now - opt_.origin_mono_ns, !capped);
     if (stopping && n == 0) {
       if (all_finished) {
@@ -602,7 +597,7 @@ absl::Status Collector::Impl::Finish() {
       answ_dropped_ += ring->dropped();
     }
   }
-  const int64_t now_rel = MonoNow() - opt_.origin_mono_ns;
+  const int64_t now_rel = MonoNs() - opt_.origin_mono_ns;
   Tick(now_rel, false);
   final_ = ReadCounters();
   have_final_ = true;

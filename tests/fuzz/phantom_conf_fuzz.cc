@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "plan/phantom_conf.h"
+#include "tank/phantom_conf.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "plan/plan_loader.h"
-#include "plan/tank_yaml.h"
+#include "tank/tank_yaml.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

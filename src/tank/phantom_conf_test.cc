@@ -1,4 +1,4 @@
-#include "plan/phantom_conf.h"
+#include "tank/phantom_conf.h"
 
 #include <fstream>
 #include <sstream>

@@ -6,7 +6,7 @@
 // in kKeys: its reader, or the reason it is ignored or refused. The converted Plan is checked
 // once more by the TOML plan loader; an error found there is mapped back to the YAML key it
 // came from, so the user always sees a position in the YAML file.
-#include "plan/tank_yaml.h"
+#include "tank/tank_yaml.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -24,7 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "incarne_config.h"
 #include "plan/duration.h"
-#include "plan/phantom_conf.h"
+#include "tank/phantom_conf.h"
 #include "plan/plan_loader.h"
 #include "plan/schedule.h"
 #include "util/absl_view.h"
@@ -107,10 +107,19 @@ absl::StatusOr<std::string> ReadText(const std::string& path) {
 // recognised and mapped back (MapLoaderError).
 constexpr std::string_view kLoaderName = "<tank import>";
 
+// A value for a message: quoted, cut to a readable length, control bytes as \xNN so that
+// the message stays one line.
 std::string Shown(std::string_view s) {
   constexpr size_t kMax = 60;
   std::string out = "\"";
-  out.append(s.substr(0, kMax));
+  for (const char c : s.substr(0, kMax)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      Append(&out, "\\x", absl::Hex(u, absl::kZeroPad2));
+    } else {
+      out += c;
+    }
+  }
   if (s.size() > kMax) {
     out += "...";
   }
@@ -289,8 +298,93 @@ class Converter {
     return ErrorAt(m, key, msg);
   }
 
+  // One `phantom:` key of Tank's schema (plugins/Phantom/config/schema.py, plus the `enabled`
+  // and `package` keys Tank allows in every plugin section) and how it is read: the table
+  // kKeys below is docs/tank.md "The keys" in code.
+  using Reader = absl::Status (Converter::*)(const Key&);
+  struct KeySpec {
+    std::string_view name;
+    // The plan key it becomes ("": none, or several set by the reader itself): a plan loader
+    // error in that plan key is reported at this YAML key (MapLoaderError).
+    std::string_view plan_key;
+    Reader read;  // converts the value, or type-checks it (ignored keys) or refuses it
+    // Non-empty: the key is accepted and ignored, for this reason (listed in a note).
+    std::string_view ignored;
+  };
+  static const KeySpec kKeys[];
+  static const KeySpec* FindSpec(std::string_view name);
+  static std::string KnownKeyList();
+
   absl::Status ReadKey(const Key& k);
   absl::Status ReadLoadProfile(const Key& k);
+  // Readers of kKeys, in its order.
+  absl::Status ReadLater(const Key&) { return absl::OkStatus(); }
+  absl::Status ReadInstances(const Key& k);
+  absl::Status ReadAmmofile(const Key& k);
+  absl::Status ReadAmmoType(const Key& k);
+  absl::Status ReadUris(const Key& k);
+  absl::Status ReadHeaders(const Key& k);
+  absl::Status ReadHeaderHttp(const Key& k);
+  absl::Status ReadLoop(const Key& k) { return GetInt(k, -1, int64_t{1} << 40, &loop_); }
+  absl::Status ReadAmmoLimit(const Key& k) { return GetInt(k, -1, INT64_MAX, &ammo_limit_); }
+  absl::Status ReadAutocases(const Key& k);
+  absl::Status ReadChosenCases(const Key& k);
+  absl::Status ReadEnumAmmo(const Key& k);
+  absl::Status ReadTimeout(const Key& k);
+  absl::Status ReadSsl(const Key& k) { return GetBool(k, &ssl_); }
+  absl::Status ReadClientCertificate(const Key& k) {
+    return GetTlsString(k, &plan_.target.tls.cert_file);
+  }
+  absl::Status ReadClientKey(const Key& k) { return GetTlsString(k, &plan_.target.tls.key_file); }
+  absl::Status ReadClientCipherSuites(const Key& k) {
+    return GetTlsString(k, &plan_.target.tls.ciphers);
+  }
+  absl::Status ReadWritelog(const Key& k);
+  absl::Status ReadTankType(const Key& k);
+  absl::Status ReadGatlingIp(const Key& k);
+  absl::Status ReadThreads(const Key& k);
+  absl::Status ReadHttpLine(const Key& k) {
+    return GetHttpLimit(k, UINT32_MAX, [this](uint64_t v) {
+      plan_.target.http.max_line = static_cast<uint32_t>(v);
+    });
+  }
+  absl::Status ReadHttpFieldNum(const Key& k);
+  absl::Status ReadHttpField(const Key& k) {
+    return GetHttpLimit(k, UINT32_MAX, [this](uint64_t v) {
+      plan_.target.http.max_field = static_cast<uint32_t>(v);
+    });
+  }
+  absl::Status ReadHttpEntity(const Key& k) {
+    return GetHttpLimit(k, UINT64_MAX / 2,
+                        [this](uint64_t v) { plan_.target.http.max_entity = v; });
+  }
+  absl::Status RefuseMulti(const Key& k);
+  absl::Status ReadEnabled(const Key& k);
+  absl::Status ReadPackage(const Key& k);
+  absl::Status RefuseConfig(const Key& k);
+  absl::Status RefusePhoutFile(const Key& k);
+  absl::Status RefuseAdditionalLibs(const Key& k);
+  absl::Status ReadMethodPrefix(const Key& k) { return RequireDefault(k, "method_stream"); }
+  absl::Status ReadEmptyHook(const Key& k) { return RequireDefault(k, ""); }
+  // Type checks of ignored keys (a typo in a value is still an error).
+  absl::Status CheckBool(const Key& k) {
+    bool on = false;
+    return GetBool(k, &on);
+  }
+  absl::Status CheckInt(const Key& k) {
+    int64_t v = 0;
+    return GetInt(k, INT64_MIN, INT64_MAX, &v);
+  }
+  absl::Status CheckOptionalString(const Key& k) {
+    std::string s;
+    return k.value.IsNull() ? absl::OkStatus() : GetString(k, &s);
+  }
+
+  // Helpers of the readers.
+  absl::Status GetTlsString(const Key& k, std::string* out);
+  template <typename Set>
+  absl::Status GetHttpLimit(const Key& k, uint64_t hi, Set set);
+  absl::Status RequireDefault(const Key& k, std::string_view def);
   absl::Status ReadAddress();
   absl::Status Finish();
   absl::Status MapLoaderError(const absl::Status& st) const;
@@ -329,18 +423,87 @@ class Converter {
   bool has_tls_keys_ = false;
 };
 
-// Every key Tank's schema (plugins/Phantom/config/schema.py) knows, plus the `enabled` and
-// `package` keys Tank allows in every plugin section.
-constexpr std::string_view kKnownKeys[] = {
-    "additional_libs", "address", "affinity", "ammo_limit", "ammo_type", "ammofile",
-    "autocases", "buffered_seconds", "cache_dir", "chosen_cases", "client_certificate",
-    "client_cipher_suites", "client_key", "config", "connection_test", "enabled", "enum_ammo",
-    "file_cache", "force_stepping", "gatling_ip", "header_http", "headers", "instances",
-    "load_profile", "loop", "method_options", "method_prefix", "multi", "package",
-    "phantom_http_entity", "phantom_http_field", "phantom_http_field_num", "phantom_http_line",
-    "phantom_modules_path", "phantom_path", "phout_file", "port", "source_log_prefix", "ssl",
-    "tank_type", "threads", "timeout", "uris", "use_caching", "writelog",
+// docs/tank.md "The keys", row by row. Keys read together or resolved between keys are read
+// in ReadAddress (address, port) and Finish (ammofile/uris/ammo_type, loop/ammo_limit, ssl
+// and the client keys).
+const Converter::KeySpec Converter::kKeys[] = {
+    // key                    plan key                     reader
+    {"address", "", &Converter::ReadLater, ""},  // with port, in ReadAddress
+    {"port", "", &Converter::ReadLater, ""},
+    {"load_profile", "", &Converter::ReadLoadProfile, ""},  // load.model, load.schedule
+    {"instances", "load.instances", &Converter::ReadInstances, ""},
+    {"ammofile", "ammo.file", &Converter::ReadAmmofile, ""},
+    {"ammo_type", "ammo.format", &Converter::ReadAmmoType, ""},
+    {"uris", "ammo.uris", &Converter::ReadUris, ""},
+    {"headers", "ammo.headers", &Converter::ReadHeaders, ""},
+    {"header_http", "", &Converter::ReadHeaderHttp, ""},  // ammo.http_version
+    {"loop", "", &Converter::ReadLoop, ""},               // ammo.loop, in Finish
+    {"ammo_limit", "", &Converter::ReadAmmoLimit, ""},    // ammo.limit, in Finish
+    {"autocases", "ammo.autocases", &Converter::ReadAutocases, ""},
+    {"chosen_cases", "ammo.chosen_cases", &Converter::ReadChosenCases, ""},
+    {"enum_ammo", "", &Converter::ReadEnumAmmo, ""},  // true: ignored, noted
+    {"timeout", "target.timeout", &Converter::ReadTimeout, ""},
+    {"ssl", "target.nib", &Converter::ReadSsl, ""},
+    {"client_certificate", "target.tls.cert_file", &Converter::ReadClientCertificate, ""},
+    {"client_key", "target.tls.key_file", &Converter::ReadClientKey, ""},
+    {"client_cipher_suites", "target.tls.ciphers", &Converter::ReadClientCipherSuites, ""},
+    {"writelog", "", &Converter::ReadWritelog, ""},  // results.answ
+    {"tank_type", "", &Converter::ReadTankType, ""},  // http; none refused
+    {"gatling_ip", "target.source_ips", &Converter::ReadGatlingIp, ""},
+    {"threads", "", &Converter::ReadThreads, ""},  // workers.threads (null: the default)
+    {"phantom_http_line", "target.http.max_line", &Converter::ReadHttpLine, ""},
+    {"phantom_http_field_num", "target.http.max_field_num", &Converter::ReadHttpFieldNum, ""},
+    {"phantom_http_field", "target.http.max_field", &Converter::ReadHttpField, ""},
+    {"phantom_http_entity", "target.http.max_entity", &Converter::ReadHttpEntity, ""},
+    // Refused unless empty or the default.
+    {"multi", "", &Converter::RefuseMulti, ""},
+    {"enabled", "", &Converter::ReadEnabled, ""},
+    {"package", "", &Converter::ReadPackage, ""},
+    {"config", "", &Converter::RefuseConfig, ""},
+    {"phout_file", "", &Converter::RefusePhoutFile, ""},
+    {"additional_libs", "", &Converter::RefuseAdditionalLibs, ""},
+    {"method_prefix", "", &Converter::ReadMethodPrefix, ""},
+    {"method_options", "", &Converter::ReadEmptyHook, ""},
+    {"source_log_prefix", "", &Converter::ReadEmptyHook, ""},
+    // Accepted, type-checked and ignored.
+    {"connection_test", "", &Converter::CheckBool,
+     "the target is resolved and connected at start anyway"},
+    {"use_caching", "", &Converter::CheckBool,
+     "the compiled .ammo in the run directory is the cache"},
+    {"cache_dir", "", &Converter::CheckOptionalString, "no phantom binary or stpd cache is used"},
+    {"force_stepping", "", &Converter::CheckInt, "stpd cache setting"},
+    {"file_cache", "", &Converter::CheckInt, "stpd cache setting"},
+    {"phantom_path", "", &Converter::CheckOptionalString,
+     "no phantom binary or stpd cache is used"},
+    {"phantom_modules_path", "", &Converter::CheckOptionalString,
+     "no phantom binary or stpd cache is used"},
+    {"buffered_seconds", "", &Converter::CheckInt, "Tank's aggregator delay"},
+    {"affinity", "", &Converter::CheckOptionalString,
+     "workers are pinned one per core (workers.pin)"},
 };
+
+const Converter::KeySpec* Converter::FindSpec(std::string_view name) {
+  for (const KeySpec& spec : kKeys) {
+    if (spec.name == name) {
+      return &spec;
+    }
+  }
+  return nullptr;
+}
+
+// "additional_libs, address, ..." (sorted, for the unknown-key message).
+std::string Converter::KnownKeyList() {
+  std::vector<std::string_view> names;
+  for (const KeySpec& spec : kKeys) {
+    names.push_back(spec.name);
+  }
+  std::sort(names.begin(), names.end());
+  std::string list;
+  for (std::string_view k : names) {
+    Append(&list, list.empty() ? "" : ", ", k);
+  }
+  return list;
+}
 
 absl::Status Converter::ReadLoadProfile(const Key& k) {
   if (!k.value.IsMap()) {
@@ -404,307 +567,286 @@ absl::Status Converter::ReadLoadProfile(const Key& k) {
 }
 
 absl::Status Converter::ReadKey(const Key& k) {
-  const std::string_view n = k.name;
-  if (n == "load_profile") {
-    return ReadLoadProfile(k);
+  const KeySpec* spec = FindSpec(k.name);
+  if (spec == nullptr) {
+    return Error(k, "internal: key without a reader");  // Convert checked the name
   }
-  if (n == "address" || n == "port") {
-    return absl::OkStatus();  // together, in ReadAddress
+  RETURN_IF_ERROR((this->*spec->read)(k));
+  if (!spec->plan_key.empty()) {
+    Source(spec->plan_key, k);
   }
-  if (n == "enabled") {
-    bool on = true;
-    RETURN_IF_ERROR(GetBool(k, &on));
-    if (!on) {
-      return Error(k, "the phantom section is disabled (enabled: false); --tank runs the "
-                      "phantom section only (Pandora and BFG configs are not imported)");
+  if (!spec->ignored.empty()) {
+    Ignore(k, spec->ignored);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Converter::ReadInstances(const Key& k) {
+  int64_t v = 0;
+  RETURN_IF_ERROR(GetInt(k, 1, 1000000, &v));
+  plan_.load.instances = static_cast<uint32_t>(v);
+  return absl::OkStatus();
+}
+
+absl::Status Converter::ReadAmmofile(const Key& k) {
+  std::string s;
+  RETURN_IF_ERROR(GetString(k, &s));
+  if (!s.empty()) {
+    ammofile_ = s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Converter::ReadAmmoType(const Key& k) {
+  RETURN_IF_ERROR(GetString(k, &ammo_type_));
+  if (ammo_type_ != "phantom" && ammo_type_ != "uri" && ammo_type_ != "uripost" &&
+      ammo_type_ != "access") {
+    return Expected(k, "phantom, uri, uripost or access");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Converter::ReadUris(const Key& k) {
+  std::vector<std::string> list;
+  RETURN_IF_ERROR(GetStringList(k, &list));
+  if (!list.empty()) {
+    uris_ = std::move(list);
+  }
+  return absl::OkStatus();
+}
+
+// A control byte (CR, LF, VT, NUL, DEL, ...; a tab is white space) in a header would end the
+// header line on the wire or be read differently by the target: refused.
+bool HasHeaderControl(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && c != '\t') || u == 0x7f;
+  });
+}
+
+absl::Status Converter::ReadHeaders(const Key& k) {
+  std::vector<std::string> list;
+  RETURN_IF_ERROR(GetStringList(k, &list));
+  for (size_t i = 0; i < list.size(); ++i) {
+    // Tank's form "[Name: value]": strip "\r\n[]\t " at both ends (missile.py).
+    const std::string_view h = Trim(list[i], "\r\n[]\t ");
+    const size_t colon = h.find(':');
+    if (colon == std::string_view::npos || Trim(h.substr(0, colon)).empty()) {
+      return ErrorAt(k.value[i].Mark(), "phantom.headers",
+                     Cat("expected \"[Name: value]\" or \"Name: value\", got ", Shown(list[i])));
     }
-    return absl::OkStatus();
-  }
-  if (n == "package") {
-    std::string s;
-    RETURN_IF_ERROR(GetString(k, &s));
-    if (s != "yandextank.plugins.Phantom") {
-      return Expected(k, "yandextank.plugins.Phantom");
+    if (HasHeaderControl(h)) {
+      return ErrorAt(k.value[i].Mark(), "phantom.headers",
+                     Cat("expected a header without control characters (CR, LF, vertical tab, "
+                         "...: they would split or bend the request on the wire), got ",
+                         Shown(list[i])));
     }
+    plan_.ammo.headers.emplace_back(h);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Converter::ReadHeaderHttp(const Key& k) {
+  std::string s;
+  RETURN_IF_ERROR(GetString(k, &s));
+  if (s != "1.0" && s != "1.1") {
+    return Expected(k, "\"1.0\" or \"1.1\"");
+  }
+  plan_.ammo.http_version = s;
+  return absl::OkStatus();
+}
+
+absl::Status Converter::ReadAutocases(const Key& k) {
+  std::string s;
+  RETURN_IF_ERROR(GetString(k, &s));
+  int64_t v = 0;
+  if (s != "uri" && s != "uniq" && !(ParseInt(s, &v) && v >= 0 && v <= 1000)) {
+    return Expected(k, "0, a number of path segments N, \"uri\" or \"uniq\"");
+  }
+  plan_.ammo.autocases = s == "uri" || s == "uniq" ? s : std::to_string(v);
+  return absl::OkStatus();
+}
+
+absl::Status Converter::ReadChosenCases(const Key& k) {
+  std::string s;
+  RETURN_IF_ERROR(GetString(k, &s));
+  plan_.ammo.chosen_cases = SplitSpaces(s);
+  return absl::OkStatus();
+}
+
+absl::Status Converter::ReadEnumAmmo(const Key& k) {
+  bool on = false;
+  RETURN_IF_ERROR(GetBool(k, &on));
+  if (on) {
+    Ignore(k, "tags get no #N suffix; Tank's phout reader strips it anyway");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Converter::ReadTimeout(const Key& k) {
+  std::string s;
+  RETURN_IF_ERROR(GetString(k, &s));
+  absl::StatusOr<int64_t> ns = ParseDuration(Trim(s));
+  if (!ns.ok()) {
+    return FromColumnError(k.value, "phantom.timeout", ns.status());
+  }
+  plan_.target.timeout_ns = *ns;
+  if (*ns > 120 * kNsPerSec) {
+    notes_.push_back(Cat("phantom.timeout ", s, " is over 120s (Tank warns too)"));
+  }
+  return absl::OkStatus();
+}
+
+// client_certificate / client_key / client_cipher_suites: used only with ssl (Finish).
+absl::Status Converter::GetTlsString(const Key& k, std::string* out) {
+  RETURN_IF_ERROR(GetString(k, out));
+  if (!out->empty()) {
+    has_tls_keys_ = true;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Converter::ReadWritelog(const Key& k) {
+  std::string s;
+  if (k.value.IsScalar()) {
+    s = k.value.Scalar();
+  } else if (!k.value.IsNull()) {
+    return Expected(k, "0, all, proto_warning or proto_error");
+  }
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (s == "0" || s == "none" || s == "false" || s == "no" || s == "off" || s.empty()) {
+    plan_.results.answ = AnswLevel::kNone;
+  } else if (s == "1" || s == "all" || s == "true" || s == "yes" || s == "on") {
+    plan_.results.answ = AnswLevel::kAll;
+  } else if (s == "proto_warning") {
+    plan_.results.answ = AnswLevel::kWarnings;
+  } else if (s == "proto_error") {
+    plan_.results.answ = AnswLevel::kErrors;
+  } else {
+    return Expected(k, "0, all, proto_warning or proto_error");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Converter::ReadTankType(const Key& k) {
+  std::string s;
+  RETURN_IF_ERROR(GetString(k, &s));
+  if (s == "none") {
+    return Error(k, "tank_type: none (raw TCP, the reply read until the server closes) is "
+                    "not supported: incarne's nibs are http, https, udp and dummy");
+  }
+  if (s != "http") {
+    return Expected(k, "http (none is not supported)");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Converter::ReadGatlingIp(const Key& k) {
+  std::string s;
+  RETURN_IF_ERROR(GetString(k, &s));
+  plan_.target.source_ips = SplitSpaces(s);
+  return absl::OkStatus();
+}
+
+absl::Status Converter::ReadThreads(const Key& k) {
+  if (k.value.IsNull()) {
+    return absl::OkStatus();  // Tank: cpus/2+1; incarne: one worker per online core
+  }
+  int64_t v = 0;
+  RETURN_IF_ERROR(GetInt(k, 0, 256, &v));
+  plan_.workers.threads = static_cast<uint32_t>(v);
+  Source("workers.threads", k);
+  return absl::OkStatus();
+}
+
+absl::Status Converter::ReadHttpFieldNum(const Key& k) {
+  int64_t v = 0;
+  RETURN_IF_ERROR(GetInt(k, 1, UINT32_MAX, &v));
+  plan_.target.http.max_field_num = static_cast<uint32_t>(v);
+  return absl::OkStatus();
+}
+
+// phantom_http_line / _field / _entity: a phantom size from 1 to `hi`.
+template <typename Set>
+absl::Status Converter::GetHttpLimit(const Key& k, uint64_t hi, Set set) {
+  std::string s;
+  RETURN_IF_ERROR(GetString(k, &s));
+  absl::StatusOr<uint64_t> size = ParsePhantomSize(Trim(s));
+  if (!size.ok() || *size < 1 || *size > hi) {
+    return Expected(k, "a size such as 1K, 8K or 8M (K/M/G = 1024-based)");
+  }
+  set(*size);
+  return absl::OkStatus();
+}
+
+absl::Status Converter::RefuseMulti(const Key& k) {
+  if (k.value.IsNull() || (k.value.IsSequence() && k.value.size() == 0)) {
     return absl::OkStatus();
   }
-  if (n == "instances") {
-    int64_t v = 0;
-    RETURN_IF_ERROR(GetInt(k, 1, 1000000, &v));
-    plan_.load.instances = static_cast<uint32_t>(v);
-    Source("load.instances", k);
-    return absl::OkStatus();
+  return Error(k, "several streams in one run are not supported: run one `incarne run "
+                  "--tank` per stream (each with --set for what differs) or convert "
+                  "Tank's generated phantom config with `incarne phantom run`");
+}
+
+absl::Status Converter::ReadEnabled(const Key& k) {
+  bool on = true;
+  RETURN_IF_ERROR(GetBool(k, &on));
+  if (!on) {
+    return Error(k, "the phantom section is disabled (enabled: false); --tank runs the "
+                    "phantom section only (Pandora and BFG configs are not imported)");
   }
-  if (n == "ammofile") {
-    std::string s;
-    RETURN_IF_ERROR(GetString(k, &s));
-    if (!s.empty()) {
-      ammofile_ = s;
-    }
-    Source("ammo.file", k);
-    return absl::OkStatus();
+  return absl::OkStatus();
+}
+
+absl::Status Converter::ReadPackage(const Key& k) {
+  std::string s;
+  RETURN_IF_ERROR(GetString(k, &s));
+  if (s != "yandextank.plugins.Phantom") {
+    return Expected(k, "yandextank.plugins.Phantom");
   }
-  if (n == "ammo_type") {
-    RETURN_IF_ERROR(GetString(k, &ammo_type_));
-    if (ammo_type_ != "phantom" && ammo_type_ != "uri" && ammo_type_ != "uripost" &&
-        ammo_type_ != "access") {
-      return Expected(k, "phantom, uri, uripost or access");
-    }
-    Source("ammo.format", k);
-    return absl::OkStatus();
+  return absl::OkStatus();
+}
+
+absl::Status Converter::RefuseConfig(const Key& k) {
+  std::string s;
+  RETURN_IF_ERROR(GetString(k, &s));
+  if (!s.empty()) {
+    return Error(k, "a ready phantom config is not imported here: run it with `incarne "
+                    "phantom run " + s + "`");
   }
-  if (n == "uris") {
-    std::vector<std::string> list;
-    RETURN_IF_ERROR(GetStringList(k, &list));
-    if (!list.empty()) {
-      uris_ = std::move(list);
-    }
-    Source("ammo.uris", k);
-    return absl::OkStatus();
+  return absl::OkStatus();
+}
+
+absl::Status Converter::RefusePhoutFile(const Key& k) {
+  std::string s;
+  RETURN_IF_ERROR(GetString(k, &s));
+  if (!s.empty()) {
+    return Error(k, "phout_file (re-read an existing phout instead of shooting) is not "
+                    "supported; `incarne report`/`convert` read run directories");
   }
-  if (n == "headers") {
-    std::vector<std::string> list;
-    RETURN_IF_ERROR(GetStringList(k, &list));
-    for (size_t i = 0; i < list.size(); ++i) {
-      // Tank's form "[Name: value]": strip "\r\n[]\t " at both ends (missile.py).
-      const std::string_view h = Trim(list[i], "\r\n[]\t ");
-      const size_t colon = h.find(':');
-      if (colon == std::string_view::npos || Trim(h.substr(0, colon)).empty()) {
-        return ErrorAt(k.value[i].Mark(), "phantom.headers",
-                       Cat("expected \"[Name: value]\" or \"Name: value\", got ",
-                                    Shown(list[i])));
-      }
-      plan_.ammo.headers.emplace_back(h);
-    }
-    Source("ammo.headers", k);
-    return absl::OkStatus();
+  return absl::OkStatus();
+}
+
+absl::Status Converter::RefuseAdditionalLibs(const Key& k) {
+  std::vector<std::string> list;
+  RETURN_IF_ERROR(GetStringList(k, &list));
+  if (!list.empty()) {
+    return Error(k, "phantom modules cannot be loaded; incarne's extension point is an "
+                    "external nib (target.nib = \"./libnib_x.so\", docs/nibs.md)");
   }
-  if (n == "header_http") {
-    std::string s;
-    RETURN_IF_ERROR(GetString(k, &s));
-    if (s != "1.0" && s != "1.1") {
-      return Expected(k, "\"1.0\" or \"1.1\"");
-    }
-    plan_.ammo.http_version = s;
-    return absl::OkStatus();
+  return absl::OkStatus();
+}
+
+// method_prefix / method_options / source_log_prefix: phantom extension hooks.
+absl::Status Converter::RequireDefault(const Key& k, std::string_view def) {
+  std::string s;
+  RETURN_IF_ERROR(GetString(k, &s));
+  if (s != def) {
+    return Error(k, Cat("phantom extension hooks are not supported (only the default ",
+                        def.empty() ? "\"\"" : def, " is accepted)"));
   }
-  if (n == "loop") {
-    return GetInt(k, -1, int64_t{1} << 40, &loop_);
-  }
-  if (n == "ammo_limit") {
-    return GetInt(k, -1, INT64_MAX, &ammo_limit_);
-  }
-  if (n == "autocases") {
-    std::string s;
-    RETURN_IF_ERROR(GetString(k, &s));
-    int64_t v = 0;
-    if (s != "uri" && s != "uniq" && !(ParseInt(s, &v) && v >= 0 && v <= 1000)) {
-      return Expected(k, "0, a number of path segments N, \"uri\" or \"uniq\"");
-    }
-    plan_.ammo.autocases = s == "uri" || s == "uniq" ? s : std::to_string(v);
-    Source("ammo.autocases", k);
-    return absl::OkStatus();
-  }
-  if (n == "chosen_cases") {
-    std::string s;
-    RETURN_IF_ERROR(GetString(k, &s));
-    plan_.ammo.chosen_cases = SplitSpaces(s);
-    Source("ammo.chosen_cases", k);
-    return absl::OkStatus();
-  }
-  if (n == "enum_ammo") {
-    bool on = false;
-    RETURN_IF_ERROR(GetBool(k, &on));
-    if (on) {
-      Ignore(k, "tags get no #N suffix; Tank's phout reader strips it anyway");
-    }
-    return absl::OkStatus();
-  }
-  if (n == "timeout") {
-    std::string s;
-    RETURN_IF_ERROR(GetString(k, &s));
-    absl::StatusOr<int64_t> ns = ParseDuration(Trim(s));
-    if (!ns.ok()) {
-      return FromColumnError(k.value, "phantom.timeout", ns.status());
-    }
-    plan_.target.timeout_ns = *ns;
-    if (*ns > 120 * kNsPerSec) {
-      notes_.push_back(Cat("phantom.timeout ", s, " is over 120s (Tank warns too)"));
-    }
-    Source("target.timeout", k);
-    return absl::OkStatus();
-  }
-  if (n == "ssl") {
-    RETURN_IF_ERROR(GetBool(k, &ssl_));
-    Source("target.nib", k);
-    return absl::OkStatus();
-  }
-  if (n == "client_certificate" || n == "client_key" || n == "client_cipher_suites") {
-    std::string s;
-    RETURN_IF_ERROR(GetString(k, &s));
-    if (!s.empty()) {
-      has_tls_keys_ = true;
-    }
-    if (n == "client_certificate") {
-      plan_.target.tls.cert_file = s;
-      Source("target.tls.cert_file", k);
-    } else if (n == "client_key") {
-      plan_.target.tls.key_file = s;
-      Source("target.tls.key_file", k);
-    } else {
-      plan_.target.tls.ciphers = s;
-      Source("target.tls.ciphers", k);
-    }
-    return absl::OkStatus();
-  }
-  if (n == "writelog") {
-    std::string s;
-    if (k.value.IsScalar()) {
-      s = k.value.Scalar();
-    } else if (!k.value.IsNull()) {
-      return Expected(k, "0, all, proto_warning or proto_error");
-    }
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (s == "0" || s == "none" || s == "false" || s == "no" || s == "off" || s.empty()) {
-      plan_.results.answ = AnswLevel::kNone;
-    } else if (s == "1" || s == "all" || s == "true" || s == "yes" || s == "on") {
-      plan_.results.answ = AnswLevel::kAll;
-    } else if (s == "proto_warning") {
-      plan_.results.answ = AnswLevel::kWarnings;
-    } else if (s == "proto_error") {
-      plan_.results.answ = AnswLevel::kErrors;
-    } else {
-      return Expected(k, "0, all, proto_warning or proto_error");
-    }
-    return absl::OkStatus();
-  }
-  if (n == "tank_type") {
-    std::string s;
-    RETURN_IF_ERROR(GetString(k, &s));
-    if (s == "none") {
-      return Error(k, "tank_type: none (raw TCP, the reply read until the server closes) is "
-                      "not supported: incarne's nibs are http, https, udp and dummy");
-    }
-    if (s != "http") {
-      return Expected(k, "http (none is not supported)");
-    }
-    return absl::OkStatus();
-  }
-  if (n == "gatling_ip") {
-    std::string s;
-    RETURN_IF_ERROR(GetString(k, &s));
-    plan_.target.source_ips = SplitSpaces(s);
-    Source("target.source_ips", k);
-    return absl::OkStatus();
-  }
-  if (n == "threads") {
-    if (k.value.IsNull()) {
-      return absl::OkStatus();  // Tank: cpus/2+1; incarne: one worker per online core
-    }
-    int64_t v = 0;
-    RETURN_IF_ERROR(GetInt(k, 0, 256, &v));
-    plan_.workers.threads = static_cast<uint32_t>(v);
-    Source("workers.threads", k);
-    return absl::OkStatus();
-  }
-  if (n == "phantom_http_field_num") {
-    int64_t v = 0;
-    RETURN_IF_ERROR(GetInt(k, 1, UINT32_MAX, &v));
-    plan_.target.http.max_field_num = static_cast<uint32_t>(v);
-    Source("target.http.max_field_num", k);
-    return absl::OkStatus();
-  }
-  if (n == "phantom_http_line" || n == "phantom_http_field" || n == "phantom_http_entity") {
-    std::string s;
-    RETURN_IF_ERROR(GetString(k, &s));
-    absl::StatusOr<uint64_t> size = ParsePhantomSize(Trim(s));
-    const uint64_t hi = n == "phantom_http_entity" ? UINT64_MAX / 2 : UINT32_MAX;
-    if (!size.ok() || *size < 1 || *size > hi) {
-      return Expected(k, "a size such as 1K, 8K or 8M (K/M/G = 1024-based)");
-    }
-    if (n == "phantom_http_line") {
-      plan_.target.http.max_line = static_cast<uint32_t>(*size);
-      Source("target.http.max_line", k);
-    } else if (n == "phantom_http_field") {
-      plan_.target.http.max_field = static_cast<uint32_t>(*size);
-      Source("target.http.max_field", k);
-    } else {
-      plan_.target.http.max_entity = *size;
-      Source("target.http.max_entity", k);
-    }
-    return absl::OkStatus();
-  }
-  if (n == "multi") {
-    if (k.value.IsNull() || (k.value.IsSequence() && k.value.size() == 0)) {
-      return absl::OkStatus();
-    }
-    return Error(k, "several streams in one run are not supported: run one `incarne run "
-                    "--tank` per stream (each with --set for what differs) or convert "
-                    "Tank's generated phantom config with `incarne phantom run`");
-  }
-  if (n == "config") {
-    std::string s;
-    RETURN_IF_ERROR(GetString(k, &s));
-    if (!s.empty()) {
-      return Error(k, "a ready phantom config is not imported here: run it with `incarne "
-                      "phantom run " + s + "`");
-    }
-    return absl::OkStatus();
-  }
-  if (n == "phout_file") {
-    std::string s;
-    RETURN_IF_ERROR(GetString(k, &s));
-    if (!s.empty()) {
-      return Error(k, "phout_file (re-read an existing phout instead of shooting) is not "
-                      "supported; `incarne report`/`convert` read run directories");
-    }
-    return absl::OkStatus();
-  }
-  if (n == "additional_libs") {
-    std::vector<std::string> list;
-    RETURN_IF_ERROR(GetStringList(k, &list));
-    if (!list.empty()) {
-      return Error(k, "phantom modules cannot be loaded; incarne's extension point is an "
-                      "external nib (target.nib = \"./libnib_x.so\", docs/nibs.md)");
-    }
-    return absl::OkStatus();
-  }
-  if (n == "method_prefix" || n == "method_options" || n == "source_log_prefix") {
-    std::string s;
-    RETURN_IF_ERROR(GetString(k, &s));
-    const std::string_view def = n == "method_prefix" ? "method_stream" : "";
-    if (s != def) {
-      return Error(k, Cat("phantom extension hooks are not supported (only the default ",
-                                   def.empty() ? "\"\"" : def, " is accepted)"));
-    }
-    return absl::OkStatus();
-  }
-  // Accepted and ignored (type-checked so that a typo in a value is still an error).
-  if (n == "connection_test" || n == "use_caching") {
-    bool on = false;
-    RETURN_IF_ERROR(GetBool(k, &on));
-    Ignore(k, n == "use_caching" ? "the compiled .ammo in the run directory is the cache"
-                                 : "the target is resolved and connected at start anyway");
-    return absl::OkStatus();
-  }
-  if (n == "buffered_seconds" || n == "file_cache" || n == "force_stepping") {
-    int64_t v = 0;
-    RETURN_IF_ERROR(GetInt(k, INT64_MIN, INT64_MAX, &v));
-    Ignore(k, n == "buffered_seconds" ? "Tank's aggregator delay" : "stpd cache setting");
-    return absl::OkStatus();
-  }
-  if (n == "cache_dir" || n == "phantom_path" || n == "phantom_modules_path" ||
-      n == "affinity") {
-    if (!k.value.IsNull()) {
-      std::string s;
-      RETURN_IF_ERROR(GetString(k, &s));
-    }
-    Ignore(k, n == "affinity" ? "workers are pinned one per core (workers.pin)"
-                              : "no phantom binary or stpd cache is used");
-    return absl::OkStatus();
-  }
-  return Error(k, "internal: key without a reader");  // kKnownKeys and ReadKey disagree
+  return absl::OkStatus();
 }
 
 // address: host[:port] | ipv4[:port] | [ipv6][:port] | bare ipv6; port defaults to 80 (also
@@ -917,16 +1059,10 @@ absl::StatusOr<TankImport> Converter::Convert(const YAML::Node& root) {
   }
   for (auto it = phantom.begin(); it != phantom.end(); ++it) {
     const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
-    const bool known = std::find(std::begin(kKnownKeys), std::end(kKnownKeys), key) !=
-                       std::end(kKnownKeys);
-    if (!known) {
-      std::string list;
-      for (std::string_view k : kKnownKeys) {
-        Append(&list, list.empty() ? "" : ", ", k);
-      }
+    if (FindSpec(key) == nullptr) {
       return ErrorAt(it->first.Mark(), "phantom",
-                     Cat("unknown key ", Shown(key), " (Tank's phantom keys: ", list,
-                                  ")"));
+                     Cat("unknown key ", Shown(key), " (Tank's phantom keys: ", KnownKeyList(),
+                         ")"));
     }
     if (Find(key) != nullptr) {
       return ErrorAt(it->first.Mark(), Cat("phantom.", key), "given twice");

@@ -1,4 +1,4 @@
-#include "plan/phantom_conf.h"
+#include "tank/phantom_conf.h"
 
 #include <cstdint>
 #include <limits>
@@ -358,62 +358,9 @@ const PhantomNode* FindDefinition(const std::vector<const PhantomNode*>& scopes,
   return nullptr;
 }
 
-absl::Status ReadStream(const Reader& r, const PhantomNode& root, const PhantomNode& io,
-                        PhantomStream* s) {
-  s->name = io.text;
-  ASSIGN_OR_RETURN(const PhantomNode* instances, r.Scalar(io, "instances"));
-  if (instances != nullptr) {
-    auto n = ParseUnsigned(instances->text);
-    if (!n.ok() || *n == 0 || *n >= 1000000) {
-      return r.Error(*instances, "expected instances as an integer from 1 to 999999");
-    }
-    s->instances = static_cast<uint32_t>(*n);
-  }
-  ASSIGN_OR_RETURN(const PhantomNode* method_ref, r.Scalar(io, "method"));
-  if (method_ref == nullptr) {
-    return r.Error(io, absl::StrCat("expected 'method = <name>' in ", io.text));
-  }
-  std::vector<const PhantomNode*> scopes = {&root, &io};
-  const PhantomNode* method = FindDefinition(scopes, method_ref->text);
-  if (method == nullptr) {
-    return r.Error(*method_ref, absl::StrCat("expected a method definition named '",
-                                             method_ref->text, "'"));
-  }
-  if (method->impl == "method_stream_ipv4_t") {
-    s->ipv6 = false;
-  } else if (method->impl == "method_stream_ipv6_t") {
-    s->ipv6 = true;
-  } else {
-    return r.Error(*method, absl::StrCat("expected method_stream_ipv4_t or method_stream_ipv6_t,",
-                                         " got '", method->impl, "'"));
-  }
-  scopes.push_back(method);
-  const PhantomNode& m = *method;
-
-  ASSIGN_OR_RETURN(const PhantomNode* address, r.Scalar(m, "address"));
-  if (address == nullptr) {
-    return r.Error(m, "expected 'address = <IP>' in the method");
-  }
-  s->address = address->text;
-  ASSIGN_OR_RETURN(const PhantomNode* port, r.Scalar(m, "port"));
-  if (port != nullptr) {
-    auto p = ParseUnsigned(port->text);
-    if (!p.ok() || *p == 0 || *p > 65535) {
-      return r.Error(*port, "expected a port from 1 to 65535");
-    }
-    s->port = static_cast<uint16_t>(*p);
-  }
-  ASSIGN_OR_RETURN(s->bind, r.List(m, "bind"));
-  ASSIGN_OR_RETURN(const PhantomNode* timeout, r.Scalar(m, "timeout"));
-  if (timeout != nullptr) {
-    auto t = ParsePhantomInterval(timeout->text);
-    if (!t.ok() || *t <= 0) {
-      return r.Error(*timeout, "expected a timeout such as 11000 (ms), 11s or 1m30s");
-    }
-    s->timeout_ns = *t;
-  }
-
-  // source
+// The method's source: a source_log_t (an stpd file).
+absl::Status ReadSource(const Reader& r, const std::vector<const PhantomNode*>& scopes,
+                        const PhantomNode& m, PhantomStream* s) {
   ASSIGN_OR_RETURN(const PhantomNode* source_ref, r.Scalar(m, "source"));
   if (source_ref == nullptr) {
     return r.Error(m, "expected 'source = <name>' in the method");
@@ -433,7 +380,12 @@ absl::Status ReadStream(const Reader& r, const PhantomNode& root, const PhantomN
   }
   s->stpd = stpd->text;
 
-  // proto
+  return absl::OkStatus();
+}
+
+// The method's proto: proto_http_t (with its reply_limits) or proto_none_t.
+absl::Status ReadProto(const Reader& r, const std::vector<const PhantomNode*>& scopes,
+                       const PhantomNode& m, PhantomStream* s) {
   ASSIGN_OR_RETURN(const PhantomNode* proto_ref, r.Scalar(m, "proto"));
   if (proto_ref != nullptr) {
     const PhantomNode* proto = FindDefinition(scopes, proto_ref->text);
@@ -492,7 +444,12 @@ absl::Status ReadStream(const Reader& r, const PhantomNode& root, const PhantomN
     }
   }
 
-  // transport
+  return absl::OkStatus();
+}
+
+// The method's transport: transport_ssl_t, its ciphers and client auth.
+absl::Status ReadTransport(const Reader& r, const std::vector<const PhantomNode*>& scopes,
+                           const PhantomNode& m, PhantomStream* s) {
   ASSIGN_OR_RETURN(const PhantomNode* transport_ref, r.Scalar(m, "transport"));
   if (transport_ref != nullptr) {
     const PhantomNode* tr = FindDefinition(scopes, transport_ref->text);
@@ -525,7 +482,12 @@ absl::Status ReadStream(const Reader& r, const PhantomNode& root, const PhantomN
     }
   }
 
-  // loggers
+  return absl::OkStatus();
+}
+
+// The method's loggers: logger_brief_t (phout) and logger_default_t (answ).
+absl::Status ReadLoggers(const Reader& r, const std::vector<const PhantomNode*>& scopes,
+                         const PhantomNode& m, PhantomStream* s) {
   ASSIGN_OR_RETURN(std::vector<std::string> loggers, r.List(m, "loggers"));
   const PhantomNode* loggers_at = m.Assignment("loggers");
   for (const std::string& name : loggers) {
@@ -567,6 +529,68 @@ absl::Status ReadStream(const Reader& r, const PhantomNode& root, const PhantomN
                                        lg->impl, "'"));
     }
   }
+  return absl::OkStatus();
+}
+
+absl::Status ReadStream(const Reader& r, const PhantomNode& root, const PhantomNode& io,
+                        PhantomStream* s) {
+  s->name = io.text;
+  ASSIGN_OR_RETURN(const PhantomNode* instances, r.Scalar(io, "instances"));
+  if (instances != nullptr) {
+    auto n = ParseUnsigned(instances->text);
+    if (!n.ok() || *n == 0 || *n >= 1000000) {
+      return r.Error(*instances, "expected instances as an integer from 1 to 999999");
+    }
+    s->instances = static_cast<uint32_t>(*n);
+  }
+  ASSIGN_OR_RETURN(const PhantomNode* method_ref, r.Scalar(io, "method"));
+  if (method_ref == nullptr) {
+    return r.Error(io, absl::StrCat("expected 'method = <name>' in ", io.text));
+  }
+  std::vector<const PhantomNode*> scopes = {&root, &io};
+  const PhantomNode* method = FindDefinition(scopes, method_ref->text);
+  if (method == nullptr) {
+    return r.Error(*method_ref, absl::StrCat("expected a method definition named '",
+                                             method_ref->text, "'"));
+  }
+  if (method->impl == "method_stream_ipv4_t") {
+    s->ipv6 = false;
+  } else if (method->impl == "method_stream_ipv6_t") {
+    s->ipv6 = true;
+  } else {
+    return r.Error(*method, absl::StrCat("expected method_stream_ipv4_t or method_stream_ipv6_t,",
+                                         " got '", method->impl, "'"));
+  }
+  scopes.push_back(method);
+  const PhantomNode& m = *method;
+
+  ASSIGN_OR_RETURN(const PhantomNode* address, r.Scalar(m, "address"));
+  if (address == nullptr) {
+    return r.Error(m, "expected 'address = <IP>' in the method");
+  }
+  s->address = address->text;
+  ASSIGN_OR_RETURN(const PhantomNode* port, r.Scalar(m, "port"));
+  if (port != nullptr) {
+    auto p = ParseUnsigned(port->text);
+    if (!p.ok() || *p == 0 || *p > 65535) {
+      return r.Error(*port, "expected a port from 1 to 65535");
+    }
+    s->port = static_cast<uint16_t>(*p);
+  }
+  ASSIGN_OR_RETURN(s->bind, r.List(m, "bind"));
+  ASSIGN_OR_RETURN(const PhantomNode* timeout, r.Scalar(m, "timeout"));
+  if (timeout != nullptr) {
+    auto t = ParsePhantomInterval(timeout->text);
+    if (!t.ok() || *t <= 0) {
+      return r.Error(*timeout, "expected a timeout such as 11000 (ms), 11s or 1m30s");
+    }
+    s->timeout_ns = *t;
+  }
+
+  RETURN_IF_ERROR(ReadSource(r, scopes, m, s));
+  RETURN_IF_ERROR(ReadProto(r, scopes, m, s));
+  RETURN_IF_ERROR(ReadTransport(r, scopes, m, s));
+  RETURN_IF_ERROR(ReadLoggers(r, scopes, m, s));
   return absl::OkStatus();
 }
 

@@ -1,5 +1,6 @@
 // Yandex.Tank YAML config → Plan: the `phantom:` section of a Tank load.yaml, read the way
-// Tank reads it (every key and decision: docs/tank.md).
+// Tank reads it (every key and decision: docs/tank.md). Part of the Yandex.Tank
+// compatibility room (src/tank/).
 //
 //   incarne run --tank load.yaml [--set KEY=VALUE]...
 //

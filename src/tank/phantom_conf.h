@@ -1,5 +1,6 @@
-// phantom's configuration language, as Yandex.Tank and Taurus generate it
-// (docs/phantom.md "What is read"), read into a small tree and then into the subset incarne runs.
+// phantom's configuration language, as Yandex.Tank and Taurus generate it (docs/phantom.md
+// "What is read"), read into a small tree and then into the subset incarne runs. Part of the
+// Yandex.Tank compatibility room (src/tank/).
 //
 //   incarne phantom check phantom.conf     # exit 0, silent, when the config is usable
 //
