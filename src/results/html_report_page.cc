@@ -28,8 +28,9 @@ h3 { font-size: 14px; margin: 0 0 4px; font-weight: 600; }
 .header b { color: var(--fg); font-weight: 600; }
 .warn { color: var(--warn); margin: 4px 0; }
 .error { color: var(--err); font-weight: 600; }
+/* Many tags (autocases) must not push the charts off the screen: the table scrolls. */
 table.summary { border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: 12px;
-                display: block; overflow-x: auto; }
+                display: block; overflow: auto; max-height: 40vh; }
 table.summary th, table.summary td { border-bottom: 1px solid var(--line); padding: 2px 6px;
                                       text-align: right; white-space: nowrap; }
 table.summary th { background: var(--bg2); position: sticky; top: 0; }
