@@ -248,7 +248,7 @@ const char* ModelName(LoadModel m) {
   return "?";
 }
 
-// The header object of a run: what plan.toml says (when it loads) and where it came from.
+// The header object of a run: what plan.toml says (when there is one) and where it came from.
 std::string HeaderJson(const std::string& run_dir, std::vector<std::string>* warnings) {
   JsonWriter j;
   j.BeginObject();
@@ -266,7 +266,8 @@ std::string HeaderJson(const std::string& run_dir, std::vector<std::string>* war
     j.String(plan->load.schedule);
     j.Key("instances");
     j.Uint(plan->load.instances);
-  } else {
+  } else if (!absl::IsNotFound(plan.status())) {
+    // A merged run has no plan.toml: nothing to say. A plan that no longer loads is worth it.
     warnings->push_back(absl::StrCat("plan.toml not shown: ", plan.status().message()));
   }
   j.EndObject();
