@@ -468,7 +468,8 @@ absl::StatusOr<std::string> BuildHtmlReport(const std::vector<std::string>& run_
   page.append(DygraphsCss);
   page.append("\n");
   page.append(kPlotPageCss);
-  page.append("</style>\n</head>\n<body>\n<div id=\"app\"><p id=\"loading\">Drawing…</p></div>\n");
+  page.append("</style>\n</head>\n<body>\n");
+  page.append("<div id=\"app\"><p id=\"loading\">Drawing…</p></div>\n");
   page.append("<script type=\"application/json\" id=\"incarne-data\">");
   AppendScriptSafe(&page, data);
   page.append("</script>\n<script>\n");

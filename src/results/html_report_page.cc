@@ -127,12 +127,16 @@ const std::string_view kPlotPageJs = R"js(
   table.appendChild(tr);
   runs.forEach(function (r) {
     var rows = [["", "overall", r.report.overall]];
-    Object.keys(r.report.tags).forEach(function (t) { rows.push([t, t || "(untagged)", r.report.tags[t]]); });
+    Object.keys(r.report.tags).forEach(function (t) {
+      rows.push([t, t || "(untagged)", r.report.tags[t]]);
+    });
     rows.forEach(function (row) {
-      var tr = el("tr", {"data-run": r.name, "data-tag": row[0], "data-overall": row[0] === "" && row[1] === "overall" ? "1" : "0"});
+      var tr = el("tr", {"data-run": r.name, "data-tag": row[0]});
       if (multi) { tr.appendChild(el("td", {"class": "tag"}, r.name)); }
       tr.appendChild(el("td", {"class": "tag"}, row[1]));
-      cols.forEach(function (c) { tr.appendChild(el("td", {"data-k": c[0]}, String(get(row[2], c[0])))); });
+      cols.forEach(function (c) {
+        tr.appendChild(el("td", {"data-k": c[0]}, String(get(row[2], c[0]))));
+      });
       tr.appendChild(el("td", {"class": "tag"}, codes(row[2].proto_codes)));
       tr.appendChild(el("td", {"class": "tag"}, codes(row[2].net_codes)));
       table.appendChild(tr);
@@ -149,7 +153,9 @@ const std::string_view kPlotPageJs = R"js(
   controls.appendChild(el("label", {"for": "tag"}, "Charts for "));
   var sel = el("select", {id: "tag"});
   sel.appendChild(el("option", {value: ""}, "all tags (per second)"));
-  tags.forEach(function (t) { sel.appendChild(el("option", {value: t}, "tag " + (t || "(untagged)"))); });
+  tags.forEach(function (t) {
+    sel.appendChild(el("option", {value: t}, "tag " + (t || "(untagged)")));
+  });
   controls.appendChild(sel);
   var binNote = el("span", {"class": "note", id: "bin-note"});
   controls.appendChild(binNote);
@@ -187,15 +193,18 @@ const std::string_view kPlotPageJs = R"js(
     runs.forEach(function (r) {
       var s = setOf(r, tag);
       if (all) {
-        c.push({set: s, label: prefix(r) + "planned", value: function (s, i) { return s.planned[i]; }});
+        c.push({set: s, label: prefix(r) + "planned", value: function (s, i) {
+          return s.planned[i];
+        }});
         c.push({set: s, label: prefix(r) + "sent", value: function (s, i) { return s.sent[i]; }});
       }
       c.push({set: s, label: prefix(r) + "done", value: perSec("hits")});
       c.push({set: s, label: prefix(r) + "errors", value: perSec("errors")});
     });
-    def("rps", "Requests per second: planned, sent, done (by completion second), errors", "per s", c);
-    [["lat", "Latency, corrected (done − planned)"], ["svc", "Latency, uncorrected (done − start)"]]
-      .forEach(function (q) {
+    def("rps", "Requests per second: planned, sent, done (by completion second), errors",
+        "per s", c);
+    [["lat", "Latency, corrected (done − planned)"],
+     ["svc", "Latency, uncorrected (done − start)"]].forEach(function (q) {
         var c = [];
         runs.forEach(function (r) {
           ["p50", "p90", "p99", "max"].forEach(function (p) {
@@ -205,11 +214,15 @@ const std::string_view kPlotPageJs = R"js(
         def(q[0], q[1], "ms", c);
       });
     c = [];
-    runs.forEach(function (r) { c.push({set: setOf(r, tag), label: prefix(r) + "lag p99", value: ms("lag_p99")}); });
+    runs.forEach(function (r) {
+      c.push({set: setOf(r, tag), label: prefix(r) + "lag p99", value: ms("lag_p99")});
+    });
     def("lag", "Lag p99 (start − planned: how late the generator sent)", "ms", c);
     c = [];
     runs.forEach(function (r) {
-      c.push({set: r.overall, label: prefix(r) + "in flight max", value: function (s, i) { return s.inflight[i]; }});
+      c.push({set: r.overall, label: prefix(r) + "in flight max", value: function (s, i) {
+        return s.inflight[i];
+      }});
     });
     def("inflight", "Hits in flight (max per second, all tags)", "hits", c);
     [["proto", "Proto codes per second"], ["net", "Net codes per second"]].forEach(function (q) {
@@ -217,10 +230,13 @@ const std::string_view kPlotPageJs = R"js(
       runs.forEach(function (r) {
         var s = setOf(r, tag);
         Object.keys(s ? s[q[0]] : {}).forEach(function (code) {
-          c.push({set: s, label: prefix(r) + code, value: function (s, i) { return s[q[0]][code][i] / s.bin; }});
+          c.push({set: s, label: prefix(r) + code, value: function (s, i) {
+            return s[q[0]][code][i] / s.bin;
+          }});
         });
       });
-      def(q[0], q[1] + (multi ? "" : " (stacked)"), "per s", c, {stackedGraph: !multi, fillGraph: !multi});
+      def(q[0], q[1] + (multi ? "" : " (stacked)"), "per s", c,
+          {stackedGraph: !multi, fillGraph: !multi});
     });
     c = [];
     runs.forEach(function (r) {
@@ -231,11 +247,15 @@ const std::string_view kPlotPageJs = R"js(
     def("bytes", "Bytes per second", "bytes/s", c);
     c = [];
     runs.forEach(function (r) {
-      var sp = {t: r.spectrum[tag === null ? "" : tag] || []}, n = sp.t.length;
-      sp.t = sp.t.map(function (row) { return row[0]; });
-      sp.v = r.spectrum[tag === null ? "" : tag] || [];
-      c.push({set: sp, label: prefix(r) + "corrected", value: function (s, i) { return s.v[i][1] / 1000; }});
-      c.push({set: sp, label: prefix(r) + "uncorrected", value: function (s, i) { return s.v[i][2] / 1000; }});
+      // Rows [p, corrected µs, uncorrected µs]; t = p, mapped to 1/(1 − p) by spectrumX.
+      var v = r.spectrum[tag === null ? "" : tag] || [];
+      var sp = {t: v.map(function (row) { return row[0]; }), v: v};
+      c.push({set: sp, label: prefix(r) + "corrected", value: function (s, i) {
+        return s.v[i][1] / 1000;
+      }});
+      c.push({set: sp, label: prefix(r) + "uncorrected", value: function (s, i) {
+        return s.v[i][2] / 1000;
+      }});
     });
     def("spectrum", "Percentile spectrum of the whole run (log scales)", "ms", c, {
       logscale: true, xIsSpectrum: true});
@@ -268,7 +288,8 @@ const std::string_view kPlotPageJs = R"js(
     var tag = sel.selectedIndex === 0 ? null : sel.value;
     var bins = runs.map(function (r) { var s = setOf(r, tag); return s ? s.bin : 1; });
     binNote.textContent = Math.max.apply(null, bins) > 1 ?
-        "  (per-tag series are merged into " + Math.max.apply(null, bins) + " s bins; values per second)" : "";
+        "  (per-tag series are merged into " + Math.max.apply(null, bins) +
+        " s bins; values per second)" : "";
     var defs = chartDefs(tag), pending = defs.length;
     function drawn() {
       if (--pending === 0) { document.body.setAttribute("data-rendered", "true"); }
@@ -297,7 +318,9 @@ const std::string_view kPlotPageJs = R"js(
         colors: kColors, includeZero: true,
         drawCallback: function (g, initial) { if (initial) { drawn(); } },
         axes: {x: {valueFormatter: function (x) { return "second " + x; },
-                   axisLabelFormatter: function (x) { return Number.isInteger(x) ? String(x) : ""; }},
+                   axisLabelFormatter: function (x) {
+                     return Number.isInteger(x) ? String(x) : "";
+                   }},
                y: {axisLabelFormatter: fmtNum, valueFormatter: fmtNum}}
       };
       if (d.opts.xIsSpectrum) {
