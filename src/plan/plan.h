@@ -132,6 +132,7 @@ struct ResultsPlan {
   std::string dir = "runs/{time}";
   AnswLevel answ = AnswLevel::kNone;
   bool phout = false;
+  bool html = true;  // write RUN_DIR/report.html (incarne plot) at the end of the run
   HitsKeep hits;
 
   bool operator==(const ResultsPlan&) const = default;

@@ -959,6 +959,8 @@ const KeySpec kResultsKeys[] = {
      [](const Plan& p) { return EnumText(kAnswLevels, p.results.answ); }},
     {"phout", kBoolean, [](const Field& f, Plan* p) { return GetBool(f, &p->results.phout); },
      [](const Plan& p) { return Bool(p.results.phout); }},
+    {"html", kBoolean, [](const Field& f, Plan* p) { return GetBool(f, &p->results.html); },
+     [](const Plan& p) { return Bool(p.results.html); }},
     {"hits", kString,
      [](const Field& f, Plan* p) {
        constexpr std::string_view kExpected =

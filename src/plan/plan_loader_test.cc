@@ -129,6 +129,7 @@ pin = false
 dir = "out/x"
 answ = "errors"
 phout = true
+html = false
 hits = "sample:10"
 )toml";
 
@@ -180,6 +181,7 @@ TEST(PlanLoader, EveryKeyIsRead) {
   EXPECT_EQ(p.results.dir, "out/x");
   EXPECT_EQ(p.results.answ, AnswLevel::kErrors);
   EXPECT_TRUE(p.results.phout);
+  EXPECT_FALSE(p.results.html);
   EXPECT_EQ(p.results.hits.mode, HitsKeep::Mode::kSample);
   EXPECT_EQ(p.results.hits.every, 10u);
 }
@@ -367,6 +369,8 @@ TEST(PlanErrors, WrongTypes) {
   EXPECT_HAS(msg, "plan.toml:10:7: workers.pin: expected true, false or \"auto\", got string");
   msg = LoadError(std::string(kMinimal) + "[results]\nphout = 1\n");
   EXPECT_HAS(msg, "plan.toml:10:9: results.phout: expected true or false, got integer 1");
+  msg = LoadError(std::string(kMinimal) + "[results]\nhtml = \"yes\"\n");
+  EXPECT_HAS(msg, "plan.toml:10:8: results.html: expected true or false, got string");
   msg = LoadError("[target]\nsource_ips = \"10.0.0.1\"\n");
   EXPECT_HAS(msg, "plan.toml:2:14: target.source_ips: expected an array of strings, got string");
   msg = LoadError("[ammo]\nuris = [\"/\", 5]\n");
