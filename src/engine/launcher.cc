@@ -26,6 +26,7 @@
 #include "ammo/ammo_file.h"
 #include "ammo/ammo_format.h"
 #include "util/clock.h"
+#include "util/output_file.h"
 #include "engine/engine.h"
 #include "engine/nib_registry.h"
 #include "engine/target.h"
@@ -34,6 +35,7 @@
 #include "plan/plan_loader.h"
 #include "plan/schedule.h"
 #include "results/collector.h"
+#include "results/html_report.h"
 #include "util/status.h"
 
 namespace incarne {
@@ -525,13 +527,10 @@ absl::Status Launcher::Impl::CreateRunDir() {
   log_.Line(absl::StrCat(
       "incarne ", INCARNE_VERSION, " run ", opt_.plan_path,
       opt_.shards > 1 ? absl::StrCat(" shard ", opt_.shard, "/", opt_.shards) : std::string()));
-  const std::string toml = FormatPlanToml(plan_);
-  const std::string path = dir + "/plan.toml";
-  FILE* f = fopen(path.c_str(), "we");
-  if (f == nullptr || fwrite(toml.data(), 1, toml.size(), f) != toml.size() || fclose(f) != 0) {
-    return absl::UnavailableError(absl::StrCat(path, ": cannot write: ", strerror(errno)));
-  }
-  return absl::OkStatus();
+  // Written whole or not at all (temp + fsync + rename): Taurus and `report` read it.
+  ASSIGN_OR_RETURN(std::unique_ptr<OutputFile> f, OutputFile::Open(dir + "/plan.toml"));
+  RETURN_IF_ERROR(f->Write(FormatPlanToml(plan_)));
+  return f->Commit();
 }
 
 absl::Status Launcher::Impl::OpenAmmo() {
@@ -560,6 +559,17 @@ absl::Status Launcher::Impl::OpenAmmo() {
     log_.Line(absl::StrCat("ammo: compiled ", cs->records, " records (", cs->format, ", ",
                            cs->bytes, " bytes, ", cs->tags, " tags) into ammo.ammo in ",
                            (MonoNs() - t0) / 1'000'000, " ms"));
+    // The compiler's warnings, as `incarne ammo compile` prints them (docs/ammo.md).
+    if (cs->times_backwards != 0) {
+      log_.Line(absl::StrCat("warning: ammo: ", cs->times_backwards,
+                             " stpd records planned earlier than a record before them (first: ",
+                             cs->first_backwards, ")"));
+    }
+    if (cs->no_host != 0) {
+      log_.Line(absl::StrCat("warning: ammo: ", cs->no_host,
+                             " HTTP/1.1 requests without a Host header (first: ",
+                             cs->first_no_host, ")"));
+    }
   }
   ASSIGN_OR_RETURN(AmmoFile opened, AmmoFile::Open(ammo_path));
   ammo_.emplace(std::move(opened));
@@ -917,6 +927,13 @@ LaunchResult Launcher::Impl::Finish() {
     log_.Line(absl::StrCat("collector: ", fin.message()));
     result.exit_code = 1;
     result.error = fin;
+  }
+  // results.html: the offline HTML report (docs/results.md §11). A report that cannot be
+  // drawn does not change the run's result; the log says why.
+  if (plan_.results.html && fin.ok()) {
+    if (absl::Status st = WriteHtmlReport(run_dir_.path()); !st.ok()) {
+      log_.Line(absl::StrCat("warning: report.html: ", st.message()));
+    }
   }
   log_.Line(absl::StrCat("done: ", result.summary.overall.hits, " hits, ",
                          result.summary.overall.errors, " errors"));

@@ -67,7 +67,7 @@ struct LaunchOptions {
   // allows them; a daemon sets this from its own configuration, and a plan naming one is then
   // refused (exit 2) before anything is loaded (docs/nibs.md).
   bool allow_external_nibs = true;
-  // Phantom drop-in (src/cli/phantom.cc): phout (with results.phout) and answ written at
+  // Phantom drop-in (src/tank/phantom_runner.cc): phout (with results.phout) and answ written at
   // these paths instead of the run directory, opened O_APPEND and not truncated (the caller
   // creates them; several processes may share them); the answ level given as phantom's
   // finer filter instead of results.answ. on_second: a callback per finished second

@@ -268,6 +268,9 @@ std::string RenderReport(const RunSummary& sum, bool json) {
     j.Uint(sum.planned);
     j.Key("sent");
     j.Uint(sum.sent);
+    // Shots planned before the end (or the stop) that were never fired (docs/results.md §5).
+    j.Key("unsent");
+    j.Uint(sum.planned > sum.sent ? sum.planned - sum.sent : 0);
     j.Key("inflight_max");
     j.Uint(sum.inflight_max);
     j.Key("ring_dropped");
@@ -310,6 +313,10 @@ std::string RenderReport(const RunSummary& sum, bool json) {
       &out, "raw records      %s, %d written to hits\n",
       sum.meta.keep_mixed ? std::string("mixed (merged runs)") : KeepName(sum.meta.keep),
       sum.hits_written);
+  if (sum.planned > sum.sent) {
+    absl::StrAppendFormat(&out, "WARNING          %d planned shots were never fired (unsent)\n",
+                          sum.planned - sum.sent);
+  }
   if (sum.ring_dropped > 0) {
     absl::StrAppendFormat(&out,
                           "WARNING          %d records lost to full result rings (not in any "
