@@ -24,12 +24,12 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
-#include "util/clock.h"
 #include "engine/nib_registry.h"
 #include "engine/worker.h"
 #include "plan/plan.h"
 #include "results/collector.h"
 #include "results/result_ring.h"
+#include "util/clock.h"
 
 namespace incarne {
 namespace {
@@ -129,9 +129,8 @@ void BM_DummyHits(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kShots));
   // End to end: records that reached the consumer per wall second (the collector's pace when
   // it is the bottleneck; the rest is counted as ring_full, never silently lost).
-  state.counters["recorded_per_s"] =
-      static_cast<double>(state.iterations() * kShots - dropped) * 1e9 /
-      static_cast<double>(std::max<int64_t>(wall_ns, 1));
+  state.counters["recorded_per_s"] = static_cast<double>(state.iterations() * kShots - dropped) *
+                                     1e9 / static_cast<double>(std::max<int64_t>(wall_ns, 1));
   state.counters["ring_full_pct"] =
       100.0 * static_cast<double>(dropped) / static_cast<double>(state.iterations() * kShots);
 }
@@ -144,8 +143,8 @@ void BM_ScheduleLag(benchmark::State& state) {
   double cpu_pct = 0;
   for (auto _ : state) {
     DummySetup s;
-    s.shared.shots = ShotSource{ShotSource::Model::kRps, &PeriodicTime, &p,
-                                static_cast<uint64_t>(rate)};  // 1 s
+    s.shared.shots =
+        ShotSource{ShotSource::Model::kRps, &PeriodicTime, &p, static_cast<uint64_t>(rate)};  // 1 s
     auto ring = ResultRing::Create(uint64_t{1} << 21, 0);
     s.shared.origin_mono_ns = MonoNs() + 1'000'000;
     WorkerOptions wo;

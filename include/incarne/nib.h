@@ -51,8 +51,8 @@ enum incarne_nib_transport {
 };
 
 /* Capability bits (incarne_nib.capabilities). */
-#define INCARNE_NIB_CAP_TLS (1u << 0)            /* transforms bytes (handshake, records) */
-#define INCARNE_NIB_CAP_AMMO_OPTIONAL (1u << 1)  /* runs without ammo (empty requests) */
+#define INCARNE_NIB_CAP_TLS (1u << 0)           /* transforms bytes (handshake, records) */
+#define INCARNE_NIB_CAP_AMMO_OPTIONAL (1u << 1) /* runs without ammo (empty requests) */
 
 /* Data-path verdicts; a negative value is -errno and fails the hit (or the connection). */
 enum incarne_nib_status {
@@ -121,8 +121,8 @@ typedef struct incarne_nib_config {
   const incarne_nib_kv* params;
   uint32_t param_count;
   uint32_t reserved0;
-  const void* plan;     /* built-ins: const incarne::Plan*; external nibs: NULL */
-  int64_t timeout_ns;   /* the whole-hit budget (target.timeout) */
+  const void* plan;   /* built-ins: const incarne::Plan*; external nibs: NULL */
+  int64_t timeout_ns; /* the whole-hit budget (target.timeout) */
 } incarne_nib_config;
 
 /* The engine's receiver of decoded reply bytes (incarne_nib.tap_replies): `tap_ctx` as the
@@ -133,9 +133,9 @@ typedef void (*incarne_nib_tap)(void* tap_ctx, void* state, const void* data, ui
 
 /* The descriptor. Function pointers marked optional may be NULL. */
 typedef struct incarne_nib {
-  uint32_t abi_version;  /* INCARNE_NIB_ABI_VERSION */
-  uint32_t struct_size;  /* sizeof(incarne_nib) as the nib was compiled */
-  const char* name;      /* "http"; what target.nib names */
+  uint32_t abi_version; /* INCARNE_NIB_ABI_VERSION */
+  uint32_t struct_size; /* sizeof(incarne_nib) as the nib was compiled */
+  const char* name;     /* "http"; what target.nib names */
   const char* description;
   uint32_t transport;    /* enum incarne_nib_transport */
   uint32_t capabilities; /* INCARNE_NIB_CAP_* */
@@ -219,7 +219,7 @@ typedef struct incarne_nib {
   ((d)->struct_size >= offsetof(incarne_nib, field) + sizeof(((incarne_nib*)0)->field))
 
 #ifdef __cplusplus
-}  /* extern "C" */
+} /* extern "C" */
 #endif
 
 #endif /* INCARNE_NIB_H_ */

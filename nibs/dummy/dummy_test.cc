@@ -1,9 +1,10 @@
 // The dummy nib: its descriptor, its configuration (typed plan and string pairs), and that a
 // hit completes with the configured simulated latency.
+#include "dummy.h"
+
 #include <cerrno>
 #include <cstring>
 
-#include "dummy.h"
 #include "dummy_config.h"
 #include "engine/nib_registry.h"
 #include "gtest/gtest.h"
@@ -75,8 +76,7 @@ TEST(NibRegistry, UnknownAndExternal) {
   EXPECT_EQ(FindNib("nosuch").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(FindNib("./libnib_x.so").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(OpenNib("./libnib_x.so").status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(OpenNib("./libnib_x.so", false).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(OpenNib("./libnib_x.so", false).status().code(), absl::StatusCode::kFailedPrecondition);
   incarne_nib bad = *DummyNib();
   bad.abi_version = 99;
   EXPECT_FALSE(ValidateNib(&bad, "bad").ok());

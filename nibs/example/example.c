@@ -33,7 +33,7 @@ struct example_config {
 
 /* Per connection, in memory the engine owns (zero-filled before every on_open). */
 struct conn {
-  uint32_t line_len;   /* reply bytes of this hit so far */
+  uint32_t line_len;    /* reply bytes of this hit so far */
   uint8_t need_newline; /* the record does not end with '\n': send one after it */
   uint8_t in_hit;       /* a hit is waiting for its reply line */
 };
@@ -49,8 +49,8 @@ static int example_create(const incarne_nib_config* config, void** nib, char* er
       errno = 0;
       unsigned long v = strtoul(value, &end, 10);
       if (errno != 0 || end == value || *end != '\0' || v == 0 || v > UINT32_MAX) {
-        snprintf(error, error_size, "target.params.max_line: expected a positive integer, got \"%s\"",
-                 value);
+        snprintf(error, error_size,
+                 "target.params.max_line: expected a positive integer, got \"%s\"", value);
         return -EINVAL;
       }
       c.max_line = (uint32_t)v;
@@ -88,8 +88,7 @@ static int example_start(void* worker_ctx, void* state, const incarne_nib_reques
   struct conn* c = state;
   c->line_len = 0;
   c->in_hit = 1;
-  c->need_newline =
-      request->len == 0 || ((const char*)request->data)[request->len - 1] != '\n';
+  c->need_newline = request->len == 0 || ((const char*)request->data)[request->len - 1] != '\n';
   if (request->len == 0) {
     out->send = "\n";
     out->send_len = 1;

@@ -9,12 +9,12 @@ absl::StatusOr<HttpConfig> HttpConfigFromPlan(const HttpPlan& plan) {
   // Counters of the parser are 32-bit; anything near that is a typo anyway.
   constexpr uint32_t kMaxLineLimit = 1u << 30;
   if (plan.max_line == 0 || plan.max_line > kMaxLineLimit) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "target.http.max_line: expected 1..", kMaxLineLimit, " bytes, got ", plan.max_line));
+    return absl::InvalidArgumentError(absl::StrCat("target.http.max_line: expected 1..",
+                                                   kMaxLineLimit, " bytes, got ", plan.max_line));
   }
   if (plan.max_field == 0 || plan.max_field > kMaxLineLimit) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "target.http.max_field: expected 1..", kMaxLineLimit, " bytes, got ", plan.max_field));
+    return absl::InvalidArgumentError(absl::StrCat("target.http.max_field: expected 1..",
+                                                   kMaxLineLimit, " bytes, got ", plan.max_field));
   }
   if (plan.max_field_num == 0) {
     return absl::InvalidArgumentError("target.http.max_field_num: expected at least 1");

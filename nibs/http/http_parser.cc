@@ -26,14 +26,14 @@ enum State : uint8_t {
   kFieldStart,       // first byte of a header (or trailer) line
   kFieldName,
   kFieldValue,
-  kFieldLf,          // LF after CR ending a field line
-  kHeadersLf,        // LF after the CR of the empty line
+  kFieldLf,    // LF after CR ending a field line
+  kHeadersLf,  // LF after the CR of the empty line
   kBodyLength,
   kChunkSize,
-  kChunkExt,         // extension or whitespace after the size, up to the line end
+  kChunkExt,  // extension or whitespace after the size, up to the line end
   kChunkSizeLf,
   kChunkData,
-  kChunkDataCr,      // CRLF after chunk data
+  kChunkDataCr,  // CRLF after chunk data
   kChunkDataLf,
   kBodyToClose,
   kDone,
@@ -64,8 +64,22 @@ constexpr bool TokenCharSlow(uint8_t c) {
     return false;
   }
   switch (c) {
-    case '(': case ')': case '<': case '>': case '@': case ',': case ';': case ':':
-    case '\\': case '"': case '/': case '[': case ']': case '?': case '=': case '{':
+    case '(':
+    case ')':
+    case '<':
+    case '>':
+    case '@':
+    case ',':
+    case ';':
+    case ':':
+    case '\\':
+    case '"':
+    case '/':
+    case '[':
+    case ']':
+    case '?':
+    case '=':
+    case '{':
     case '}':
       return false;
     default:
@@ -142,17 +156,28 @@ bool IsHeadRequest(std::span<const uint8_t> request) {
 
 const char* ReplyErrorName(ReplyError error) {
   switch (error) {
-    case ReplyError::kNone: return "none";
-    case ReplyError::kBadStatusLine: return "bad status line";
-    case ReplyError::kLineTooLong: return "line too long";
-    case ReplyError::kTooManyFields: return "too many header fields";
-    case ReplyError::kFieldTooLong: return "header field too long";
-    case ReplyError::kBadField: return "bad header field";
-    case ReplyError::kBadContentLength: return "bad Content-Length";
-    case ReplyError::kBadChunk: return "bad chunk";
-    case ReplyError::kEntityTooBig: return "entity too big";
-    case ReplyError::kTruncated: return "reply truncated by EOF";
-    case ReplyError::kNoReply: return "EOF before any reply byte";
+    case ReplyError::kNone:
+      return "none";
+    case ReplyError::kBadStatusLine:
+      return "bad status line";
+    case ReplyError::kLineTooLong:
+      return "line too long";
+    case ReplyError::kTooManyFields:
+      return "too many header fields";
+    case ReplyError::kFieldTooLong:
+      return "header field too long";
+    case ReplyError::kBadField:
+      return "bad header field";
+    case ReplyError::kBadContentLength:
+      return "bad Content-Length";
+    case ReplyError::kBadChunk:
+      return "bad chunk";
+    case ReplyError::kEntityTooBig:
+      return "entity too big";
+    case ReplyError::kTruncated:
+      return "reply truncated by EOF";
+    case ReplyError::kNoReply:
+      return "EOF before any reply byte";
   }
   return "?";
 }
@@ -214,8 +239,8 @@ bool ReplyParser::FieldNameByte(uint8_t c) {
   c = Lower(c);
   uint8_t mask = name_mask_;
   for (int i = 0; i < 3; ++i) {
-    if ((mask & (1u << i)) && (name_len_ >= kNameLens[i] ||
-                               static_cast<uint8_t>(kNames[i][name_len_]) != c)) {
+    if ((mask & (1u << i)) &&
+        (name_len_ >= kNameLens[i] || static_cast<uint8_t>(kNames[i][name_len_]) != c)) {
       mask &= ~(1u << i);
     }
   }
@@ -410,8 +435,7 @@ size_t ReplyParser::HeadFast(const uint8_t* p, const uint8_t* end) {
   }
   // Status line: "HTTP/1.x DDD" [SP reason] CRLF; the reason holds no CR or LF.
   const uint8_t* nl = static_cast<const uint8_t*>(std::memchr(p + 12, '\n', avail - 12));
-  if (nl == nullptr || nl[-1] != '\r' ||
-      static_cast<size_t>(nl - 1 - p) > limits_->max_line ||
+  if (nl == nullptr || nl[-1] != '\r' || static_cast<size_t>(nl - 1 - p) > limits_->max_line ||
       (nl - 1 > p + 12 && p[12] != ' ') ||
       std::memchr(p + 12, '\r', static_cast<size_t>(nl - 1 - (p + 12))) != nullptr) {
     return 0;

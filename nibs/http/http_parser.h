@@ -84,9 +84,9 @@ class ReplyParser {
   uint16_t status() const { return status_; }  // final (or, mid-parse, current) status; 0 = none
   bool keep_alive() const { return keep_alive_ != 0; }  // valid once kDone
   BodyFraming framing() const { return framing_; }
-  uint64_t bytes() const { return total_; }          // reply bytes consumed (size_in)
-  uint64_t body_bytes() const { return entity_; }    // de-chunked body bytes of the final reply
-  uint8_t http_minor() const { return minor_; }      // 0 or 1 (HTTP/1.x of the last status line)
+  uint64_t bytes() const { return total_; }        // reply bytes consumed (size_in)
+  uint64_t body_bytes() const { return entity_; }  // de-chunked body bytes of the final reply
+  uint8_t http_minor() const { return minor_; }    // 0 or 1 (HTTP/1.x of the last status line)
 
  private:
   // The whole status line and header block of an ordinary reply in one chunk, parsed line by
@@ -111,22 +111,22 @@ class ReplyParser {
   uint32_t line_len_;        // bytes in the current status line / field / chunk-size line
   uint32_t fields_;          // header fields so far in this reply (or its trailers)
   uint16_t status_;
-  uint8_t state_;            // internal State (http_parser.cc)
-  uint8_t sub_;              // position inside "HTTP/", digits of the status code
+  uint8_t state_;  // internal State (http_parser.cc)
+  uint8_t sub_;    // position inside "HTTP/", digits of the status code
   uint8_t minor_;
-  uint8_t field_kind_;       // which header the current field is
-  uint8_t name_len_;         // saturating
-  uint8_t name_mask_;        // header names still matching
-  uint8_t tok_len_;          // saturating length of the current list token
-  uint8_t tok_mask_;         // tokens still matching
-  uint8_t tok_ws_;           // whitespace seen after the token's first char
-  uint8_t num_state_;        // Content-Length value: 0 nothing, 1 digits, 2 digits + trailing ws
+  uint8_t field_kind_;  // which header the current field is
+  uint8_t name_len_;    // saturating
+  uint8_t name_mask_;   // header names still matching
+  uint8_t tok_len_;     // saturating length of the current list token
+  uint8_t tok_mask_;    // tokens still matching
+  uint8_t tok_ws_;      // whitespace seen after the token's first char
+  uint8_t num_state_;   // Content-Length value: 0 nothing, 1 digits, 2 digits + trailing ws
   uint8_t head_;
-  uint8_t field_pending_;    // a field's line ended; it is applied when the next line starts
+  uint8_t field_pending_;  // a field's line ended; it is applied when the next line starts
   uint8_t in_trailers_;
   uint8_t cl_seen_;
   uint8_t te_seen_;
-  uint8_t te_chunked_;       // the last transfer-coding is "chunked"
+  uint8_t te_chunked_;  // the last transfer-coding is "chunked"
   uint8_t conn_close_;
   uint8_t conn_keep_alive_;
   uint8_t keep_alive_;

@@ -148,12 +148,14 @@ TEST(ReplyParser, KeepAliveWithContentLength) {
 }
 
 TEST(ReplyParser, Http11ConnectionClose) {
-  const std::string r = "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\nConnection: close\r\n\r\nnop";
+  const std::string r =
+      "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\nConnection: close\r\n\r\nnop";
   ExpectEverySplit(r, Done(404, false, BodyFraming::kLength, 3, r.size()));
 }
 
 TEST(ReplyParser, ConnectionTokensAreCaseInsensitiveLists) {
-  const std::string r = "HTTP/1.1 200 OK\r\nconnection: Upgrade , CLOSE\r\ncontent-length: 0\r\n\r\n";
+  const std::string r =
+      "HTTP/1.1 200 OK\r\nconnection: Upgrade , CLOSE\r\ncontent-length: 0\r\n\r\n";
   ExpectEverySplit(r, Done(200, false, BodyFraming::kLength, 0, r.size()));
   // "closed" and "keep-alives" are other tokens.
   const std::string r2 = "HTTP/1.1 200 OK\r\nConnection: closed\r\nContent-Length: 0\r\n\r\n";
@@ -312,11 +314,11 @@ TEST(ReplyParser, Eof) {
 }
 
 TEST(ReplyParser, BadStatusLines) {
-  for (const char* bad : {"HTTP/2 200 OK\r\n\r\n", "HTTP/2.0 200 OK\r\n\r\n", "http/1.1 200\r\n\r\n",
-                          "HTTP/1.1 20x OK\r\n\r\n", "HTTP/1.1 099 X\r\n\r\n",
-                          "HTTP/1.1200 OK\r\n\r\n", "HTTP/1.1 2000 OK\r\n\r\n",
-                          "HTTP/1.x 200 OK\r\n\r\n", "HTTP/1.1 200 OK\rX\r\n\r\n",
-                          "<html>garbage</html>", "\r\nHTTP/1.1 200 OK\r\n\r\n"}) {
+  for (const char* bad :
+       {"HTTP/2 200 OK\r\n\r\n", "HTTP/2.0 200 OK\r\n\r\n", "http/1.1 200\r\n\r\n",
+        "HTTP/1.1 20x OK\r\n\r\n", "HTTP/1.1 099 X\r\n\r\n", "HTTP/1.1200 OK\r\n\r\n",
+        "HTTP/1.1 2000 OK\r\n\r\n", "HTTP/1.x 200 OK\r\n\r\n", "HTTP/1.1 200 OK\rX\r\n\r\n",
+        "<html>garbage</html>", "\r\nHTTP/1.1 200 OK\r\n\r\n"}) {
     ExpectErrorEverySplit(bad, ReplyError::kBadStatusLine);
   }
 }
@@ -361,8 +363,7 @@ TEST(ReplyParser, LineLimit) {
   const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
   const std::string ext20 = "1;" + std::string(18, 'e');
   const std::string ext_ok = head + ext20 + "\r\nx\r\n0\r\n\r\n";
-  ExpectEverySplit(ext_ok, Done(200, true, BodyFraming::kChunked, 1, ext_ok.size()), false,
-                   limits);
+  ExpectEverySplit(ext_ok, Done(200, true, BodyFraming::kChunked, 1, ext_ok.size()), false, limits);
   ExpectErrorEverySplit(head + ext20 + "e\r\nx\r\n0\r\n\r\n", ReplyError::kLineTooLong, false,
                         limits);
   ExpectErrorEverySplit(head + std::string(19, '0') + "01\r\nx\r\n0\r\n\r\n",
@@ -382,8 +383,7 @@ TEST(ReplyParser, FieldLimit) {
   limits.max_field = 18;
   ExpectErrorEverySplit(folded, ReplyError::kFieldTooLong, false, limits);
   limits.max_field = 19;
-  ExpectEverySplit(folded, Done(200, true, BodyFraming::kLength, 0, folded.size()), false,
-                   limits);
+  ExpectEverySplit(folded, Done(200, true, BodyFraming::kLength, 0, folded.size()), false, limits);
   // A long name alone is enough.
   limits.max_field = 8;
   ExpectErrorEverySplit("HTTP/1.1 200 OK\r\nVeryLongName: 1\r\n\r\n", ReplyError::kFieldTooLong,
@@ -415,18 +415,18 @@ TEST(ReplyParser, EntityLimit) {
                    Error(ReplyError::kEntityTooBig, 38), false, limits);
   const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
   const std::string chunked_ok = head + "2\r\nab\r\n2\r\ncd\r\n0\r\n\r\n";
-  ExpectEverySplit(chunked_ok, Done(200, true, BodyFraming::kChunked, 4, chunked_ok.size()),
-                   false, limits);
-  ExpectErrorEverySplit(head + "2\r\nab\r\n3\r\ncde\r\n0\r\n\r\n", ReplyError::kEntityTooBig,
-                        false, limits);
+  ExpectEverySplit(chunked_ok, Done(200, true, BodyFraming::kChunked, 4, chunked_ok.size()), false,
+                   limits);
+  ExpectErrorEverySplit(head + "2\r\nab\r\n3\r\ncde\r\n0\r\n\r\n", ReplyError::kEntityTooBig, false,
+                        limits);
   const std::string close_ok = "HTTP/1.0 200 OK\r\n\r\nabcd";
   ExpectEverySplit(close_ok, Done(200, false, BodyFraming::kToClose, 4, close_ok.size()), true,
                    limits);
   ExpectErrorEverySplit("HTTP/1.0 200 OK\r\n\r\nabcde", ReplyError::kEntityTooBig, true, limits);
   // A HEAD reply's Content-Length is not a body.
   const std::string head_big = "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n";
-  ExpectEverySplit(head_big, Done(200, true, BodyFraming::kNone, 0, head_big.size()), false,
-                   limits, true);
+  ExpectEverySplit(head_big, Done(200, true, BodyFraming::kNone, 0, head_big.size()), false, limits,
+                   true);
 }
 
 TEST(ReplyParser, ResetReuses) {

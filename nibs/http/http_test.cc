@@ -175,9 +175,9 @@ TEST_F(HttpNibTest, LastRequestAnnouncesClose) {
   ASSERT_NE(out_.insert, nullptr);
   EXPECT_EQ(out_.insert_at, std::string("POST /p HTTP/1.1\nContent-Length: 4\n").size());
   std::fill(state_.begin(), state_.end(), 0);
-  for (const char* as_is : {"GET / HTTP/1.0\r\nHost: x\r\n\r\n",
-                            "GET / HTTP/1.1\r\nCONNECTION: keep-alive\r\n\r\n",
-                            "GET / HTTP/1.1\r\nHost: x\r\n", "not http"}) {
+  for (const char* as_is :
+       {"GET / HTTP/1.0\r\nHost: x\r\n\r\n", "GET / HTTP/1.1\r\nCONNECTION: keep-alive\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\n", "not http"}) {
     ASSERT_EQ(Start(as_is), INCARNE_NIB_WANT_RECV);
     EXPECT_EQ(out_.insert, nullptr) << as_is;
   }

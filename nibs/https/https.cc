@@ -174,8 +174,7 @@ int Fail(ConnState* s, const char* where, int err) {
     }
     WOLFSSL_ALERT_HISTORY alerts;
     if (detail == nullptr && s->ssl != nullptr &&
-        wolfSSL_get_alert_history(s->ssl, &alerts) == WOLFSSL_SUCCESS &&
-        alerts.last_rx.code > 0) {
+        wolfSSL_get_alert_history(s->ssl, &alerts) == WOLFSSL_SUCCESS && alerts.last_rx.code > 0) {
       detail = wolfSSL_alert_desc_string_long(alerts.last_rx.code);
     }
     snprintf(text, sizeof(text), "%s: %s%s%s (wolfSSL error %d)", where, reason,
@@ -572,8 +571,7 @@ int HitRecv(ConnState* s, uint32_t len, incarne_nib_out* out) {
   return INCARNE_NIB_DONE;
 }
 
-int OnRecv(void* worker_ctx, void* state, const void* data, uint32_t len,
-           incarne_nib_out* out) {
+int OnRecv(void* worker_ctx, void* state, const void* data, uint32_t len, incarne_nib_out* out) {
   static_cast<WorkerCtx*>(worker_ctx)->error = nullptr;
   auto* s = static_cast<ConnState*>(state);
   SetInput(s, data, len);
@@ -635,9 +633,8 @@ void Report(void* nib, char* text, size_t size) {
       }
     }
   }
-  std::string s = "TLS: " + std::to_string(handshakes) + " handshakes, " +
-                  std::to_string(resumed) + " resumed (resume = " +
-                  (shared->config.resume ? "true" : "false") + "), " +
+  std::string s = "TLS: " + std::to_string(handshakes) + " handshakes, " + std::to_string(resumed) +
+                  " resumed (resume = " + (shared->config.resume ? "true" : "false") + "), " +
                   std::to_string(failures) + " TLS failures (net_code 71)\n";
   for (const auto& [reason, count] : reasons) {
     s += "TLS failure x" + std::to_string(count) + ": " + reason + "\n";

@@ -58,9 +58,10 @@ absl::StatusOr<HttpsConfig> HttpsConfigFromPlan(const Plan& plan, const std::str
   if (config.sni.size() > 255) {
     return absl::InvalidArgumentError("target.tls.sni: longer than 255 bytes");
   }
-  for (const auto& [key, path] : {std::pair<const char*, const std::string*>{"ca_file", &tls.ca_file},
-                                  {"cert_file", &tls.cert_file},
-                                  {"key_file", &tls.key_file}}) {
+  for (const auto& [key, path] :
+       {std::pair<const char*, const std::string*>{"ca_file", &tls.ca_file},
+        {"cert_file", &tls.cert_file},
+        {"key_file", &tls.key_file}}) {
     if (absl::Status st = CheckReadable(key, *path); !st.ok()) {
       return st;
     }
@@ -74,9 +75,9 @@ absl::StatusOr<HttpsConfig> HttpsConfigFromPlan(const Plan& plan, const std::str
       }
       const size_t n = end - start;
       if (n == 0 || n > 255) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "target.tls.alpn: \"", config.alpn,
-            "\": expected a comma-separated list of protocol names of 1..255 bytes"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("target.tls.alpn: \"", config.alpn,
+                         "\": expected a comma-separated list of protocol names of 1..255 bytes"));
       }
       for (size_t i = start; i < end; ++i) {
         const unsigned char c = static_cast<unsigned char>(config.alpn[i]);
@@ -134,8 +135,10 @@ absl::StatusOr<WOLFSSL_CTX*> NewClientContext(const HttpsConfig& config) {
     } else {
       r = wolfSSL_CTX_load_system_CA_certs(ctx);
       if (r != WOLFSSL_SUCCESS) {
-        return fail(absl::StrCat("target.tls.verify: no ca_file and the system CA store "
-                                 "cannot be loaded: ", WolfReason(r)));
+        return fail(
+            absl::StrCat("target.tls.verify: no ca_file and the system CA store "
+                         "cannot be loaded: ",
+                         WolfReason(r)));
       }
     }
     wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_PEER, nullptr);

@@ -21,8 +21,8 @@ struct HttpsConfig {
   std::string ca_file;    // "" with verify = the system CA store
   std::string cert_file;  // client certificate (with key_file), "" = none
   std::string key_file;
-  std::string ciphers;    // wolfSSL cipher list, "" = wolfSSL's defaults
-  std::string alpn;       // comma-separated protocol list, "" = no ALPN extension
+  std::string ciphers;  // wolfSSL cipher list, "" = wolfSSL's defaults
+  std::string alpn;     // comma-separated protocol list, "" = no ALPN extension
   bool resume = true;
   bool tls13_only = false;  // min_version = "1.3"
   bool aes_ni = true;       // AES-GCM through the AES-NI device when the CPU has it

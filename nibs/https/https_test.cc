@@ -7,15 +7,14 @@
 
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string>
-
-#include <wolfssl/options.h>
-#include <wolfssl/ssl.h>
 
 #include "plan/plan.h"
 
@@ -425,8 +424,9 @@ TEST_P(HttpsVersionTest, LargeRequestGoesOutInSeveralSends) {
   Server server(GetParam(), true);
   ASSERT_EQ(Connect(&server), INCARNE_NIB_READY);
   const std::string body(100000, 'b');
-  const std::string post = "POST /up HTTP/1.1\r\nHost: test.incarne\r\nContent-Length: " +
-                           std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string post =
+      "POST /up HTTP/1.1\r\nHost: test.incarne\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\n\r\n" + body;
   sends_ = 0;
   ASSERT_EQ(Hit(&server, post), INCARNE_NIB_DONE);
   EXPECT_EQ(out_.proto_code, 200);

@@ -2,6 +2,8 @@
 // counts against an echo server, one datagram per hit and per reply (boundaries kept), replies
 // larger than a receive buffer, a closed port (ICMP → 111), a silent server and dropped
 // replies (→ 110), an empty record. Hermetic: port 0 everywhere, no sleeps for timing.
+#include "udp.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -15,13 +17,12 @@
 #include <thread>
 #include <vector>
 
-#include "util/clock.h"
 #include "engine/nib_registry.h"
 #include "engine/worker.h"
 #include "engine/worker_testing.h"
 #include "gtest/gtest.h"
 #include "results/result_ring.h"
-#include "udp.h"
+#include "util/clock.h"
 
 namespace incarne {
 namespace {

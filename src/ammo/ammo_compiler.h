@@ -37,16 +37,16 @@ struct AmmoCompileStats {
   uint32_t tags = 0;     // tag table entries, including "" (tag 0)
   std::string format;    // detected or given
   // Extensions beyond the lead's interface (for `incarne ammo compile` messages):
-  uint64_t read = 0;             // records the reader produced
-  uint64_t filtered = 0;         // dropped by chosen_cases
-  uint64_t skipped = 0;          // access-log lines skipped (not GET, unparsable)
-  std::string first_skipped;     // "line L: why" of the first skipped line
+  uint64_t read = 0;          // records the reader produced
+  uint64_t filtered = 0;      // dropped by chosen_cases
+  uint64_t skipped = 0;       // access-log lines skipped (not GET, unparsable)
+  std::string first_skipped;  // "line L: why" of the first skipped line
   // stpd records planned earlier than a record before them (sent late, in file order).
   uint64_t times_backwards = 0;
   std::string first_backwards;  // "line L: T ms after T0"
   // HTTP/1.1 requests with no Host header (servers answer 400).
   uint64_t no_host = 0;
-  std::string first_no_host;  // "line L" (or "offset O" for compiled input)
+  std::string first_no_host;     // "line L" (or "offset O" for compiled input)
   bool headers_ignored = false;  // config headers given for phantom/stpd/ammo input
   bool has_times = false;
   bool gzip = false;

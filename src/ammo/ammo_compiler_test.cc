@@ -222,8 +222,7 @@ TEST_F(CompileTest, DetectionFailsLoudly) {
 
 TEST_F(CompileTest, WarnsAboutStpdTimesBackwardsAndMissingHost) {
   absl::StatusOr<AmmoCompileStats> s = Compile(
-      Input("t.stpd",
-            "3 100 a\nabc\n3 50 a\nabc\n3 200 a\nabc\n3 150 a\nabc\n3 300 a\nabc\n"),
+      Input("t.stpd", "3 100 a\nabc\n3 50 a\nabc\n3 200 a\nabc\n3 150 a\nabc\n3 300 a\nabc\n"),
       Path("t.ammo"));
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->times_backwards, 2u);

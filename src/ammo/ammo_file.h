@@ -35,12 +35,12 @@ class AmmoFile {
   std::span<const uint8_t> Request(uint64_t i) const;  // wire bytes of record i
   uint16_t Tag(uint64_t i) const;                      // index into tags()
   uint16_t Flags(uint64_t i) const;                    // kAmmoFlag* (ammo_layout.h)
-  const std::vector<std::string>& tags() const;  // tags()[0] is "" (untagged)
-  bool has_times() const;                        // compiled from stpd
-  int64_t PlannedNs(uint64_t i) const;           // stpd planned time (ms × 1e6); needs has_times()
-  std::string_view source_format() const;        // "phantom", "uri", ...
-  int fd() const;                                // for sendfile(2) of large bodies
-  uint64_t FileOffset(uint64_t i) const;         // byte offset of Request(i) in the file
+  const std::vector<std::string>& tags() const;        // tags()[0] is "" (untagged)
+  bool has_times() const;                              // compiled from stpd
+  int64_t PlannedNs(uint64_t i) const;     // stpd planned time (ms × 1e6); needs has_times()
+  std::string_view source_format() const;  // "phantom", "uri", ...
+  int fd() const;                          // for sendfile(2) of large bodies
+  uint64_t FileOffset(uint64_t i) const;   // byte offset of Request(i) in the file
 
   // Header fields for `incarne ammo inspect`.
   uint64_t data_size() const;  // sum of request lengths

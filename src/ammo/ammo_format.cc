@@ -136,15 +136,16 @@ absl::StatusOr<AmmoFormat> DetectAmmoFormat(std::string_view path, std::string_v
   }
   if (meaningful > 0 && comments == meaningful) {
     return absl::InvalidArgumentError(
-        Cat(path, ": line ", first_bad, ": every line is a '#' comment: expected requests "
+        Cat(path, ": line ", first_bad,
+            ": every line is a '#' comment: expected requests "
             "(ammo formats have no comments: Tank would send 'GET #')"));
   }
   if (first_bad != 0) {
-    return absl::InvalidArgumentError(Cat(
-        path, ": line ", first_bad, ": cannot tell the ammo format from '", Excerpt(bad),
-        "': expected a phantom record header '<size> [tag]' with a decimal size, a JSON object "
-        "or array (jsonline), or uri lines ('/path [tag]', 'http://…', '[Name: value]'); "
-        "set the format (--format / ammo.format) if it is right"));
+    return absl::InvalidArgumentError(
+        Cat(path, ": line ", first_bad, ": cannot tell the ammo format from '", Excerpt(bad),
+            "': expected a phantom record header '<size> [tag]' with a decimal size, a JSON object "
+            "or array (jsonline), or uri lines ('/path [tag]', 'http://…', '[Name: value]'); "
+            "set the format (--format / ammo.format) if it is right"));
   }
   return AmmoFormat::kUri;
 }

@@ -216,8 +216,7 @@ absl::StatusOr<std::unique_ptr<InputStream>> InputStream::Open(const std::string
   if (!src.ok()) {
     return src.status();
   }
-  return std::unique_ptr<InputStream>(
-      new InputStream(std::move(*src), path, gzip, kDefaultBuffer));
+  return std::unique_ptr<InputStream>(new InputStream(std::move(*src), path, gzip, kDefaultBuffer));
 }
 
 std::unique_ptr<InputStream> InputStream::FromMemory(std::string_view data, std::string name,

@@ -55,8 +55,7 @@ class InputStream {
   absl::StatusOr<uint64_t> ReadBytes(uint64_t n, Fn&& fn);
 
  private:
-  InputStream(std::unique_ptr<InputSource> source, std::string name, bool gzip,
-              size_t buffer_size);
+  InputStream(std::unique_ptr<InputSource> source, std::string name, bool gzip, size_t buffer_size);
   // Makes at least `want` bytes available from begin_ (fewer at EOF); may move the buffer.
   absl::Status Fill(size_t want);
   void Consume(size_t n);

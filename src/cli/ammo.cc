@@ -25,10 +25,10 @@
 #include "ammo/ammo_format.h"
 #include "ammo/http_request.h"
 #include "cli/cli_common.h"
-#include "util/output_file.h"
 #include "plan/schedule.h"
-#include "util/status.h"
 #include "util/absl_view.h"
+#include "util/output_file.h"
+#include "util/status.h"
 
 namespace incarne::cli {
 namespace {

@@ -69,8 +69,8 @@ absl::Status Args::Parse() {
     }
     if (!spec->takes_value) {
       if (has_inline) {
-        return absl::InvalidArgumentError(absl::StrCat("option '--", spec->name,
-                                                       "' takes no value"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("option '--", spec->name, "' takes no value"));
       }
       values_.emplace_back(spec->name, "");
       continue;

@@ -79,8 +79,7 @@ class StopRelay {
       ++signals;
       const char* name = from_file ? "$GRACEFUL" : sig == SIGINT ? "SIGINT" : "SIGTERM";
       if (signals == 1) {
-        fprintf(err_, "\nincarne: %s: stopping; in-flight hits finish (again to stop now)\n",
-                name);
+        fprintf(err_, "\nincarne: %s: stopping; in-flight hits finish (again to stop now)\n", name);
         launcher->RequestStop(
             1, from_file ? absl::StrCat("$GRACEFUL file ", graceful_path_, " exists") : name);
       } else {
@@ -132,7 +131,9 @@ class LiveLine {
     }
     const Stats& o = ss.overall;
     absl::StrAppendFormat(
-        &line, " rps planned %d sent %d done %d | in flight %d | p50 %sms p99 %sms | errors %.2f%% | lag p99 %sms",
+        &line,
+        " rps planned %d sent %d done %d | in flight %d | p50 %sms p99 %sms | errors %.2f%% | lag "
+        "p99 %sms",
         ss.planned, ss.sent, o.hits, ss.inflight_max, Ms(o.latency.ValueAtPercentile(50)),
         Ms(o.latency.ValueAtPercentile(99)),
         o.hits == 0 ? 0.0 : 100.0 * static_cast<double>(o.errors) / static_cast<double>(o.hits),
@@ -198,8 +199,7 @@ class LiveLine {
 
 }  // namespace
 
-absl::StatusOr<LaunchResult> LaunchFromCli(LaunchOptions options,
-                                           const CliLaunchOptions& cli) {
+absl::StatusOr<LaunchResult> LaunchFromCli(LaunchOptions options, const CliLaunchOptions& cli) {
   std::unique_ptr<Launcher> launcher;
   // Declared after `launcher`, so its thread is joined before the launcher goes.
   StopRelay relay(cli.err, cli.graceful_path);

@@ -22,10 +22,10 @@
 namespace incarne::cli {
 
 struct CliLaunchOptions {
-  FILE* out = stdout;         // the report (nullptr: not printed)
-  FILE* err = stderr;         // messages and the live line
-  bool live = true;           // print the live line
-  bool live_tty = false;      // rewrite it in place (stderr is a terminal)
+  FILE* out = stdout;     // the report (nullptr: not printed)
+  FILE* err = stderr;     // messages and the live line
+  bool live = true;       // print the live line
+  bool live_tty = false;  // rewrite it in place (stderr is a terminal)
   // Taurus' stop file ($GRACEFUL): checked with one stat() every 50 ms; "" = not watched.
   std::string graceful_path;
 };
@@ -33,7 +33,6 @@ struct CliLaunchOptions {
 // Prepare, Open, Run and Finish one run with the above around it. Errors of Prepare and Open
 // come back as the Status (nothing was fired; the run directory is gone again); once the run
 // was opened the result is a LaunchResult (exit_code 1 when writing failed).
-absl::StatusOr<LaunchResult> LaunchFromCli(LaunchOptions options,
-                                           const CliLaunchOptions& cli);
+absl::StatusOr<LaunchResult> LaunchFromCli(LaunchOptions options, const CliLaunchOptions& cli);
 
 }  // namespace incarne::cli

@@ -1,6 +1,8 @@
 // `incarne sink` — the built-in loopback HTTP/1.1 target (src/sink/sink.h).
 //   incarne sink --listen 127.0.0.1:8080
 //   incarne sink --listen 127.0.0.1:0 --body-size 1024     (prints the port it got)
+#include "sink/sink.h"
+
 #include <signal.h>
 
 #include <atomic>
@@ -11,7 +13,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli/cli_common.h"
-#include "sink/sink.h"
 
 namespace incarne::cli {
 namespace {
@@ -110,8 +111,8 @@ int RunSink(int argc, char** argv) {
   std::fprintf(stderr,
                "incarne sink: %lu connections, %lu requests (%lu faulty), %lu bytes in, %lu out\n",
                static_cast<unsigned long>(s.connections), static_cast<unsigned long>(s.requests),
-               static_cast<unsigned long>(s.faults),
-               static_cast<unsigned long>(s.bytes_in), static_cast<unsigned long>(s.bytes_out));
+               static_cast<unsigned long>(s.faults), static_cast<unsigned long>(s.bytes_in),
+               static_cast<unsigned long>(s.bytes_out));
   if (!st.ok()) {
     return Fail("sink", absl::UnavailableError(st.message()));
   }

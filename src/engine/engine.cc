@@ -127,9 +127,7 @@ void Engine::RequestStop(int level) {
   }
 }
 
-bool Engine::Finished() const {
-  return done_.load(std::memory_order_acquire) >= workers_.size();
-}
+bool Engine::Finished() const { return done_.load(std::memory_order_acquire) >= workers_.size(); }
 
 void Engine::Join() {
   for (Thread& t : threads_) {

@@ -24,8 +24,8 @@ namespace incarne {
 
 struct EngineOptions {
   uint32_t workers = 1;
-  std::vector<int> cpus;            // worker k pins to cpus[k % size] (empty: no pinning)
-  uint64_t ring_capacity = 1 << 18; // records per worker ring
+  std::vector<int> cpus;             // worker k pins to cpus[k % size] (empty: no pinning)
+  uint64_t ring_capacity = 1 << 18;  // records per worker ring
   bool allow_defer_taskrun = true;
   bool allow_recv_multishot = true;
   // answ log: bytes of each worker's AnswRing when shared->answ_filter ≠ kNone.

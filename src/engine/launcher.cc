@@ -3,8 +3,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -25,8 +25,6 @@
 #include "ammo/ammo_compiler.h"
 #include "ammo/ammo_file.h"
 #include "ammo/ammo_format.h"
-#include "util/clock.h"
-#include "util/output_file.h"
 #include "engine/engine.h"
 #include "engine/nib_registry.h"
 #include "engine/target.h"
@@ -36,6 +34,8 @@
 #include "plan/schedule.h"
 #include "results/collector.h"
 #include "results/html_report.h"
+#include "util/clock.h"
+#include "util/output_file.h"
 #include "util/status.h"
 
 namespace incarne {
@@ -53,9 +53,8 @@ std::string Stamp(int64_t unix_ns) {
   tm t{};
   localtime_r(&s, &t);
   char buf[64];
-  snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d:%02d.%03d", t.tm_year + 1900,
-           t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec,
-           static_cast<int>(unix_ns / 1'000'000 % 1000));
+  snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d:%02d.%03d", t.tm_year + 1900, t.tm_mon + 1,
+           t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, static_cast<int>(unix_ns / 1'000'000 % 1000));
   return buf;
 }
 
@@ -130,9 +129,8 @@ class RunDir {
       }
       fs::create_directories(parent, ec);
       if (ec) {
-        return absl::UnavailableError(
-            absl::StrCat("run directory ", path, ": cannot create ", parent.string(), ": ",
-                         ec.message()));
+        return absl::UnavailableError(absl::StrCat("run directory ", path, ": cannot create ",
+                                                   parent.string(), ": ", ec.message()));
       }
     }
     if (mkdir(path.c_str(), 0755) != 0) {
@@ -377,9 +375,9 @@ class Launcher::Impl {
   // Stop requests: any thread writes the level and its reason, then wakes Run through the
   // eventfd; Run (or Finish) applies them to the engine and logs them on its own thread.
   std::mutex stop_mu_;
-  int stop_asked_ = 0;          // guarded by stop_mu_
+  int stop_asked_ = 0;                                     // guarded by stop_mu_
   std::vector<std::pair<int, std::string>> stop_reasons_;  // guarded by stop_mu_
-  int stop_applied_ = 0;        // Run's thread only
+  int stop_applied_ = 0;                                   // Run's thread only
   int wake_fd_ = -1;
 };
 
@@ -399,8 +397,8 @@ absl::Status Launcher::Impl::LoadPlan() {
     if (opt_.start_at_unix_ns < now - kStartAtSlackNs) {
       return absl::InvalidArgumentError(absl::StrCat(
           "--start-at ", Stamp(opt_.start_at_unix_ns), " is ",
-          FormatDuration(WholeSeconds(now - opt_.start_at_unix_ns)), " in the past (now ", Stamp(now),
-          "); at most ", FormatDuration(kStartAtSlackNs), " back is taken"));
+          FormatDuration(WholeSeconds(now - opt_.start_at_unix_ns)), " in the past (now ",
+          Stamp(now), "); at most ", FormatDuration(kStartAtSlackNs), " back is taken"));
     }
     if (opt_.start_at_unix_ns > now + kStartAtAheadNs) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -432,8 +430,8 @@ absl::Status Launcher::Impl::CheckNibAndAmmo() {
   opened_nib_.emplace(std::move(*found));
   nib_ = opened_nib_->nib;
   has_ammo_ = !plan_.ammo.file.empty() || !plan_.ammo.uris.empty();
-  if (!has_ammo_ && ((nib_->capabilities & INCARNE_NIB_CAP_AMMO_OPTIONAL) == 0 ||
-                     model_ == LoadModel::kStpd)) {
+  if (!has_ammo_ &&
+      ((nib_->capabilities & INCARNE_NIB_CAP_AMMO_OPTIONAL) == 0 || model_ == LoadModel::kStpd)) {
     return absl::InvalidArgumentError(absl::StrCat(
         where_, model_ == LoadModel::kStpd ? "load.model = \"stpd\"" : "nib " + plan_.target.nib,
         " needs ammo: set ammo.file or ammo.uris"));
@@ -441,8 +439,8 @@ absl::Status Launcher::Impl::CheckNibAndAmmo() {
   if (!plan_.ammo.file.empty()) {
     struct stat st {};
     if (stat(plan_.ammo.file.c_str(), &st) != 0) {
-      return absl::NotFoundError(absl::StrCat(where_, "ammo.file: ", plan_.ammo.file, ": ",
-                                              strerror(errno)));
+      return absl::NotFoundError(
+          absl::StrCat(where_, "ammo.file: ", plan_.ammo.file, ": ", strerror(errno)));
     }
     if (!S_ISREG(st.st_mode)) {
       return absl::InvalidArgumentError(
@@ -493,8 +491,8 @@ absl::Status Launcher::Impl::Prepare() {
   const uint64_t cap_by = model_ == LoadModel::kInstances
                               ? ShardShare(schedule_.shots(), opt_.shard, opt_.shards)
                               : plan_.load.instances;
-  workers_ = static_cast<uint32_t>(
-      std::clamp<uint64_t>(std::min<uint64_t>(workers, cap_by), 1, 256));
+  workers_ =
+      static_cast<uint32_t>(std::clamp<uint64_t>(std::min<uint64_t>(workers, cap_by), 1, 256));
   ASSIGN_OR_RETURN(nib_instance_, NibInstance::Create(*opened_nib_, plan_, host_, workers_));
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd_ < 0) {
@@ -507,13 +505,12 @@ absl::Status Launcher::Impl::Prepare() {
 
 absl::Status Launcher::Impl::CreateRunDir() {
   const int64_t prep_real = RealNs();
-  std::string dir = opt_.out_dir.empty() ? ExpandRunDir(plan_.results.dir,
-                                                        prep_real / 1'000'000'000, opt_.shard,
-                                                        opt_.plan_path)
-                                         : opt_.out_dir;
+  std::string dir =
+      opt_.out_dir.empty()
+          ? ExpandRunDir(plan_.results.dir, prep_real / 1'000'000'000, opt_.shard, opt_.plan_path)
+          : opt_.out_dir;
   absl::Status st = run_dir_.Create(dir);
-  if (!st.ok() && opt_.out_dir.empty() &&
-      plan_.results.dir.find("{time}") != std::string::npos &&
+  if (!st.ok() && opt_.out_dir.empty() && plan_.results.dir.find("{time}") != std::string::npos &&
       st.code() == absl::StatusCode::kFailedPrecondition) {
     // Two runs in the same second: number the second one.
     for (int n = 2; n < 100 && !st.ok(); ++n) {
@@ -567,8 +564,8 @@ absl::Status Launcher::Impl::OpenAmmo() {
     }
     if (cs->no_host != 0) {
       log_.Line(absl::StrCat("warning: ammo: ", cs->no_host,
-                             " HTTP/1.1 requests without a Host header (first: ",
-                             cs->first_no_host, ")"));
+                             " HTTP/1.1 requests without a Host header (first: ", cs->first_no_host,
+                             ")"));
     }
   }
   ASSIGN_OR_RETURN(AmmoFile opened, AmmoFile::Open(ammo_path));
@@ -578,9 +575,8 @@ absl::Status Launcher::Impl::OpenAmmo() {
     return absl::InvalidArgumentError(absl::StrCat(where_, "ammo: no records"));
   }
   if (model_ == LoadModel::kStpd && !ammo_->has_times()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where_, "load.model = \"stpd\" needs stpd ammo (planned times); ",
-                     ammo_path, " has none"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        where_, "load.model = \"stpd\" needs stpd ammo (planned times); ", ammo_path, " has none"));
   }
   shared_->requests.count = ammo_->count();
   shared_->requests.get = &AmmoGet;
@@ -597,9 +593,9 @@ void Launcher::Impl::WireShots() {
   if (model_ == LoadModel::kStpd) {
     sh->shots = ShotSource{ShotSource::Model::kRps, &StpdTime, &ammo_ctx_, records};
   } else {
-    sh->shots = ShotSource{model_ == LoadModel::kInstances ? ShotSource::Model::kInstances
-                                                           : ShotSource::Model::kRps,
-                           &ScheduleTime, &schedule_, schedule_.shots()};
+    sh->shots = ShotSource{
+        model_ == LoadModel::kInstances ? ShotSource::Model::kInstances : ShotSource::Model::kRps,
+        &ScheduleTime, &schedule_, schedule_.shots()};
   }
   hit_cap_ = plan_.ammo.limit != 0 ? plan_.ammo.limit : UINT64_MAX;
   if (plan_.ammo.loop != 0 && records != 0) {
@@ -644,8 +640,8 @@ void Launcher::Impl::WireShots() {
   sh->nib = nib_;
   sh->nib_ctx = nib_instance_->context();
   sh->timeout_ns = plan_.target.timeout_ns;
-  sh->answ_filter = opt_.answ_filter.has_value() ? *opt_.answ_filter
-                                                 : AnswFilterFromPlan(plan_.results.answ);
+  sh->answ_filter =
+      opt_.answ_filter.has_value() ? *opt_.answ_filter : AnswFilterFromPlan(plan_.results.answ);
   // Connections opened just ahead of the shots (docs/http.md "Preconnect"): rps model only.
   sh->preconnect = plan_.target.http.preconnect && model_ == LoadModel::kRps &&
                    nib_->transport == INCARNE_NIB_TRANSPORT_TCP;
@@ -667,8 +663,8 @@ absl::Status Launcher::Impl::StartEngine() {
   // workers pinned one per core leave it no core of its own to be scheduled away to — measured
   // against nginx on the 2-core box, ~15 % fewer req/s pinned (docs/plan.md).
   const bool local_target = shared_->target_len != 0 && IsLoopback(shared_->target);
-  pin_ = plan_.workers.pin == PinMode::kOn ||
-         (plan_.workers.pin == PinMode::kAuto && !local_target);
+  pin_ =
+      plan_.workers.pin == PinMode::kOn || (plan_.workers.pin == PinMode::kAuto && !local_target);
   if (pin_) {
     eo.cpus = cpus_;
   }
@@ -690,9 +686,8 @@ absl::Status Launcher::Impl::StartEngine() {
   const char* model = model_ == LoadModel::kRps         ? "rps"
                       : model_ == LoadModel::kInstances ? "instances"
                                                         : "stpd";
-  log_.Line(absl::StrCat("target ", target_text_, ", nib ", nib_->name, ", ", workers_,
-                         " workers", pinned, ", model ", model, ", shots ",
-                         shared_->shots.count,
+  log_.Line(absl::StrCat("target ", target_text_, ", nib ", nib_->name, ", ", workers_, " workers",
+                         pinned, ", model ", model, ", shots ", shared_->shots.count,
                          hit_cap_ != UINT64_MAX ? absl::StrCat(", hit cap ", hit_cap_) : ""));
   log_.Line(engine_->setup_line());
   return absl::OkStatus();
@@ -885,15 +880,15 @@ void Launcher::Impl::Run() {
 void Launcher::Impl::LogTotals() {
   const WorkerStats& t = engine_->Totals();
   log_.Line(absl::StrCat(
-      "workers done: ", t.shots_fired, " shots fired, ", t.hits_done, " records, ",
-      t.dropped_777, " dropped (777), ", t.ring_full, " lost to full rings, ", t.connects,
-      " connects, ", t.retries, " retries, ", t.passes, " passes, ", t.waits, " waits (",
-      t.waits_short, " ended by the deadline), ", t.cqes, " completions, ", t.rx_stamped,
+      "workers done: ", t.shots_fired, " shots fired, ", t.hits_done, " records, ", t.dropped_777,
+      " dropped (777), ", t.ring_full, " lost to full rings, ", t.connects, " connects, ",
+      t.retries, " retries, ", t.passes, " passes, ", t.waits, " waits (", t.waits_short,
+      " ended by the deadline), ", t.cqes, " completions, ", t.rx_stamped,
       " kernel-stamped receives; worker CPU ", t.cpu_ns / 1'000'000, " ms",
-      t.cpu_ns > 0 ? absl::StrCat(" (", t.hits_done * 1'000'000'000 /
-                                            static_cast<uint64_t>(t.cpu_ns),
-                                  " hits per worker CPU second)")
-                   : std::string()));
+      t.cpu_ns > 0
+          ? absl::StrCat(" (", t.hits_done * 1'000'000'000 / static_cast<uint64_t>(t.cpu_ns),
+                         " hits per worker CPU second)")
+          : std::string()));
   // The nib's own summary (e.g. the https nib's TLS failure reasons), every worker_fini done.
   if (INCARNE_NIB_HAS(nib_, report) && nib_->report != nullptr) {
     std::string text(8192, '\0');
@@ -920,8 +915,8 @@ LaunchResult Launcher::Impl::Finish() {
   result.answ_written = collector_->answ_written();
   result.answ_dropped = collector_->answ_dropped();
   if (shared_->answ_filter != AnswFilter::kNone) {
-    log_.Line(absl::StrCat("answ: ", result.answ_written, " entries written, ",
-                           result.answ_dropped, " lost to full answ rings"));
+    log_.Line(absl::StrCat("answ: ", result.answ_written, " entries written, ", result.answ_dropped,
+                           " lost to full answ rings"));
   }
   if (!fin.ok()) {
     log_.Line(absl::StrCat("collector: ", fin.message()));

@@ -43,10 +43,10 @@ namespace incarne {
 
 // Where a run stands, for a live line or a status file.
 struct LaunchProgress {
-  int64_t elapsed_ns = 0;       // since the origin; negative while waiting for it
-  int64_t planned_ns = 0;       // the planned length of firing (Launcher::planned_ns)
-  int stop_level = 0;           // the stop asked for so far (0 none, 1 drain, 2 now)
-  uint64_t hits = 0;            // records collected so far (approximate)
+  int64_t elapsed_ns = 0;  // since the origin; negative while waiting for it
+  int64_t planned_ns = 0;  // the planned length of firing (Launcher::planned_ns)
+  int stop_level = 0;      // the stop asked for so far (0 none, 1 drain, 2 now)
+  uint64_t hits = 0;       // records collected so far (approximate)
 };
 
 struct LaunchOptions {
@@ -62,7 +62,7 @@ struct LaunchOptions {
   // kStartAtSlackNs in the past or more than kStartAtAheadNs ahead (docs/engine.md).
   bool has_start_at = false;
   int64_t start_at_unix_ns = 0;
-  uint64_t ring_capacity = 0;          // records per worker ring; 0 = automatic
+  uint64_t ring_capacity = 0;  // records per worker ring; 0 = automatic
   // External nibs (target.nib = a .so path, dlopen'ed into this process). `incarne run`
   // allows them; a daemon sets this from its own configuration, and a plan naming one is then
   // refused (exit 2) before anything is loaded (docs/nibs.md).
@@ -88,12 +88,12 @@ inline constexpr int64_t kStartAtSlackNs = 60'000'000'000;
 inline constexpr int64_t kStartAtAheadNs = 86'400'000'000'000;
 
 struct LaunchResult {
-  int exit_code = 0;                   // 0 done (also after a stop), 1 run failed
-  absl::Status error;                  // why exit_code is 1 (e.g. a write error, disk full)
+  int exit_code = 0;   // 0 done (also after a stop), 1 run failed
+  absl::Status error;  // why exit_code is 1 (e.g. a write error, disk full)
   std::string run_dir;
-  int stop_level = 0;                  // the stop asked for (0 none: the plan ran to its end)
-  uint64_t answ_written = 0;           // answ log entries written
-  uint64_t answ_dropped = 0;           // answ entries lost to full answ rings
+  int stop_level = 0;         // the stop asked for (0 none: the plan ran to its end)
+  uint64_t answ_written = 0;  // answ log entries written
+  uint64_t answ_dropped = 0;  // answ entries lost to full answ rings
   WorkerStats totals;
   RunSummary summary;
 };

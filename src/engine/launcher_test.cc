@@ -9,8 +9,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "util/clock.h"
 #include "gtest/gtest.h"
+#include "util/clock.h"
 
 namespace incarne {
 namespace {
@@ -34,8 +34,7 @@ TEST(AutoRingCapacity, FromThePeakRate) {
   EXPECT_EQ(AutoRingCapacity(LoadModel::kRps, Rps("const(1200, 60s)"), 1000, 2), 1u << 14);
   EXPECT_EQ(AutoRingCapacity(LoadModel::kRps, Rps("const(50000, 5s)"), 100, 2), 1u << 17);
   EXPECT_EQ(AutoRingCapacity(LoadModel::kRps, Rps("line(1, 50000, 10s)"), 100, 2), 1u << 17);
-  EXPECT_EQ(AutoRingCapacity(LoadModel::kRps, Rps("step(100, 30000, 1000, 5s)"), 100, 1),
-            1u << 17);
+  EXPECT_EQ(AutoRingCapacity(LoadModel::kRps, Rps("step(100, 30000, 1000, 5s)"), 100, 1), 1u << 17);
   // The peak counts wherever it is, not the first step.
   EXPECT_EQ(AutoRingCapacity(LoadModel::kRps, Rps("const(10, 5s) const(20000, 5s)"), 10, 1),
             1u << 17);
@@ -131,9 +130,9 @@ TEST_F(LauncherTest, RefusesAStartMoreThanADayAhead) {
 
 TEST_F(LauncherTest, RefusesAnUnknownNib) {
   LaunchOptions o = Options("const(10, 1s)");
-  o.plan_text = absl::StrCat("[target]\nnib = \"", dir_, "/nosuch.so\"\n[load]\n",
-                             "schedule = \"const(10, 1s)\"\n[results]\ndir = \"", dir_,
-                             "/runs\"\n");
+  o.plan_text =
+      absl::StrCat("[target]\nnib = \"", dir_, "/nosuch.so\"\n[load]\n",
+                   "schedule = \"const(10, 1s)\"\n[results]\ndir = \"", dir_, "/runs\"\n");
   absl::StatusOr<std::unique_ptr<Launcher>> l = Launcher::Prepare(o);
   ASSERT_FALSE(l.ok());
   EXPECT_TRUE(fs::is_empty(dir_));
@@ -143,14 +142,15 @@ TEST_F(LauncherTest, RefusesAnUnknownNib) {
 
 TEST_F(LauncherTest, RefusesANibWithoutItsAmmo) {
   LaunchOptions o = Options("const(10, 1s)");
-  o.plan_text = absl::StrCat("[target]\nnib = \"http\"\naddress = \"127.0.0.1:9\"\n[load]\n",
-                             "schedule = \"const(10, 1s)\"\n[results]\ndir = \"", dir_,
-                             "/runs\"\n");
+  o.plan_text =
+      absl::StrCat("[target]\nnib = \"http\"\naddress = \"127.0.0.1:9\"\n[load]\n",
+                   "schedule = \"const(10, 1s)\"\n[results]\ndir = \"", dir_, "/runs\"\n");
   ExpectRefused(o, absl::StatusCode::kInvalidArgument, "needs ammo");
 }
 
 TEST_F(LauncherTest, RefusesAnAmmoFileThatIsMissingOrNotAFile) {
-  LaunchOptions o = Options("const(10, 1s)", absl::StrCat("[ammo]\nfile = \"", dir_, "/none.txt\"\n"));
+  LaunchOptions o =
+      Options("const(10, 1s)", absl::StrCat("[ammo]\nfile = \"", dir_, "/none.txt\"\n"));
   ExpectRefused(o, absl::StatusCode::kNotFound, "none.txt");
   o = Options("const(10, 1s)", "[ammo]\nfile = \"/tmp\"\n");
   ExpectRefused(o, absl::StatusCode::kInvalidArgument, "expected a regular file");
@@ -177,8 +177,8 @@ TEST_F(LauncherTest, RefusesABadOrUnresolvableTarget) {
 TEST_F(LauncherTest, OpenFailureLeavesNoRunDirectory) {
   const std::string ammo = dir_ + "/empty.uri";
   std::ofstream(ammo) << "";
-  LaunchOptions o = Options("const(10, 1s)", absl::StrCat("[ammo]\nfile = \"", ammo,
-                                                          "\"\nformat = \"uri\"\n"));
+  LaunchOptions o =
+      Options("const(10, 1s)", absl::StrCat("[ammo]\nfile = \"", ammo, "\"\nformat = \"uri\"\n"));
   absl::StatusOr<std::unique_ptr<Launcher>> l = Launcher::Prepare(o);
   ASSERT_TRUE(l.ok()) << l.status();
   absl::Status st = (*l)->Open();

@@ -30,10 +30,10 @@ absl::Status ValidateNib(const incarne_nib* nib, const std::string& origin) {
   // a newer nib.h's (append-only): the fields we know are where we expect them.
   constexpr size_t kOldestLayout = offsetof(incarne_nib, on_close) + sizeof(nib->on_close);
   if (nib->struct_size < kOldestLayout) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "nib ", origin, ": descriptor of ", nib->struct_size,
-        " bytes (struct_size) is smaller than the oldest layout this incarne reads (",
-        kOldestLayout, " bytes)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("nib ", origin, ": descriptor of ", nib->struct_size,
+                     " bytes (struct_size) is smaller than the oldest layout this incarne reads (",
+                     kOldestLayout, " bytes)"));
   }
   if (nib->name == nullptr || nib->name[0] == '\0') {
     return absl::InvalidArgumentError(absl::StrCat("nib ", origin, ": no name"));
@@ -60,9 +60,8 @@ bool IsExternalNib(const std::string& name) {
 namespace {
 
 std::string BuiltinNames() {
-  return absl::StrJoin(BuiltinNibs(), ", ", [](std::string* out, const incarne_nib* n) {
-    out->append(n->name);
-  });
+  return absl::StrJoin(BuiltinNibs(), ", ",
+                       [](std::string* out, const incarne_nib* n) { out->append(n->name); });
 }
 
 std::string CurrentDir() {
@@ -133,8 +132,8 @@ absl::StatusOr<const incarne_nib*> FindNib(const std::string& name) {
   for (const auto& [skipped, reason] : kSkippedNibs) {
     if (name == skipped) {
       return absl::NotFoundError(absl::StrCat(
-          "target.nib = \"", name, "\": this binary was built without the ",
-          AbslView(skipped), " nib (", AbslView(reason), "); built-in: ", BuiltinNames()));
+          "target.nib = \"", name, "\": this binary was built without the ", AbslView(skipped),
+          " nib (", AbslView(reason), "); built-in: ", BuiltinNames()));
     }
   }
   return absl::NotFoundError(absl::StrCat("target.nib = \"", name,
@@ -192,16 +191,16 @@ std::vector<std::pair<std::string, std::string>> NibParams(const Plan& plan,
 }
 
 absl::StatusOr<std::unique_ptr<NibInstance>> NibInstance::Create(const incarne_nib* nib,
-                                                                const Plan& plan,
-                                                                const std::string& host,
-                                                                uint32_t workers) {
+                                                                 const Plan& plan,
+                                                                 const std::string& host,
+                                                                 uint32_t workers) {
   return Create(OpenedNib{nib, nullptr, nib->name}, plan, host, workers);
 }
 
 absl::StatusOr<std::unique_ptr<NibInstance>> NibInstance::Create(const OpenedNib& opened,
-                                                                const Plan& plan,
-                                                                const std::string& host,
-                                                                uint32_t workers) {
+                                                                 const Plan& plan,
+                                                                 const std::string& host,
+                                                                 uint32_t workers) {
   const incarne_nib* nib = opened.nib;
   const bool external = opened.external();
   std::unique_ptr<NibInstance> inst(new NibInstance());
@@ -210,8 +209,7 @@ absl::StatusOr<std::unique_ptr<NibInstance>> NibInstance::Create(const OpenedNib
   if (nib->create == nullptr) {
     return inst;
   }
-  std::vector<std::pair<std::string, std::string>> params =
-      NibParams(plan, nib->name, external);
+  std::vector<std::pair<std::string, std::string>> params = NibParams(plan, nib->name, external);
   std::vector<incarne_nib_kv> kv;
   kv.reserve(params.size());
   for (const auto& [k, v] : params) {
@@ -231,8 +229,8 @@ absl::StatusOr<std::unique_ptr<NibInstance>> NibInstance::Create(const OpenedNib
   if (r != 0) {
     inst->ctx_ = nullptr;
     return absl::InvalidArgumentError(
-        absl::StrCat(plan.source_path.empty() ? "" : plan.source_path + ": ", "nib ",
-                     nib->name, ": ", error[0] != 0 ? error : "configuration rejected"));
+        absl::StrCat(plan.source_path.empty() ? "" : plan.source_path + ": ", "nib ", nib->name,
+                     ": ", error[0] != 0 ? error : "configuration rejected"));
   }
   return inst;
 }

@@ -64,8 +64,7 @@ class NibInstance {
                                                              uint32_t workers);
   // The same for a nib from OpenNib: an external nib gets config.plan = NULL and the
   // [target.params] keys, and the instance keeps its library open until after destroy().
-  static absl::StatusOr<std::unique_ptr<NibInstance>> Create(const OpenedNib& nib,
-                                                             const Plan& plan,
+  static absl::StatusOr<std::unique_ptr<NibInstance>> Create(const OpenedNib& nib, const Plan& plan,
                                                              const std::string& host,
                                                              uint32_t workers);
   ~NibInstance();

@@ -67,14 +67,14 @@ TEST(NibRegistry, RefusesUnknownNames) {
 // has loads, a name nobody declared is refused at target.nib's line and column.
 TEST(NibRegistry, PlanLoaderAcceptsTheDeclaredNames) {
   for (std::string_view name : kBuiltinNibNames) {
-    absl::StatusOr<Plan> p = LoadPlanText(
-        Cat("[target]\nnib = \"", name, "\"\n[ammo]\nuris = [\"/\"]\n[load]\n",
-            "schedule = \"const(1,1s)\"\n"),
-        "plan.toml", {});
+    absl::StatusOr<Plan> p =
+        LoadPlanText(Cat("[target]\nnib = \"", name, "\"\n[ammo]\nuris = [\"/\"]\n[load]\n",
+                         "schedule = \"const(1,1s)\"\n"),
+                     "plan.toml", {});
     EXPECT_TRUE(p.ok()) << name << ": " << p.status();
   }
-  absl::StatusOr<Plan> p =
-      LoadPlanText("[target]\nnib = \"grpc\"\n[load]\nschedule = \"const(1,1s)\"\n", "plan.toml", {});
+  absl::StatusOr<Plan> p = LoadPlanText(
+      "[target]\nnib = \"grpc\"\n[load]\nschedule = \"const(1,1s)\"\n", "plan.toml", {});
   ASSERT_FALSE(p.ok());
   EXPECT_NE(std::string(StdView(p.status().message())).find("plan.toml:2:7: target.nib: expected"),
             std::string::npos)

@@ -44,8 +44,8 @@ class RecvBuffers {
     int err = 0;
     br_ = uring_compat::SetupBufRing(ring, count, group, &err);
     if (br_ == nullptr) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "cannot register the receive buffer ring: ", std::string(NetCodeText(-err))));
+      return absl::FailedPreconditionError(absl::StrCat("cannot register the receive buffer ring: ",
+                                                        std::string(NetCodeText(-err))));
     }
     ring_ = ring;
     count_ = count;
@@ -63,8 +63,7 @@ class RecvBuffers {
   uint32_t size() const { return size_; }
 
   void Return(uint16_t bid) {
-    io_uring_buf_ring_add(br_, Data(bid), size_, bid, io_uring_buf_ring_mask(count_),
-                          pending_++);
+    io_uring_buf_ring_add(br_, Data(bid), size_, bid, io_uring_buf_ring_mask(count_), pending_++);
   }
   void Flush() {
     if (pending_ != 0) {

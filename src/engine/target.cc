@@ -40,11 +40,11 @@ absl::StatusOr<HostPort> ParseHostPort(const std::string& address, bool allow_po
     port = address.substr(colon + 1);
   }
   uint32_t p = 0;
-  if (hp.host.empty() || !absl::SimpleAtoi(port, &p) || p > 65535 ||
-      (p == 0 && !allow_port_zero) || port.empty() || port[0] == '+' || port[0] == '-') {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "target address \"", address, "\": expected host:port with a port from ",
-        allow_port_zero ? "0" : "1", " to 65535"));
+  if (hp.host.empty() || !absl::SimpleAtoi(port, &p) || p > 65535 || (p == 0 && !allow_port_zero) ||
+      port.empty() || port[0] == '+' || port[0] == '-') {
+    return absl::InvalidArgumentError(absl::StrCat("target address \"", address,
+                                                   "\": expected host:port with a port from ",
+                                                   allow_port_zero ? "0" : "1", " to 65535"));
   }
   hp.port = static_cast<uint16_t>(p);
   return hp;
@@ -64,7 +64,7 @@ std::string FormatSockaddr(const sockaddr_storage& addr) {
 
 absl::StatusOr<ResolvedAddress> Resolve(const HostPort& hp, Family family, int socktype) {
   addrinfo hints{};
-  hints.ai_family = family == Family::kIpv4 ? AF_INET
+  hints.ai_family = family == Family::kIpv4   ? AF_INET
                     : family == Family::kIpv6 ? AF_INET6
                                               : AF_UNSPEC;
   hints.ai_socktype = socktype;
@@ -85,8 +85,7 @@ absl::StatusOr<ResolvedAddress> Resolve(const HostPort& hp, Family family, int s
   return out;
 }
 
-absl::StatusOr<std::vector<sockaddr_storage>> ParseSourceIps(
-    const std::vector<std::string>& ips) {
+absl::StatusOr<std::vector<sockaddr_storage>> ParseSourceIps(const std::vector<std::string>& ips) {
   std::vector<sockaddr_storage> out;
   for (const std::string& ip : ips) {
     sockaddr_storage ss{};

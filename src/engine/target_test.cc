@@ -20,8 +20,8 @@ TEST(ParseHostPort, Forms) {
 }
 
 TEST(ParseHostPort, Errors) {
-  for (const char* bad : {"", "host", "host:", ":80", "host:0", "host:65536", "host:-1",
-                          "host:+1", "::1:80", "[::1]80", "[::1:80", "host:8x"}) {
+  for (const char* bad : {"", "host", "host:", ":80", "host:0", "host:65536", "host:-1", "host:+1",
+                          "::1:80", "[::1]80", "[::1:80", "host:8x"}) {
     EXPECT_FALSE(ParseHostPort(bad).ok()) << bad;
   }
   EXPECT_TRUE(ParseHostPort("host:0", /*allow_port_zero=*/true).ok());

@@ -74,9 +74,8 @@ absl::StatusOr<std::unique_ptr<Uring>> Uring::Create(const UringOptions& options
   const unsigned base = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
   const unsigned single = options.allow_single_issuer ? IORING_SETUP_SINGLE_ISSUER : 0;
   Attempt attempts[] = {
-      {options.allow_defer_taskrun && single != 0
-           ? base | single | IORING_SETUP_DEFER_TASKRUN
-           : base | single | IORING_SETUP_COOP_TASKRUN},
+      {options.allow_defer_taskrun && single != 0 ? base | single | IORING_SETUP_DEFER_TASKRUN
+                                                  : base | single | IORING_SETUP_COOP_TASKRUN},
       {base | single | IORING_SETUP_COOP_TASKRUN},
       {base | single},
       {base},
@@ -182,9 +181,9 @@ int Uring::SubmitAndWait(unsigned wait_nr, int64_t deadline_ns, int64_t now_ns,
     ret = uring_compat::SubmitAndWait(&ring_, features_.registered_fd, wait_nr, deadline_ns,
                                       /*abs_timer=*/true, features_.min_wait ? min_wait_ns : 0);
   } else {
-    ret = uring_compat::SubmitAndWait(&ring_, features_.registered_fd, wait_nr,
-                                      deadline_ns - now_ns, /*abs_timer=*/false,
-                                      features_.min_wait ? min_wait_ns : 0);
+    ret =
+        uring_compat::SubmitAndWait(&ring_, features_.registered_fd, wait_nr, deadline_ns - now_ns,
+                                    /*abs_timer=*/false, features_.min_wait ? min_wait_ns : 0);
   }
   if (ret == -ETIME || ret == -EINTR || ret == -EAGAIN || ret == -EBUSY) {
     return 0;

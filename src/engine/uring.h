@@ -19,8 +19,8 @@ namespace incarne {
 
 struct UringOptions {
   unsigned sq_entries = 4096;
-  unsigned cq_entries = 16384;  // ≥ 4 × connections (iouring.md recommendation 1)
-  bool allow_defer_taskrun = true;   // tests may turn the fast paths off to check fallbacks
+  unsigned cq_entries = 16384;      // ≥ 4 × connections (iouring.md recommendation 1)
+  bool allow_defer_taskrun = true;  // tests may turn the fast paths off to check fallbacks
   bool allow_single_issuer = true;
   bool allow_min_wait = true;
   bool allow_abs_timer = true;
@@ -32,11 +32,11 @@ struct UringFeatures {
   bool coop_taskrun = false;
   bool submit_all = false;
   bool registered_fd = false;
-  bool ext_arg = false;          // required: the engine's wait point needs it (5.11+)
-  bool min_wait = false;         // IORING_FEAT_MIN_TIMEOUT (6.12+)
-  bool abs_timer = false;        // IORING_ENTER_ABS_TIMER accepted (6.12+)
-  bool buf_ring = false;         // provided buffer rings (5.19+)
-  bool recv_multishot = false;   // IORING_OP_RECV with IORING_RECV_MULTISHOT (6.0+)
+  bool ext_arg = false;         // required: the engine's wait point needs it (5.11+)
+  bool min_wait = false;        // IORING_FEAT_MIN_TIMEOUT (6.12+)
+  bool abs_timer = false;       // IORING_ENTER_ABS_TIMER accepted (6.12+)
+  bool buf_ring = false;        // provided buffer rings (5.19+)
+  bool recv_multishot = false;  // IORING_OP_RECV with IORING_RECV_MULTISHOT (6.0+)
   bool op_send = false;
   bool op_connect = false;
   bool accept_multishot = false;

@@ -15,7 +15,7 @@
 namespace incarne::uring_compat {
 
 // Feature bits and flags newer than liburing 2.3's headers.
-inline constexpr unsigned kFeatRegRegRing = 1u << 13;   // IORING_FEAT_REG_REG_RING
+inline constexpr unsigned kFeatRegRegRing = 1u << 13;  // IORING_FEAT_REG_REG_RING
 inline constexpr unsigned kFeatRecvSendBundle = 1u << 14;
 inline constexpr unsigned kFeatMinTimeout = 1u << 15;   // IORING_FEAT_MIN_TIMEOUT
 inline constexpr unsigned kEnterAbsTimer = 1u << 5;     // IORING_ENTER_ABS_TIMER
@@ -83,8 +83,7 @@ inline int SubmitOnly(io_uring* ring, bool registered) {
 // A provided-buffer ring (liburing 2.4's io_uring_setup_buf_ring): maps `entries` ring slots
 // (a power of two ≤ 32768) and registers them as buffer group `bgid`. Returns the ring or
 // nullptr with *err = -errno. Free with FreeBufRing.
-inline io_uring_buf_ring* SetupBufRing(io_uring* ring, unsigned entries, uint16_t bgid,
-                                       int* err) {
+inline io_uring_buf_ring* SetupBufRing(io_uring* ring, unsigned entries, uint16_t bgid, int* err) {
   const size_t size = entries * sizeof(io_uring_buf);
   void* mem = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
   if (mem == MAP_FAILED) {

@@ -2,8 +2,8 @@
 // when a fast path is refused still give a working ring.
 #include "engine/uring.h"
 
-#include "util/clock.h"
 #include "gtest/gtest.h"
+#include "util/clock.h"
 
 namespace incarne {
 namespace {

@@ -13,14 +13,14 @@
 namespace incarne {
 
 enum class UserOp : uint8_t {
-  kNone = 0,     // CQEs the engine does not track (never posted: the op is not used)
+  kNone = 0,  // CQEs the engine does not track (never posted: the op is not used)
   kConnect = 1,
   kSend = 2,
   kRecv = 3,
   kPollOut = 4,  // sendfile(2) hit EAGAIN: wait for the socket to drain
   kCancel = 5,
-  kAccept = 6,   // the sink
-  kWake = 7,     // unused by workers; reserved for cross-ring wake-ups
+  kAccept = 6,  // the sink
+  kWake = 7,    // unused by workers; reserved for cross-ring wake-ups
   // A worker's closed connection waiting for the server's FIN before close(2) (the "slot"
   // bits hold the fd); kLingerTimeout is its linked timeout, whose CQE is ignored.
   kLinger = 8,

@@ -16,13 +16,13 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "util/clock.h"
 #include "engine/recv_buffers.h"
 #include "engine/uring.h"
 #include "engine/uring_compat.h"
 #include "engine/user_data.h"
 #include "plan/schedule.h"
 #include "util/check.h"
+#include "util/clock.h"
 #include "util/errno_name.h"
 #include "util/status.h"
 
@@ -83,13 +83,13 @@ enum HitState : uint8_t { kHitNone, kHitWaitConn, kHitActive, kHitDelayed };
 struct Slot {
   HitRecord rec;
   incarne_nib_request req;
-  uint64_t record = 0;          // ammo record index (sendfile offset)
+  uint64_t record = 0;  // ammo record index (sendfile offset)
   const uint8_t* send_ptr = nullptr;
-  uint32_t send_len = 0;        // 0: no send in progress
+  uint32_t send_len = 0;  // 0: no send in progress
   uint32_t send_off = 0;
-  uint64_t file_off = 0;        // sendfile: offset of send_ptr[send_off] in the ammo file
+  uint64_t file_off = 0;  // sendfile: offset of send_ptr[send_off] in the ammo file
   int64_t deadline = 0;
-  uint32_t prev = kNil;         // timeout list (hits on the network, in start order)
+  uint32_t prev = kNil;  // timeout list (hits on the network, in start order)
   uint32_t next = kNil;
   int fd = -1;
   uint32_t gen = 0;
@@ -97,15 +97,15 @@ struct Slot {
   uint8_t conn = kConnNone;
   uint8_t hit = kHitNone;
   bool recv_armed = false;
-  bool used_before = false;     // the connection already served a hit (keep-alive)
-  bool opened = false;          // on_open called; on_close owed
-  bool active = false;          // instances model: the instance has started
+  bool used_before = false;       // the connection already served a hit (keep-alive)
+  bool opened = false;            // on_open called; on_close owed
+  bool active = false;            // instances model: the instance has started
   bool ready_after_send = false;  // READY came with bytes: ready once they are sent
-  bool conn_send = false;       // the send in progress belongs to the connection, not the hit
+  bool conn_send = false;         // the send in progress belongs to the connection, not the hit
   bool sendfile = false;
-  bool preconnected = false;    // opened ahead of its first hit (preconnect); stale → retry
-  bool tls_resumed = false;     // the nib's READY said INCARNE_NIB_OUT_RESUMED
-  bool recv_msg = false;        // the armed receive is a RECVMSG (timestamped) one
+  bool preconnected = false;  // opened ahead of its first hit (preconnect); stale → retry
+  bool tls_resumed = false;   // the nib's READY said INCARNE_NIB_OUT_RESUMED
+  bool recv_msg = false;      // the armed receive is a RECVMSG (timestamped) one
   // The nib's out->insert for the send in progress: insert_len bytes spliced in at insert_at
   // (send_len counts them); sent with SENDMSG over iov.
   const uint8_t* insert_ptr = nullptr;
@@ -114,8 +114,8 @@ struct Slot {
   iovec iov[3];
   msghdr msg;
   bool announced_close = false;  // the hit's request carried the nib's inserted header
-  uint64_t send_pass = 0;       // the pass whose submit carried the last SEND
-  uint64_t taken_m = 0;         // take-ahead: the local shot this idle slot holds
+  uint64_t send_pass = 0;        // the pass whose submit carried the last SEND
+  uint64_t taken_m = 0;          // take-ahead: the local shot this idle slot holds
 };
 
 struct DelayItem {
@@ -185,26 +185,26 @@ struct Worker::Impl {
   size_t state_stride_ = 0;
   std::vector<uint32_t> free_stack_;  // rps: idle slots, most recently used on top
   uint32_t free_top_ = 0;
-  std::vector<uint32_t> ready_;       // instances: ring of slots ready to fire
+  std::vector<uint32_t> ready_;  // instances: ring of slots ready to fire
   uint32_t ready_head_ = 0;
   uint32_t ready_count_ = 0;
-  std::vector<DelayItem> delayed_;    // simulated replies, min-heap on due
+  std::vector<DelayItem> delayed_;  // simulated replies, min-heap on due
   // EngineShared::take_ahead: slots holding a shot until its planned time, min-heap on it.
   std::vector<DelayItem> taken_;
-  uint32_t to_head_ = kNil;           // timeout list
+  uint32_t to_head_ = kNil;  // timeout list
   uint32_t to_tail_ = kNil;
 
   RecvBuffers recv_bufs_;  // after `uring`: destroyed (unregistered) before the ring
 
   // shots
-  uint64_t m_next_ = 0;     // next local shot (rps) / next local instance start (instances)
+  uint64_t m_next_ = 0;  // next local shot (rps) / next local instance start (instances)
   uint64_t m_end_ = 0;
-  int64_t next_t_ = 0;      // time of local shot m_next
+  int64_t next_t_ = 0;         // time of local shot m_next
   uint64_t hits_started_ = 0;  // instances: local hit counter h
   uint64_t hit_end_ = 0;       // instances: local hit cap
   bool firing_done_ = false;
   uint64_t inflight_ = 0;
-  uint64_t net_pending_ = 0;   // hits waiting on the network (not simulated replies)
+  uint64_t net_pending_ = 0;  // hits waiting on the network (not simulated replies)
   // Hits waiting for their connection (connect, TLS handshake): while there are any, the wait
   // returns at the first completion, so a connect's or a handshake step's completion is acted
   // on at once — the request never waits for a wake-up (the wait bound, the pacing quantum).
@@ -213,7 +213,7 @@ struct Worker::Impl {
   // kLingerMaxNs for the linked timeouts (liburing 2.3 takes a non-const pointer; the kernel
   // reads it at submit).
   __kernel_timespec linger_ts_{.tv_sec = kLingerMaxNs / 1'000'000'000,
-                              .tv_nsec = kLingerMaxNs % 1'000'000'000};
+                               .tv_nsec = kLingerMaxNs % 1'000'000'000};
   // The last pass that fired shots (rps/stpd): with load.pacing the next timed wake-up is not
   // before fired_at + pacing_ns.
   int64_t fired_at_ = INT64_MIN / 2;
@@ -252,9 +252,9 @@ struct Worker::Impl {
       CPU_ZERO(&set);
       CPU_SET(opt_.cpu, &set);
       if (sched_setaffinity(0, sizeof(set), &set) != 0) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("worker ", opt_.index, ": cannot pin to CPU ", opt_.cpu, ": ",
-                         std::string(NetCodeText(errno))));
+        return absl::FailedPreconditionError(absl::StrCat("worker ", opt_.index,
+                                                          ": cannot pin to CPU ", opt_.cpu, ": ",
+                                                          std::string(NetCodeText(errno))));
       }
     }
     prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
@@ -320,8 +320,8 @@ struct Worker::Impl {
             "io_uring provided buffer rings are missing (Linux 5.19+ needed for network nibs)");
       }
       RETURN_IF_ERROR(recv_bufs_.Init(uring_->ring(),
-                                     std::clamp<uint32_t>(NextPow2(n * 2), 64, 4096),
-                                     kRecvBufSize, kBufGroup));
+                                      std::clamp<uint32_t>(NextPow2(n * 2), 64, 4096), kRecvBufSize,
+                                      kBufGroup));
     }
 
     if (nib_->worker_init != nullptr) {
@@ -529,9 +529,9 @@ struct Worker::Impl {
       deadline = std::min(deadline, slots_[to_head_].deadline);
     }
     if (PreconnectPending()) {
-      deadline = std::min(deadline, std::max(now_ + 1, next_t_ - (next_t_ <= 0
-                                                                   ? kPreconnectStartNs
-                                                                   : kPreconnectAheadNs)));
+      deadline = std::min(
+          deadline,
+          std::max(now_ + 1, next_t_ - (next_t_ <= 0 ? kPreconnectStartNs : kPreconnectAheadNs)));
     }
     if (deadline <= now_) {
       // Something is due already: no sleeping. Without network there is nothing to tell the
@@ -544,8 +544,7 @@ struct Worker::Impl {
       }
       return;
     }
-    unsigned wait_nr =
-        static_cast<unsigned>(std::clamp<uint64_t>(net_pending_ / 2, 1, kWaitBatch));
+    unsigned wait_nr = static_cast<unsigned>(std::clamp<uint64_t>(net_pending_ / 2, 1, kWaitBatch));
     if (rx_timestamps_ && sh_->shots.model == ShotSource::Model::kRps && free_top_ > 0) {
       // Open model with a free slot: replies need not wake the worker — they are stamped by
       // the kernel and free nothing a shot is waiting for; they are handled at the next shot
@@ -568,7 +567,7 @@ struct Worker::Impl {
     ++stats_->waits;
     submit_ns_ = MonoNs() - sh_->origin_mono_ns;
     uring_->SubmitAndWait(wait_nr, deadline + sh_->origin_mono_ns, now_ + sh_->origin_mono_ns,
-                         rx_timestamps_ ? 0 : kMinWaitNs);
+                          rx_timestamps_ ? 0 : kMinWaitNs);
   }
 
   void UpdateCounters() {
@@ -703,7 +702,7 @@ struct Worker::Impl {
     if (sh_->requests.count != 0) {
       incarne_nib_request req{};
       sh_->requests.get(sh_->requests.ctx, (sh_->ammo_shared ? i : m_next_) % sh_->requests.count,
-                       &req);
+                        &req);
       rec.tag = req.tag;
     }
     ++fired_;
@@ -823,8 +822,7 @@ struct Worker::Impl {
       --conn_waits_;
     }
     Emit(sl.rec);
-    if (answ_buf_ != nullptr &&
-        AnswWanted(sh_->answ_filter, sl.rec.net_code, sl.rec.proto_code)) {
+    if (answ_buf_ != nullptr && AnswWanted(sh_->answ_filter, sl.rec.net_code, sl.rec.proto_code)) {
       PushAnsw(s, by_nib);  // before CloseConn: on_close would end last_error's validity
     }
     --inflight_;
@@ -958,8 +956,7 @@ struct Worker::Impl {
       const sockaddr_storage& src = sh_->source_ips[source_rr_++ % sh_->source_ips.size()];
       int one = 1;
       setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
-      const socklen_t len =
-          src.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+      const socklen_t len = src.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
       if (bind(fd, reinterpret_cast<const sockaddr*>(&src), len) != 0) {
         const int err = errno;
         close(fd);
@@ -1279,8 +1276,8 @@ struct Worker::Impl {
       return;
     }
     if (out.send != nullptr && out.send_len > 0) {
-      StartSend(s, static_cast<const uint8_t*>(out.send), out.send_len, /*conn=*/false,
-                out.insert, out.insert_len, out.insert_at);
+      StartSend(s, static_cast<const uint8_t*>(out.send), out.send_len, /*conn=*/false, out.insert,
+                out.insert_len, out.insert_at);
     }
   }
 
@@ -1305,7 +1302,6 @@ struct Worker::Impl {
     sqe->user_data = PackUserData(UserOp::kRecv, sl.gen, s);
     sl.recv_armed = true;
   }
-
 
   void OnRecv(uint32_t s, uint32_t gen, int res, uint32_t flags) {
     const bool has_buf = (flags & IORING_CQE_F_BUFFER) != 0;
@@ -1389,12 +1385,12 @@ struct Worker::Impl {
         clock_gettime(CLOCK_REALTIME, &real);
         clock_gettime(CLOCK_MONOTONIC, &mono);
         real_to_mono_ = (int64_t{mono.tv_sec} - real.tv_sec) * 1'000'000'000 +
-                       (int64_t{mono.tv_nsec} - real.tv_nsec);
+                        (int64_t{mono.tv_nsec} - real.tv_nsec);
         real_to_mono_at_ = now_;
       }
       ++stats_->rx_stamped;
-      const int64_t t = int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec + real_to_mono_ -
-                        sh_->origin_mono_ns;
+      const int64_t t =
+          int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec + real_to_mono_ - sh_->origin_mono_ns;
       return std::clamp<int64_t>(t, 1, now_);
     }
     return 0;
@@ -1572,10 +1568,9 @@ std::string Worker::DescribeSetup() const {
   std::string s = impl_->uring_->Describe();
   if (impl_->transport_ != INCARNE_NIB_TRANSPORT_NONE) {
     absl::StrAppend(&s, impl_->multishot_ ? "; recv: multishot" : "; recv: one-shot",
-                    " over a buffer ring of ", impl_->recv_bufs_.count(), " × ", kRecvBufSize,
-                    " B",
+                    " over a buffer ring of ", impl_->recv_bufs_.count(), " × ", kRecvBufSize, " B",
                     impl_->rx_timestamps_ ? "; reply times: kernel (SO_TIMESTAMPNS)"
-                                         : "; reply times: reap time (min_wait bounded)");
+                                          : "; reply times: reap time (min_wait bounded)");
   }
   return s;
 }

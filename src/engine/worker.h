@@ -122,8 +122,8 @@ struct EngineShared {
 
 struct WorkerOptions {
   uint32_t index = 0;
-  int cpu = -1;           // pin to this CPU (-1: no pinning)
-  uint32_t slots = 0;     // instance slots (0: derived from EngineShared)
+  int cpu = -1;        // pin to this CPU (-1: no pinning)
+  uint32_t slots = 0;  // instance slots (0: derived from EngineShared)
   ResultRing* ring = nullptr;
   AnswRing* answ = nullptr;  // with EngineShared::answ_filter ≠ kNone (else unused)
   // io_uring fallbacks, forced (tests check them): see UringOptions.
@@ -136,20 +136,20 @@ struct WorkerOptions {
 
 // Totals of one worker, readable after Run() returns.
 struct WorkerStats {
-  uint64_t shots_fired = 0;   // hits started + shots dropped (777)
-  uint64_t hits_done = 0;     // records produced (pushed or counted as ring drops)
+  uint64_t shots_fired = 0;  // hits started + shots dropped (777)
+  uint64_t hits_done = 0;    // records produced (pushed or counted as ring drops)
   uint64_t dropped_777 = 0;
   uint64_t ring_full = 0;
   uint64_t passes = 0;
-  uint64_t waits = 0;         // io_uring_enter calls that could sleep
-  uint64_t waits_short = 0;   // of those, returned with fewer CQEs than asked (the deadline)
+  uint64_t waits = 0;        // io_uring_enter calls that could sleep
+  uint64_t waits_short = 0;  // of those, returned with fewer CQEs than asked (the deadline)
   uint64_t cqes = 0;
   uint64_t connects = 0;
   uint64_t retries = 0;
   uint64_t recv_nobufs = 0;
-  uint64_t rx_stamped = 0;    // receives that carried a kernel timestamp
-  int64_t cpu_ns = 0;         // the worker thread's CPU time in Run()
-  int64_t run_ns = 0;         // wall time of Run()
+  uint64_t rx_stamped = 0;  // receives that carried a kernel timestamp
+  int64_t cpu_ns = 0;       // the worker thread's CPU time in Run()
+  int64_t run_ns = 0;       // wall time of Run()
 };
 
 class Worker {

@@ -12,19 +12,19 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <string>
 #include <span>
+#include <string>
 #include <thread>
 #include <vector>
 
-#include "util/clock.h"
-#include "sink/sink.h"
 #include "engine/target.h"
 #include "engine/worker.h"
 #include "engine/worker_testing.h"
 #include "gtest/gtest.h"
 #include "results/answ.h"
 #include "results/result_ring.h"
+#include "sink/sink.h"
+#include "util/clock.h"
 
 namespace incarne {
 namespace {
@@ -356,7 +356,6 @@ TEST_F(NetFixture, UdpOneDatagramPerHit) {
   EXPECT_EQ(datagrams.load(), 200);
 }
 
-
 // ---- a handshake nib (the shape of TLS over the engine): on_open sends "HELLO\n", the
 // server's "WELCOME\n" makes the connection READY together with a last handshake line
 // "FIN\n"; the request goes out in two pieces ("PI" from on_start, "NG\n" from on_sent);
@@ -516,7 +515,6 @@ TEST_F(NetFixture, HandshakeReadyWithBytesAndSendContinuation) {
   EXPECT_EQ(g_closes.load(), 2);  // every on_open is paired with an on_close at the end
   EXPECT_EQ(fins.load(), 2);
 }
-
 
 // ---- a nib that transforms bytes (as TLS does) and hands the engine what it decoded through
 // tap_replies, and a reason through last_error: the answ log must hold the decoded bytes, not

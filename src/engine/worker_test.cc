@@ -2,7 +2,6 @@
 // the closed model and stopping. Timing is never asserted tightly (performance lives in
 // bench/engine_bench.cc); only counts, order and bounds that hold on a loaded machine.
 #include "engine/worker.h"
-#include "engine/worker_testing.h"
 
 #include <pthread.h>
 
@@ -12,11 +11,12 @@
 #include <thread>
 #include <vector>
 
-#include "util/clock.h"
 #include "engine/nib_registry.h"
+#include "engine/worker_testing.h"
 #include "gtest/gtest.h"
 #include "plan/plan.h"
 #include "results/result_ring.h"
+#include "util/clock.h"
 
 namespace incarne {
 namespace {
@@ -270,7 +270,7 @@ TEST_F(DummyFixture, ClosedModelRampsInstancesUp) {
 }
 
 TEST_F(DummyFixture, GracefulStopFinishesInFlightHits) {
-  MakeNib(20'000'000);  // 20 ms replies
+  MakeNib(20'000'000);       // 20 ms replies
   Periodic p{1'000'000, 0};  // 1000 shots/s for 10 s: stopped after ~50 ms
   shared_.shots = ShotSource{ShotSource::Model::kRps, &PeriodicTime, &p, 10'000};
   std::vector<HitRecord> recs = RunWorkers(1, [this] {

@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "util/clock.h"
 #include "engine/worker.h"
 #include "gtest/gtest.h"
 #include "results/result_ring.h"
+#include "util/clock.h"
 
 namespace incarne::test_support {
 

@@ -33,12 +33,12 @@ struct DummyPlan {
 
 // [target.http] — reply limits map to net_code 71 when exceeded (phantom's reply_limits).
 struct HttpPlan {
-  uint32_t max_line = 1024;                 // status line / header line bytes
-  uint32_t max_field_num = 128;             // header fields
-  uint32_t max_field = 8192;                // one header field bytes
-  uint64_t max_entity = 8ull << 20;         // body bytes
-  uint32_t max_requests_per_connection = 0; // 0 = unlimited
-  bool preconnect = true;                   // open connections ahead of the shots (rps model)
+  uint32_t max_line = 1024;                  // status line / header line bytes
+  uint32_t max_field_num = 128;              // header fields
+  uint32_t max_field = 8192;                 // one header field bytes
+  uint64_t max_entity = 8ull << 20;          // body bytes
+  uint32_t max_requests_per_connection = 0;  // 0 = unlimited
+  bool preconnect = true;                    // open connections ahead of the shots (rps model)
   // The last request on a connection (max_requests_per_connection) says "Connection: close"
   // so the server closes first; false: sent as written, the client closes (docs/http.md).
   bool announce_close = true;
@@ -48,12 +48,12 @@ struct HttpPlan {
 
 // [target.tls]
 struct TlsPlan {
-  std::string sni;        // "" = host part of address when it is a name
+  std::string sni;  // "" = host part of address when it is a name
   bool verify = false;
   std::string ca_file;
   std::string cert_file;
   std::string key_file;
-  std::string ciphers;    // "" = wolfSSL defaults
+  std::string ciphers;  // "" = wolfSSL defaults
   std::string alpn = "http/1.1";
   bool resume = true;
   std::string min_version = "1.2";  // "1.2" | "1.3"
@@ -65,8 +65,8 @@ struct TlsPlan {
 struct TargetPlan {
   std::string address = "127.0.0.1:8080";  // host:port | [v6]:port
   Family family = Family::kAny;
-  std::string nib = "http";                // dummy | http | https | udp | path to a .so
-  int64_t timeout_ns = 11 * kNsPerSec;     // whole-hit budget → net 110
+  std::string nib = "http";             // dummy | http | https | udp | path to a .so
+  int64_t timeout_ns = 11 * kNsPerSec;  // whole-hit budget → net 110
   std::vector<std::string> source_ips;
   DummyPlan dummy;
   HttpPlan http;
@@ -79,14 +79,14 @@ struct TargetPlan {
 };
 
 struct AmmoPlan {
-  std::string file;                        // exactly one of file / uris (dummy nib: neither ok)
+  std::string file;  // exactly one of file / uris (dummy nib: neither ok)
   std::vector<std::string> uris;
   AmmoFormat format = AmmoFormat::kAuto;
-  std::vector<std::string> headers;        // "Name: value" (brackets already stripped)
-  std::string http_version = "1.1";        // "1.0" | "1.1"
-  uint64_t loop = 0;                       // passes over the ammo, 0 = endless
-  uint64_t limit = 0;                      // total hits, 0 = no cap
-  std::string autocases = "0";             // "0" | "<N>" | "uri" | "uniq"
+  std::vector<std::string> headers;  // "Name: value" (brackets already stripped)
+  std::string http_version = "1.1";  // "1.0" | "1.1"
+  uint64_t loop = 0;                 // passes over the ammo, 0 = endless
+  uint64_t limit = 0;                // total hits, 0 = no cap
+  std::string autocases = "0";       // "0" | "<N>" | "uri" | "uniq"
   std::vector<std::string> chosen_cases;
   bool shared = true;
 
@@ -95,10 +95,10 @@ struct AmmoPlan {
 
 struct LoadPlan {
   LoadModel model = LoadModel::kRps;
-  std::string schedule;                    // the DSL text (validated by the loader)
+  std::string schedule;  // the DSL text (validated by the loader)
   uint32_t instances = 1000;
   Overload overload = Overload::kDelay;
-  int64_t duration_ns = 0;                 // 0 = the schedule's length
+  int64_t duration_ns = 0;  // 0 = the schedule's length
   // rps/stpd: at most one timed wake-up per quantum fires every shot due by then (never
   // early; docs/engine.md "Pacing"). 0 = a wake-up at every shot's planned time.
   int64_t pacing_ns = 250'000;
@@ -114,7 +114,7 @@ enum class PinMode : uint8_t {
 };
 
 struct WorkersPlan {
-  uint32_t threads = 0;                    // 0 = one per online core (resolved by the engine)
+  uint32_t threads = 0;  // 0 = one per online core (resolved by the engine)
   PinMode pin = PinMode::kAuto;
 
   bool operator==(const WorkersPlan&) const = default;
@@ -123,7 +123,7 @@ struct WorkersPlan {
 struct HitsKeep {
   enum class Mode { kAll, kErrors, kSample };
   Mode mode = Mode::kAll;
-  uint32_t every = 1;                      // kSample: keep every N-th success + all errors
+  uint32_t every = 1;  // kSample: keep every N-th success + all errors
 
   bool operator==(const HitsKeep&) const = default;
 };
@@ -139,7 +139,7 @@ struct ResultsPlan {
 };
 
 struct Plan {
-  std::string source_path;                 // the TOML file it came from ("" for defaults)
+  std::string source_path;  // the TOML file it came from ("" for defaults)
   TargetPlan target;
   AmmoPlan ammo;
   LoadPlan load;

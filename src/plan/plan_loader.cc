@@ -67,8 +67,7 @@ std::string Join(const std::vector<T>& items, std::string_view sep) {
 // project declares that nib (one skipped in this build is refused by the registry at start,
 // with the reason).
 bool IsBuiltinNib(std::string_view nib) {
-  return std::find(kBuiltinNibNames.begin(), kBuiltinNibNames.end(), nib) !=
-         kBuiltinNibNames.end();
+  return std::find(kBuiltinNibNames.begin(), kBuiltinNibNames.end(), nib) != kBuiltinNibNames.end();
 }
 
 // The built-in names for messages: "dummy", "http", ...
@@ -595,9 +594,10 @@ std::string CheckHeader(std::string* s) {
   // split or bend the request on the wire; trimming it instead would also make the
   // normalisation below depend on it (not idempotent), so it is refused.
   if (std::any_of(t.begin(), t.end(), [](char c) { return c != '\t' && HasControl({&c, 1}); })) {
-    return Cat("header value must not contain control characters (CR, LF, vertical tab, ...), "
-               "got ",
-               Shown(*s));
+    return Cat(
+        "header value must not contain control characters (CR, LF, vertical tab, ...), "
+        "got ",
+        Shown(*s));
   }
   const size_t colon = t.find(':');
   if (colon == std::string_view::npos) {
@@ -914,7 +914,8 @@ const KeySpec kLoadKeys[] = {
      },
      [](const Plan& p) {
        return p.load.duration_ns == 0 ? Quote("") : Quote(FormatDuration(p.load.duration_ns));
-     }},    {"pacing", kString | kInteger | kFloat,
+     }},
+    {"pacing", kString | kInteger | kFloat,
      [](const Field& f, Plan* p) {
        return GetDuration(f, 0, kMaxPacingNs, false, &p->load.pacing_ns);
      },
@@ -990,9 +991,14 @@ const KeySpec kResultsKeys[] = {
 
 // In docs/design.md §6 order; a parent comes before its sub-tables.
 const SectionSpec kSections[] = {
-    {"target", kTargetKeys},   {"target.dummy", kDummyKeys}, {"target.http", kHttpKeys},
-    {"target.tls", kTlsKeys},  {"ammo", kAmmoKeys},          {"load", kLoadKeys},
-    {"workers", kWorkersKeys}, {"results", kResultsKeys},
+    {"target", kTargetKeys},
+    {"target.dummy", kDummyKeys},
+    {"target.http", kHttpKeys},
+    {"target.tls", kTlsKeys},
+    {"ammo", kAmmoKeys},
+    {"load", kLoadKeys},
+    {"workers", kWorkersKeys},
+    {"results", kResultsKeys},
     // Any key (an external nib's own): no KeySpec, read by PlanReader::ReadParams.
     {"target.params", {}},
 };
@@ -1350,8 +1356,8 @@ class PlanReader {
     if (!plan->target.params.empty() && IsBuiltinNib(plan->target.nib)) {
       return ErrorAt(Cat(kParamsPath, ".", plan->target.params.front().first),
                      Cat("[target.params] is for external nibs (target.nib = the path of a "
-                         ".so); the built-in nib ", Quote(plan->target.nib),
-                         " takes no keys there (docs/plan.md)"));
+                         ".so); the built-in nib ",
+                         Quote(plan->target.nib), " takes no keys there (docs/plan.md)"));
     }
     // The address literal must agree with an explicit family.
     HostKind kind = HostKind::kName;

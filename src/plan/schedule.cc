@@ -10,8 +10,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "plan/duration.h"
-#include "util/json_writer.h"
 #include "util/check.h"
+#include "util/json_writer.h"
 #include "util/status.h"
 
 // Tank's numbers come from Python floats: every operation below is one IEEE-754 double

@@ -95,8 +95,8 @@ bool AnswRing::Push(const HitRecord& rec, uint64_t record, const uint8_t* reply,
   return true;
 }
 
-void FormatAnswEntry(const HitRecord& rec, std::string_view request,
-                     std::span<const uint8_t> reply, std::string* out) {
+void FormatAnswEntry(const HitRecord& rec, std::string_view request, std::span<const uint8_t> reply,
+                     std::string* out) {
   const Monotone m = MonotoneOf(rec);
   const uint64_t real_us = (m.done - m.start) / 1000;
   absl::StrAppend(out, request.size(), " ", rec.size_in, " ", real_us, " ", real_us, " ",

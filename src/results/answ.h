@@ -136,7 +136,7 @@ class AnswRing {
 // pieces, so not rec.size_out, which counts the bytes that went out on the wire (0 for a
 // refused connection, TLS records for https). The caller passes a reply of
 // min(rec.size_in, kAnswReplyMax) bytes.
-void FormatAnswEntry(const HitRecord& rec, std::string_view request,
-                     std::span<const uint8_t> reply, std::string* out);
+void FormatAnswEntry(const HitRecord& rec, std::string_view request, std::span<const uint8_t> reply,
+                     std::string* out);
 
 }  // namespace incarne

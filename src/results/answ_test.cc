@@ -82,16 +82,15 @@ TEST(AnswFormat, PhantomText) {
   r.sent = 1'300'000;
   r.first_byte = 3'000'000;
   r.done = 3'456'789;  // 2456.789 µs → 2456
-  r.size_out = 517;  // bytes on the wire (TLS records): not what the entry's header says
+  r.size_out = 517;    // bytes on the wire (TLS records): not what the entry's header says
   r.size_in = 26;
   r.net_code = 0;
   r.proto_code = 404;
   const std::string reply = "HTTP/1.1 404 Not Found\r\n\r\n";
   std::string out;
-  FormatAnswEntry(r, "GET /x HTTP/1.0\r\n\r\n",
-                  std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(reply.data()),
-                                           reply.size()),
-                  &out);
+  FormatAnswEntry(
+      r, "GET /x HTTP/1.0\r\n\r\n",
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(reply.data()), reply.size()), &out);
   // phantom's header: the request's length (request.size()), then size_in.
   EXPECT_EQ(out, "19 26 2456 2456 0\nGET /x HTTP/1.0\r\n\r\n\nHTTP/1.1 404 Not Found\r\n\r\n\n");
   // Refused: nothing was sent (size_out 0), no reply; the request is written all the same.

@@ -12,9 +12,10 @@
 // later completions in it are all but impossible); records arriving later still go into the
 // run totals and into the oldest second not yet written, counted as `late`.
 //
-// Thread contract: Start() and Finish() on the control thread; on_second: see below. Nothing here touches the producers' hot path: the collector reads their
-// ring headers and resets inflight_max once per second. Text is formatted once per second,
-// except phout.log (one line per hit, formatted on the collector thread when enabled).
+// Thread contract: Start() and Finish() on the control thread; on_second: see below. Nothing here
+// touches the producers' hot path: the collector reads their ring headers and resets inflight_max
+// once per second. Text is formatted once per second, except phout.log (one line per hit, formatted
+// on the collector thread when enabled).
 #pragma once
 
 #include <cstdint>
@@ -35,9 +36,9 @@
 namespace incarne {
 
 struct CollectorOptions {
-  std::string run_dir;            // exists; the collector creates its files in it
-  HitsKeep keep;                  // plan.results.hits
-  bool phout = false;             // plan.results.phout: also write phout.log
+  std::string run_dir;  // exists; the collector creates its files in it
+  HitsKeep keep;        // plan.results.hits
+  bool phout = false;   // plan.results.phout: also write phout.log
   // phout at this path instead of run_dir/phout.log (phantom drop-in: logger_brief_t). It is
   // opened with O_APPEND and not truncated — the caller creates it — and written in whole
   // lines, so several processes can share one phout. Also flushed once per second (Tank

@@ -9,9 +9,9 @@
 #include "absl/strings/str_format.h"
 #include "results/aggregates_file.h"
 #include "results/hits_file.h"
-#include "util/json_writer.h"
 #include "results/report.h"
 #include "util/errno_name.h"
+#include "util/json_writer.h"
 #include "util/status.h"
 
 namespace incarne {
@@ -186,8 +186,7 @@ absl::Status ConvertPhout(const HitsView& v, const RecordLimits& lim, Out* out) 
 }
 
 absl::Status ConvertJtl(const HitsView& v, const RecordLimits& lim,
-                        const std::map<int64_t, uint64_t>& inflight,
-                        bool corrected, Out* out) {
+                        const std::map<int64_t, uint64_t>& inflight, bool corrected, Out* out) {
   out->Append(
       "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,"
       "failureMessage,bytes,sentBytes,grpThreads,allThreads,URL,Latency,IdleTime,Connect\n");
@@ -497,8 +496,8 @@ absl::Status ConvertRun(const std::string& run_dir, const ConvertOptions& option
   if (options.format == ConvertFormat::kHlog) {
     if (options.hlog_histogram != "latency" && options.hlog_histogram != "service" &&
         options.hlog_histogram != "lag") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--hist: \"", options.hlog_histogram, "\" is not one of latency, service, lag"));
+      return absl::InvalidArgumentError(absl::StrCat("--hist: \"", options.hlog_histogram,
+                                                     "\" is not one of latency, service, lag"));
     }
     ASSIGN_OR_RETURN(AggregatesReader reader, ScanAggregates(agg_path, &end_ns, &inflight));
     ASSIGN_OR_RETURN(FILE * file, open_output());

@@ -71,9 +71,7 @@ uint64_t NewRunId() {
   return id;
 }
 
-std::string RunIdText(uint64_t id) {
-  return absl::StrCat(absl::Hex(id, absl::kZeroPad16));
-}
+std::string RunIdText(uint64_t id) { return absl::StrCat(absl::Hex(id, absl::kZeroPad16)); }
 
 std::string EncodeRunHeader(const char (&magic)[8], const RunMeta& meta) {
   std::string tags;

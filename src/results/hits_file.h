@@ -22,8 +22,8 @@
 //   64   …     tag table: tag_count × {u16 length, bytes}
 #pragma once
 
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>

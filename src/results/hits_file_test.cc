@@ -3,9 +3,9 @@
 #include "results/hits_file.h"
 
 #include <cstring>
+#include <fstream>
 #include <utility>
 #include <vector>
-#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"

@@ -280,8 +280,8 @@ absl::StatusOr<std::string> RunJson(const std::string& run_dir) {
   auto bytes = ReadFileToString(agg_path);
   if (!bytes.ok()) {
     if (absl::IsNotFound(bytes.status())) {
-      return absl::NotFoundError(absl::StrCat(
-          agg_path, ": no such file (is ", run_dir, " an incarne run directory?)"));
+      return absl::NotFoundError(
+          absl::StrCat(agg_path, ": no such file (is ", run_dir, " an incarne run directory?)"));
     }
     return bytes.status();
   }

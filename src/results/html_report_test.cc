@@ -76,8 +76,7 @@ TEST(HtmlReport, MissingAggregatesIsNotFoundNamingTheFile) {
   auto page = BuildHtmlReport({dir});
   ASSERT_FALSE(page.ok());
   EXPECT_TRUE(absl::IsNotFound(page.status()));
-  EXPECT_NE(page.status().message().find(dir + "/aggregates"), std::string::npos)
-      << page.status();
+  EXPECT_NE(page.status().message().find(dir + "/aggregates"), std::string::npos) << page.status();
 }
 
 TEST(HtmlReport, PageIsOfflineAndCarriesTheReport) {

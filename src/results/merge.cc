@@ -117,9 +117,10 @@ absl::Status MergeRuns(const std::vector<std::string>& run_dirs, const std::stri
     if (stat(dir.c_str(), &dst) == 0) {
       for (const auto& [other, name] : seen) {
         if (other.st_dev == dst.st_dev && other.st_ino == dst.st_ino) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              dir, " and ", name, " are the same run directory: its hits would be "
-              "counted twice"));
+          return absl::InvalidArgumentError(
+              absl::StrCat(dir, " and ", name,
+                           " are the same run directory: its hits would be "
+                           "counted twice"));
         }
       }
       seen.emplace_back(dst, dir);
@@ -150,20 +151,20 @@ absl::Status MergeRuns(const std::vector<std::string>& run_dirs, const std::stri
     if (m.run_id != 0) {
       auto [it, fresh] = run_ids.try_emplace(m.run_id, dir);
       if (!fresh) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            dir, " and ", it->second, " are the same run (run id ",
-            RunIdText(m.run_id), "; a copy?): its hits would be counted twice"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(dir, " and ", it->second, " are the same run (run id ",
+                         RunIdText(m.run_id), "; a copy?): its hits would be counted twice"));
       }
     }
     const std::string plan_hash = PlanHash(dir);
     if (inputs.empty()) {
       first_plan_hash = plan_hash;
     } else if (plan_hash != first_plan_hash) {
-      notes->push_back(absl::StrCat(
-          "warning: the runs differ in plan: ", run_dirs[0], "/plan.toml hash ",
-          first_plan_hash.empty() ? "(none)" : first_plan_hash, ", ", dir, "/plan.toml hash ",
-          plan_hash.empty() ? "(none)" : plan_hash,
-          " — merged as runs side by side, not shards of one test"));
+      notes->push_back(absl::StrCat("warning: the runs differ in plan: ", run_dirs[0],
+                                    "/plan.toml hash ",
+                                    first_plan_hash.empty() ? "(none)" : first_plan_hash, ", ", dir,
+                                    "/plan.toml hash ", plan_hash.empty() ? "(none)" : plan_hash,
+                                    " — merged as runs side by side, not shards of one test"));
     }
     // Every record is checked before anything is written.
     if (in->hits != nullptr) {
@@ -171,8 +172,8 @@ absl::Status MergeRuns(const std::vector<std::string>& run_dirs, const std::stri
       const HitsView& v = in->hits->view();
       in->limits = RecordLimits::For(v.meta(), end_ns);
       uint64_t bad = 0;
-      RETURN_IF_ERROR(CheckRecords(v.records(), in->limits, dir + "/hits", v.header_size(),
-                                   skip_bad, &bad));
+      RETURN_IF_ERROR(
+          CheckRecords(v.records(), in->limits, dir + "/hits", v.header_size(), skip_bad, &bad));
       if (bad > 0) {
         notes->push_back(absl::StrCat("--skip-bad: skipped ", bad, " bad records of ",
                                       v.records().size(), " in ", dir, "/hits"));

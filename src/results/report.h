@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "util/json_writer.h"
 #include "results/stats.h"
+#include "util/json_writer.h"
 
 namespace incarne {
 

@@ -27,19 +27,19 @@ inline constexpr uint32_t kRingVersion = 1;
 struct alignas(64) RingHeader {
   char magic[8];
   uint32_t version;
-  uint32_t record_size;       // 64
-  uint64_t capacity;          // records, power of two
+  uint32_t record_size;  // 64
+  uint64_t capacity;     // records, power of two
   uint32_t worker;
   uint32_t reserved0;
-  alignas(64) std::atomic<uint64_t> head;    // records published by the producer
-  alignas(64) std::atomic<uint64_t> tail;    // records released by the consumer
+  alignas(64) std::atomic<uint64_t> head;  // records published by the producer
+  alignas(64) std::atomic<uint64_t> tail;  // records released by the consumer
   // Worker counters, written by the producer with relaxed stores, sampled by the collector.
-  alignas(64) std::atomic<uint64_t> dropped;       // records lost to a full ring
-  std::atomic<uint64_t> shots_due;                 // shots whose planned time has passed
-  std::atomic<uint64_t> shots_fired;               // shots actually started (or dropped: 777)
-  std::atomic<uint64_t> inflight;                  // hits in flight now
-  std::atomic<uint64_t> inflight_max;              // max since the collector last reset it
-  std::atomic<uint64_t> finished;                  // 1 when the worker has stopped producing
+  alignas(64) std::atomic<uint64_t> dropped;  // records lost to a full ring
+  std::atomic<uint64_t> shots_due;            // shots whose planned time has passed
+  std::atomic<uint64_t> shots_fired;          // shots actually started (or dropped: 777)
+  std::atomic<uint64_t> inflight;             // hits in flight now
+  std::atomic<uint64_t> inflight_max;         // max since the collector last reset it
+  std::atomic<uint64_t> finished;             // 1 when the worker has stopped producing
 };
 static_assert(sizeof(RingHeader) <= 4096);
 

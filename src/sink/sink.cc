@@ -17,20 +17,20 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "util/clock.h"
 #include "engine/recv_buffers.h"
 #include "engine/target.h"
 #include "engine/uring.h"
 #include "engine/uring_compat.h"
 #include "engine/user_data.h"
 #include "plan/duration.h"
+#include "util/clock.h"
 #include "util/strings.h"
 
 namespace incarne {
 namespace {
 
-constexpr uint32_t kMaxHeader = 8192;     // request line + headers; more → 431 and close
-constexpr uint32_t kRuns = 64;            // queued runs of replies per connection
+constexpr uint32_t kMaxHeader = 8192;  // request line + headers; more → 431 and close
+constexpr uint32_t kRuns = 64;         // queued runs of replies per connection
 constexpr uint32_t kBufCount = 1024;
 constexpr uint32_t kBufSize = 4096;
 constexpr uint16_t kBufGroup = 1;
@@ -38,7 +38,12 @@ constexpr uint32_t kListenSlot = UINT32_MAX >> 1;
 constexpr size_t kReplyBatchBytes = 256 * 1024;  // a run of identical replies goes in one send
 
 enum Variant : uint8_t {
-  kOk, kOkHead, kOkClose, kOkHeadClose, k501, k431,
+  kOk,
+  kOkHead,
+  kOkClose,
+  kOkHeadClose,
+  k501,
+  k431,
   kCloseMid,  // fault: the first half of kOk, then close
   kGarbage,   // fault: bytes that are not HTTP, then close
   kVariants
@@ -64,7 +69,7 @@ struct Delayed {
 };
 
 struct Reply {
-  std::string bytes;     // `copies` back-to-back copies of one reply
+  std::string bytes;  // `copies` back-to-back copies of one reply
   uint32_t one_len = 0;
   uint32_t copies = 1;
   bool close = false;
@@ -74,18 +79,18 @@ struct Conn {
   int fd = -1;
   uint32_t gen = 0;
   bool recv_armed = false;
-  bool closing = false;       // the last reply is queued: parse nothing more
+  bool closing = false;  // the last reply is queued: parse nothing more
   bool in_body = false;
   bool sending = false;
-  bool eof = false;           // the client half-closed: answer what was asked, then close
-  bool faulty = false;        // fault_per_connection: every request here gets the fault
-  uint32_t delayed = 0;       // replies held back by `slow`
-  int64_t last_due = 0;       // ... the latest due time (keeps the replies in order)
+  bool eof = false;      // the client half-closed: answer what was asked, then close
+  bool faulty = false;   // fault_per_connection: every request here gets the fault
+  uint32_t delayed = 0;  // replies held back by `slow`
+  int64_t last_due = 0;  // ... the latest due time (keeps the replies in order)
   uint32_t hdr_len = 0;
   uint64_t body_left = 0;
   uint32_t send_off = 0;
   uint32_t send_len = 0;
-  uint32_t batch = 0;         // replies in the send in flight
+  uint32_t batch = 0;  // replies in the send in flight
   uint32_t run_head = 0;
   uint32_t run_count = 0;
   struct Run {
@@ -146,7 +151,7 @@ struct Sink::Impl {
   bool accept_multishot = true;
   bool recv_multishot = true;
   SinkStats stats;
-  uint64_t fault_seq = 0;     // requests (or connections) seen, for ShareHit
+  uint64_t fault_seq = 0;  // requests (or connections) seen, for ShareHit
   uint64_t delay_seq = 0;
   std::priority_queue<Delayed, std::vector<Delayed>, std::greater<Delayed>> delayed;
 
@@ -294,8 +299,7 @@ struct Sink::Impl {
     }
     if (res > 0 && has_buf) {
       stats.bytes_in += static_cast<uint64_t>(res);
-      Feed(slot, reinterpret_cast<const char*>(recv_bufs.Data(bid)),
-           static_cast<uint32_t>(res));
+      Feed(slot, reinterpret_cast<const char*>(recv_bufs.Data(bid)), static_cast<uint32_t>(res));
       recv_bufs.Return(bid);
       if (conns[slot].gen == gen && conns[slot].fd >= 0 && !conns[slot].recv_armed) {
         ArmRecv(slot);
@@ -406,8 +410,7 @@ struct Sink::Impl {
       c.in_body = true;
       c.body_left = content_length;
     }
-    const Variant v =
-        keep_alive ? (is_head ? kOkHead : kOk) : (is_head ? kOkHeadClose : kOkClose);
+    const Variant v = keep_alive ? (is_head ? kOkHead : kOk) : (is_head ? kOkHeadClose : kOkClose);
     if (opt.fault != SinkFault::kNone &&
         (opt.fault_per_connection ? c.faulty : ShareHit(fault_seq++, opt.fault_share))) {
       ++stats.faults;
@@ -571,8 +574,7 @@ absl::Status ParseSinkFault(const std::string& text, SinkOptions* options) {
     options->slow_ns = *ns;
   } else {
     return absl::InvalidArgumentError(absl::StrCat(
-        "--fault \"", text,
-        "\": expected one of reset, close-mid, stall, garbage, slow=DURATION"));
+        "--fault \"", text, "\": expected one of reset, close-mid, stall, garbage, slow=DURATION"));
   }
   return absl::OkStatus();
 }

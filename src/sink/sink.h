@@ -35,9 +35,9 @@ struct SinkOptions {
   std::string listen = "127.0.0.1:8080";  // host:port, [v6]:port; port 0 = a free port
   uint64_t body_size = 2;                 // reply body bytes ("ok" by default)
   uint32_t max_connections = 65536;
-  bool udp = false;                       // a UDP echo server instead of HTTP
+  bool udp = false;  // a UDP echo server instead of HTTP
   SinkFault fault = SinkFault::kNone;
-  int64_t slow_ns = 0;                    // kSlow: the reply delay
+  int64_t slow_ns = 0;  // kSlow: the reply delay
   // Share of requests (or, with fault_per_connection, of connections) that get the fault,
   // spread evenly and deterministically: item i is faulty when floor((i+1)·share) >
   // floor(i·share). 1 = all.
@@ -51,8 +51,8 @@ absl::Status ParseSinkFault(const std::string& text, SinkOptions* options);
 
 struct SinkStats {
   uint64_t connections = 0;
-  uint64_t requests = 0;            // (UDP: datagrams received)
-  uint64_t faults = 0;              // requests (datagrams) that got the fault
+  uint64_t requests = 0;  // (UDP: datagrams received)
+  uint64_t faults = 0;    // requests (datagrams) that got the fault
   uint64_t bytes_in = 0;
   uint64_t bytes_out = 0;
 };

@@ -27,8 +27,8 @@ class SinkFixture : public ::testing::Test {
     auto s = Sink::Create(o);
     ASSERT_TRUE(s.ok()) << s.status();
     sink_ = std::move(*s);
-    port_ = static_cast<uint16_t>(
-        std::stoi(sink_->address().substr(sink_->address().rfind(':') + 1)));
+    port_ =
+        static_cast<uint16_t>(std::stoi(sink_->address().substr(sink_->address().rfind(':') + 1)));
     ASSERT_NE(port_, 0);
     thread_ = std::thread([this] { status_ = sink_->Run(&stop_); });
   }
@@ -115,8 +115,7 @@ TEST_F(SinkFixture, KeepAliveAndPipelining) {
 TEST_F(SinkFixture, RequestsSplitIntoSingleBytes) {
   Start();
   int fd = Connect();
-  const std::string req =
-      std::string("POST /x HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello") + kGet;
+  const std::string req = std::string("POST /x HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello") + kGet;
   for (char c : req) {
     Send(fd, std::string(1, c));
   }

@@ -6,8 +6,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "util/status.h"
 #include "util/absl_view.h"
+#include "util/status.h"
 
 namespace incarne {
 
@@ -42,8 +42,8 @@ struct Token {
 };
 
 bool IsWordChar(char c) {
-  return !(c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v' ||
-           c == '{' || c == '}' || c == '=' || c == '"' || c == '#');
+  return !(c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v' || c == '{' ||
+           c == '}' || c == '=' || c == '"' || c == '#');
 }
 
 class Lexer {
@@ -51,7 +51,8 @@ class Lexer {
   Lexer(std::string_view text, std::string_view name) : text_(text), name_(name) {}
 
   absl::Status Error(uint32_t line, uint32_t column, std::string_view what) const {
-    return absl::InvalidArgumentError(absl::StrCat(AbslView(name_), ":", line, ":", column, ": ", AbslView(what)));
+    return absl::InvalidArgumentError(
+        absl::StrCat(AbslView(name_), ":", line, ":", column, ": ", AbslView(what)));
   }
 
   absl::StatusOr<Token> Next() {
@@ -65,8 +66,9 @@ class Lexer {
     }
     char c = text_[pos_];
     if (c == '{' || c == '}' || c == '=') {
-      t.kind = c == '{' ? Token::Kind::kOpen : c == '}' ? Token::Kind::kClose
-                                                        : Token::Kind::kEquals;
+      t.kind = c == '{'   ? Token::Kind::kOpen
+               : c == '}' ? Token::Kind::kClose
+                          : Token::Kind::kEquals;
       Advance();
       return t;
     }
@@ -163,9 +165,7 @@ class Parser {
     }
     return absl::OkStatus();
   }
-  const Token& Peek(size_t i) const {
-    return i < ahead_.size() ? ahead_[i] : ahead_.back();
-  }
+  const Token& Peek(size_t i) const { return i < ahead_.size() ? ahead_[i] : ahead_.back(); }
   absl::StatusOr<Token> Take() {
     RETURN_IF_ERROR(Fill());
     Token t = ahead_.front();
@@ -277,8 +277,8 @@ class Parser {
       default:
         return lexer_.Error(t.line, t.column,
                             absl::StrCat("expected a value (word, \"string\" or { ... })",
-                                         after.empty() ? "" : " after '",
-                                         AbslView(after), after.empty() ? "" : " ='"));
+                                         after.empty() ? "" : " after '", AbslView(after),
+                                         after.empty() ? "" : " ='"));
     }
   }
 
@@ -317,7 +317,8 @@ class Reader {
     }
     const PhantomNode& v = a->children.front();
     if (v.kind != PhantomNode::Kind::kWord && v.kind != PhantomNode::Kind::kString) {
-      return Error(v, absl::StrCat("expected a single value for '", AbslView(key), "', not a { } block"));
+      return Error(
+          v, absl::StrCat("expected a single value for '", AbslView(key), "', not a { } block"));
     }
     return &v;
   }
@@ -336,7 +337,8 @@ class Reader {
     }
     for (const PhantomNode& c : v.children) {
       if (c.kind != PhantomNode::Kind::kWord && c.kind != PhantomNode::Kind::kString) {
-        return Error(c, absl::StrCat("expected a list of names in '", AbslView(key), " = { ... }'"));
+        return Error(c,
+                     absl::StrCat("expected a list of names in '", AbslView(key), " = { ... }'"));
       }
       out.push_back(c.text);
     }
@@ -371,8 +373,8 @@ absl::Status ReadSource(const Reader& r, const std::vector<const PhantomNode*>& 
                    absl::StrCat("expected a source definition named '", source_ref->text, "'"));
   }
   if (source->impl != "source_log_t") {
-    return r.Error(*source, absl::StrCat("expected source_log_t (an stpd file), got '",
-                                         source->impl, "'"));
+    return r.Error(*source,
+                   absl::StrCat("expected source_log_t (an stpd file), got '", source->impl, "'"));
   }
   ASSIGN_OR_RETURN(const PhantomNode* stpd, r.Scalar(*source, "filename"));
   if (stpd == nullptr || stpd->text.empty()) {
@@ -439,8 +441,8 @@ absl::Status ReadProto(const Reader& r, const std::vector<const PhantomNode*>& s
         s->http.max_field_num = static_cast<uint32_t>(field_num);
       }
     } else {
-      return r.Error(*proto, absl::StrCat("expected proto_http_t or proto_none_t, got '",
-                                          proto->impl, "'"));
+      return r.Error(
+          *proto, absl::StrCat("expected proto_http_t or proto_none_t, got '", proto->impl, "'"));
     }
   }
 
@@ -493,8 +495,7 @@ absl::Status ReadLoggers(const Reader& r, const std::vector<const PhantomNode*>&
   for (const std::string& name : loggers) {
     const PhantomNode* lg = FindDefinition(scopes, name);
     if (lg == nullptr) {
-      return r.Error(*loggers_at, absl::StrCat("expected a logger definition named '", name,
-                                               "'"));
+      return r.Error(*loggers_at, absl::StrCat("expected a logger definition named '", name, "'"));
     }
     ASSIGN_OR_RETURN(const PhantomNode* file, r.Scalar(*lg, "filename"));
     if (file == nullptr || file->text.empty()) {
@@ -503,8 +504,9 @@ absl::Status ReadLoggers(const Reader& r, const std::vector<const PhantomNode*>&
     if (lg->impl == "logger_brief_t") {
       ASSIGN_OR_RETURN(const PhantomNode* tf, r.Scalar(*lg, "time_format"));
       if (tf != nullptr && tf->text != "unix") {
-        return r.Error(*tf, "expected time_format = unix (the only phout time format incarne "
-                            "writes)");
+        return r.Error(*tf,
+                       "expected time_format = unix (the only phout time format incarne "
+                       "writes)");
       }
       s->phout = file->text;
     } else if (lg->impl == "logger_default_t") {
@@ -512,21 +514,22 @@ absl::Status ReadLoggers(const Reader& r, const std::vector<const PhantomNode*>&
       s->answ_level = "all";
       ASSIGN_OR_RETURN(const PhantomNode* level, r.Scalar(*lg, "level"));
       if (level != nullptr) {
-        static constexpr std::string_view kLevels[] = {
-            "all", "proto_warning", "proto_error", "transport_error", "network_error"};
+        static constexpr std::string_view kLevels[] = {"all", "proto_warning", "proto_error",
+                                                       "transport_error", "network_error"};
         bool ok = false;
         for (std::string_view l : kLevels) {
           ok = ok || level->text == l;
         }
         if (!ok) {
-          return r.Error(*level, "expected level all, proto_warning, proto_error, "
-                                 "transport_error or network_error");
+          return r.Error(*level,
+                         "expected level all, proto_warning, proto_error, "
+                         "transport_error or network_error");
         }
         s->answ_level = level->text;
       }
     } else {
-      return r.Error(*lg, absl::StrCat("expected logger_brief_t or logger_default_t, got '",
-                                       lg->impl, "'"));
+      return r.Error(
+          *lg, absl::StrCat("expected logger_brief_t or logger_default_t, got '", lg->impl, "'"));
     }
   }
   return absl::OkStatus();
@@ -550,8 +553,8 @@ absl::Status ReadStream(const Reader& r, const PhantomNode& root, const PhantomN
   std::vector<const PhantomNode*> scopes = {&root, &io};
   const PhantomNode* method = FindDefinition(scopes, method_ref->text);
   if (method == nullptr) {
-    return r.Error(*method_ref, absl::StrCat("expected a method definition named '",
-                                             method_ref->text, "'"));
+    return r.Error(*method_ref,
+                   absl::StrCat("expected a method definition named '", method_ref->text, "'"));
   }
   if (method->impl == "method_stream_ipv4_t") {
     s->ipv6 = false;
@@ -650,7 +653,8 @@ absl::StatusOr<int64_t> ParsePhantomInterval(std::string_view text) {
       return absl::InvalidArgumentError("expected a unit after the last number");
     }
     int64_t add = static_cast<int64_t>(n) * unit;
-    if (add / unit != static_cast<int64_t>(n) || total > std::numeric_limits<int64_t>::max() - add) {
+    if (add / unit != static_cast<int64_t>(n) ||
+        total > std::numeric_limits<int64_t>::max() - add) {
       return absl::InvalidArgumentError("interval out of range");
     }
     total += add;
@@ -714,8 +718,8 @@ absl::StatusOr<PhantomConfig> ReadPhantomConfig(std::string_view text, std::stri
     }
   }
   if (cfg.streams.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(AbslView(name), ":1:1: expected at least one 'io_t <name> = io_benchmark_t { ... }'"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        AbslView(name), ":1:1: expected at least one 'io_t <name> = io_benchmark_t { ... }'"));
   }
   return cfg;
 }

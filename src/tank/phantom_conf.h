@@ -27,9 +27,9 @@ namespace incarne {
 struct PhantomNode {
   enum class Kind { kWord, kString, kBlock, kDefinition, kAssignment };
   Kind kind = Kind::kWord;
-  std::string text;       // word/string value; assignment/definition: the name
-  std::string type;       // definition: kind_t (e.g. "io_t")
-  std::string impl;       // definition: impl_t (e.g. "io_benchmark_t")
+  std::string text;                   // word/string value; assignment/definition: the name
+  std::string type;                   // definition: kind_t (e.g. "io_t")
+  std::string impl;                   // definition: impl_t (e.g. "io_benchmark_t")
   std::vector<PhantomNode> children;  // block items; assignment: exactly one value
   uint32_t line = 0;
   uint32_t column = 0;
@@ -51,29 +51,29 @@ absl::StatusOr<uint64_t> ParsePhantomSize(std::string_view text);
 
 // One io_benchmark_t block (a "stream" in Tank's words).
 struct PhantomStream {
-  std::string name;            // benchmark_io, benchmark_io1, ...
-  bool ipv6 = false;           // method_stream_ipv6_t
-  std::string address;         // IP literal
+  std::string name;     // benchmark_io, benchmark_io1, ...
+  bool ipv6 = false;    // method_stream_ipv6_t
+  std::string address;  // IP literal
   uint16_t port = 80;
   std::vector<std::string> bind;
   int64_t timeout_ns = 1 * kNsPerSec;  // method_stream default 1s
-  std::string stpd;            // source_log_t filename
-  std::string phout;           // logger_brief_t filename ("" = none)
-  std::string answ;            // logger_default_t filename ("" = none)
-  std::string answ_level;      // all | proto_warning | proto_error | transport_error | network_error
+  std::string stpd;                    // source_log_t filename
+  std::string phout;                   // logger_brief_t filename ("" = none)
+  std::string answ;                    // logger_default_t filename ("" = none)
+  std::string answ_level;  // all | proto_warning | proto_error | transport_error | network_error
   bool ssl = false;
   std::string ssl_key;
   std::string ssl_cert;
   std::string ssl_ciphers;
-  bool proto_none = false;     // proto_none_t: raw TCP, reply read until the server closes
-  HttpPlan http;               // reply_limits
-  uint32_t instances = 16;     // io_benchmark_t default
+  bool proto_none = false;  // proto_none_t: raw TCP, reply read until the server closes
+  HttpPlan http;            // reply_limits
+  uint32_t instances = 16;  // io_benchmark_t default
 };
 
 struct PhantomConfig {
   std::vector<PhantomStream> streams;
-  std::string stat_log;        // io_monitor_t filename ("" = none)
-  std::string phantom_log;     // logger_file_t filename ("" = stderr)
+  std::string stat_log;     // io_monitor_t filename ("" = none)
+  std::string phantom_log;  // logger_file_t filename ("" = stderr)
   uint32_t threads = 0;
 };
 

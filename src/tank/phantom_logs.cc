@@ -19,8 +19,7 @@ std::string PhantomStamp(int64_t unix_ns) {
   char zone[16];
   strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &t);
   strftime(zone, sizeof(zone), "%z", &t);
-  return absl::StrCat(date, ".", absl::Dec(unix_ns / kNsPerMs % 1000, absl::kZeroPad3), " ",
-                      zone);
+  return absl::StrCat(date, ".", absl::Dec(unix_ns / kNsPerMs % 1000, absl::kZeroPad3), " ", zone);
 }
 
 std::string StatBody(const SecondStats& ss, const StatKeys& keys) {
@@ -45,8 +44,7 @@ std::string StatBody(const SecondStats& ss, const StatKeys& keys) {
   j.Key("mmtasks");
   j.BeginArray();
   j.Uint(0);
-  j.Double(static_cast<double>(o.connect_ns + o.send_ns + o.latency_ns + o.receive_ns) / 1e9,
-           3);
+  j.Double(static_cast<double>(o.connect_ns + o.send_ns + o.latency_ns + o.receive_ns) / 1e9, 3);
   j.Uint(ss.inflight_max);
   j.EndArray();
   j.Key("mcount");
@@ -107,8 +105,7 @@ PhantomLog::~PhantomLog() {
   }
 }
 
-void PhantomLog::Line(std::string_view level, std::string_view object,
-                      std::string_view message) {
+void PhantomLog::Line(std::string_view level, std::string_view object, std::string_view message) {
   fprintf(f_, "%s [%.*s] [%.*s] %.*s\n", PhantomStamp(RealNs()).c_str(),
           static_cast<int>(level.size()), level.data(), static_cast<int>(object.size()),
           object.data(), static_cast<int>(message.size()), message.data());

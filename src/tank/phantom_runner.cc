@@ -100,8 +100,8 @@ int RunStreamChild(const PhantomRun& l, size_t index, int fd, StreamLaunchFn lau
     WriteLine(fd, absl::StrCat("F ", msg, "\n"));
     return ExitCodeFor(r.status());
   }
-  WriteLine(fd, absl::StrCat("D ", r->summary.overall.hits, " ", r->summary.overall.net_errors,
-                             " ", r->answ_written, " ", r->answ_dropped, "\n"));
+  WriteLine(fd, absl::StrCat("D ", r->summary.overall.hits, " ", r->summary.overall.net_errors, " ",
+                             r->answ_written, " ", r->answ_dropped, "\n"));
   fflush(stdout);
   return r->exit_code;
 }
@@ -123,8 +123,8 @@ absl::Status CreateEmpty(const std::string& path) {
 absl::Status PrepareRunDir(const std::string& dir) {
   std::error_code ec;
   if (fs::exists(dir, ec)) {
-    if (fs::is_directory(dir, ec) && (fs::exists(fs::path(dir) / "plan.toml", ec) ||
-                                      fs::is_empty(dir, ec))) {
+    if (fs::is_directory(dir, ec) &&
+        (fs::exists(fs::path(dir) / "plan.toml", ec) || fs::is_empty(dir, ec))) {
       fs::remove_all(dir, ec);
       if (ec) {
         return absl::UnavailableError(
@@ -163,10 +163,10 @@ absl::Status PrepareOutputs(const PhantomRun& l, PhantomLog& log) {
 
 struct Child {
   pid_t pid = -1;
-  int fd = -1;          // read end of its pipe; -1 after EOF
+  int fd = -1;  // read end of its pipe; -1 after EOF
   bool exited = false;
   int status = 0;
-  std::string buf;      // partial line
+  std::string buf;  // partial line
   int64_t last_second = INT64_MIN;
 };
 
@@ -273,9 +273,8 @@ bool Supervisor::Start(int sfd) {
     const Stream& st = l_.streams[i];
     log_.Line("info", st.conf.name,
               absl::StrCat("start: ", st.plan.target.address, ", ", st.stpd_records,
-                           " stpd records from ", st.conf.stpd, ", instances ",
-                           st.conf.instances, ", run directory ", st.run_dir, " (pid ", pid,
-                           ")"));
+                           " stpd records from ", st.conf.stpd, ", instances ", st.conf.instances,
+                           ", run directory ", st.run_dir, " (pid ", pid, ")"));
   }
   return true;
 }
@@ -307,11 +306,11 @@ void Supervisor::HandleLine(size_t i, std::string_view line) {
   } else if (kind == 'D') {
     std::vector<std::string> f = absl::StrSplit(AbslView(rest), ' ');
     if (f.size() == 4) {
-      log_.Line("info", st.conf.name,
-                absl::StrCat("finished: ", f[0], " hits, ", f[1], " network errors",
-                             st.answ != AnswFilter::kNone
-                                 ? absl::StrCat(", answ log ", f[2], " entries")
-                                 : std::string()));
+      log_.Line(
+          "info", st.conf.name,
+          absl::StrCat("finished: ", f[0], " hits, ", f[1], " network errors",
+                       st.answ != AnswFilter::kNone ? absl::StrCat(", answ log ", f[2], " entries")
+                                                    : std::string()));
       if (f[3] != "0") {
         log_.Line("warning", st.conf.name,
                   absl::StrCat(f[3], " answ entries lost (the answ rings were full)"));
@@ -435,8 +434,8 @@ absl::StatusOr<int> RunPhantomStreams(const PhantomRun& l, const sigset_t& stop_
   RETURN_IF_ERROR(PrepareOutputs(l, log));
   StatLog stat(l.cfg.stat_log);
   if (!stat.ok()) {
-    absl::Status s = absl::UnavailableError(
-        absl::StrCat(l.cfg.stat_log, ": cannot create: ", strerror(errno)));
+    absl::Status s =
+        absl::UnavailableError(absl::StrCat(l.cfg.stat_log, ": cannot create: ", strerror(errno)));
     log.Line("fatal", "phantom", StdView(s.message()));
     return s;
   }

@@ -112,8 +112,8 @@ uint32_t AllowedCpuCount() {
 Plan MakePlan(const PhantomConfig& cfg, const PhantomStream& s, bool multi) {
   Plan p;
   const std::string port = absl::StrCat(s.port);
-  p.target.address = s.ipv6 ? absl::StrCat("[", s.address, "]:", port)
-                            : absl::StrCat(s.address, ":", port);
+  p.target.address =
+      s.ipv6 ? absl::StrCat("[", s.address, "]:", port) : absl::StrCat(s.address, ":", port);
   p.target.family = s.ipv6 ? Family::kIpv6 : Family::kIpv4;
   p.target.nib = s.ssl ? "https" : "http";
   p.target.timeout_ns = std::min(s.timeout_ns, kMaxTimeoutNs);
@@ -184,8 +184,8 @@ absl::StatusOr<PhantomRun> LoadPhantomRun(const std::string& path) {
       if (inet_pton(s.ipv6 ? AF_INET6 : AF_INET, s.address.c_str(), buf) != 1) {
         return At(path, n.address,
                   absl::StrCat("expected an ", s.ipv6 ? "IPv6" : "IPv4", " address literal for ",
-                               s.ipv6 ? "method_stream_ipv6_t" : "method_stream_ipv4_t",
-                               ", got '", s.address, "'"));
+                               s.ipv6 ? "method_stream_ipv6_t" : "method_stream_ipv4_t", ", got '",
+                               s.address, "'"));
       }
     }
     if (!s.bind.empty()) {
@@ -199,8 +199,7 @@ absl::StatusOr<PhantomRun> LoadPhantomRun(const std::string& path) {
     }
     absl::StatusOr<uint64_t> records = CountStpd(s.stpd);
     if (!records.ok()) {
-      return At(path, n.source,
-                absl::StrCat("source_log_t: ", records.status().message()));
+      return At(path, n.source, absl::StrCat("source_log_t: ", records.status().message()));
     }
     if (*records == 0) {
       return At(path, n.source,

@@ -24,9 +24,9 @@
 #include "absl/strings/str_cat.h"
 #include "incarne_config.h"
 #include "plan/duration.h"
-#include "tank/phantom_conf.h"
 #include "plan/plan_loader.h"
 #include "plan/schedule.h"
+#include "tank/phantom_conf.h"
 #include "util/absl_view.h"
 #include "util/status.h"
 
@@ -81,8 +81,7 @@ absl::StatusOr<std::string> ReadText(const std::string& path) {
         continue;
       }
       if (n < 0) {
-        status = absl::InvalidArgumentError(
-            Cat(path, ": cannot read: ", std::strerror(errno)));
+        status = absl::InvalidArgumentError(Cat(path, ": cannot read: ", std::strerror(errno)));
         break;
       }
       if (n == 0) {
@@ -90,8 +89,8 @@ absl::StatusOr<std::string> ReadText(const std::string& path) {
       }
       text.append(buf, static_cast<size_t>(n));
       if (text.size() > kMaxYamlBytes) {
-        status = absl::InvalidArgumentError(Cat(
-            path, ": larger than ", kMaxYamlBytes >> 20, " MiB; is this a Tank config?"));
+        status = absl::InvalidArgumentError(
+            Cat(path, ": larger than ", kMaxYamlBytes >> 20, " MiB; is this a Tank config?"));
         break;
       }
     }
@@ -192,7 +191,7 @@ std::string Got(const YAML::Node& n) {
 
 // One `phantom:` key: its value node and where it was written.
 struct Key {
-  std::string name;     // "timeout"
+  std::string name;  // "timeout"
   YAML::Node value;
   YAML::Mark key_mark;  // of the key (for "unknown key")
 };
@@ -230,8 +229,7 @@ class Converter {
     return absl::OkStatus();
   }
   absl::Status GetInt(const Key& k, int64_t lo, int64_t hi, int64_t* out) const {
-    if (!k.value.IsScalar() || !ParseInt(Trim(k.value.Scalar()), out) || *out < lo ||
-        *out > hi) {
+    if (!k.value.IsScalar() || !ParseInt(Trim(k.value.Scalar()), out) || *out < lo || *out > hi) {
       return Expected(k, Cat("an integer from ", lo, " to ", hi));
     }
     return absl::OkStatus();
@@ -447,7 +445,7 @@ const Converter::KeySpec Converter::kKeys[] = {
     {"client_certificate", "target.tls.cert_file", &Converter::ReadClientCertificate, ""},
     {"client_key", "target.tls.key_file", &Converter::ReadClientKey, ""},
     {"client_cipher_suites", "target.tls.ciphers", &Converter::ReadClientCipherSuites, ""},
-    {"writelog", "", &Converter::ReadWritelog, ""},  // results.answ
+    {"writelog", "", &Converter::ReadWritelog, ""},   // results.answ
     {"tank_type", "", &Converter::ReadTankType, ""},  // http; none refused
     {"gatling_ip", "target.source_ips", &Converter::ReadGatlingIp, ""},
     {"threads", "", &Converter::ReadThreads, ""},  // workers.threads (null: the default)
@@ -521,8 +519,7 @@ absl::Status Converter::ReadLoadProfile(const Key& k) {
       const bool dup = key == "load_type" || key == "schedule";
       return ErrorAt(it->first.Mark(), "phantom.load_profile",
                      dup ? Cat("'", key, "' is given twice")
-                         : Cat("unknown key ", Shown(key),
-                                        " (expected load_type and schedule)"));
+                         : Cat("unknown key ", Shown(key), " (expected load_type and schedule)"));
     }
   }
   if (!type_opt.has_value()) {
@@ -539,11 +536,11 @@ absl::Status Converter::ReadLoadProfile(const Key& k) {
                    Cat("expected rps, instances or stpd_file, ", Got(type_node)));
   }
   if (!schedule_node.IsScalar() || Trim(schedule_node.Scalar()).empty()) {
-    return ErrorAt(schedule_node.Mark(), "phantom.load_profile.schedule",
-                   Cat(load_type_ == "stpd_file"
-                                    ? "expected the path of an stpd file, "
-                                    : "expected a schedule such as \"line(1, 100, 1m)\", ",
-                                Got(schedule_node)));
+    return ErrorAt(
+        schedule_node.Mark(), "phantom.load_profile.schedule",
+        Cat(load_type_ == "stpd_file" ? "expected the path of an stpd file, "
+                                      : "expected a schedule such as \"line(1, 100, 1m)\", ",
+            Got(schedule_node)));
   }
   const std::string schedule = schedule_node.Scalar();
   const Key sk{"load_profile.schedule", schedule_node, schedule_node.Mark()};
@@ -733,8 +730,9 @@ absl::Status Converter::ReadTankType(const Key& k) {
   std::string s;
   RETURN_IF_ERROR(GetString(k, &s));
   if (s == "none") {
-    return Error(k, "tank_type: none (raw TCP, the reply read until the server closes) is "
-                    "not supported: incarne's nibs are http, https, udp and dummy");
+    return Error(k,
+                 "tank_type: none (raw TCP, the reply read until the server closes) is "
+                 "not supported: incarne's nibs are http, https, udp and dummy");
   }
   if (s != "http") {
     return Expected(k, "http (none is not supported)");
@@ -784,17 +782,19 @@ absl::Status Converter::RefuseMulti(const Key& k) {
   if (k.value.IsNull() || (k.value.IsSequence() && k.value.size() == 0)) {
     return absl::OkStatus();
   }
-  return Error(k, "several streams in one run are not supported: run one `incarne run "
-                  "--tank` per stream (each with --set for what differs) or convert "
-                  "Tank's generated phantom config with `incarne phantom run`");
+  return Error(k,
+               "several streams in one run are not supported: run one `incarne run "
+               "--tank` per stream (each with --set for what differs) or convert "
+               "Tank's generated phantom config with `incarne phantom run`");
 }
 
 absl::Status Converter::ReadEnabled(const Key& k) {
   bool on = true;
   RETURN_IF_ERROR(GetBool(k, &on));
   if (!on) {
-    return Error(k, "the phantom section is disabled (enabled: false); --tank runs the "
-                    "phantom section only (Pandora and BFG configs are not imported)");
+    return Error(k,
+                 "the phantom section is disabled (enabled: false); --tank runs the "
+                 "phantom section only (Pandora and BFG configs are not imported)");
   }
   return absl::OkStatus();
 }
@@ -812,8 +812,10 @@ absl::Status Converter::RefuseConfig(const Key& k) {
   std::string s;
   RETURN_IF_ERROR(GetString(k, &s));
   if (!s.empty()) {
-    return Error(k, "a ready phantom config is not imported here: run it with `incarne "
-                    "phantom run " + s + "`");
+    return Error(k,
+                 "a ready phantom config is not imported here: run it with `incarne "
+                 "phantom run " +
+                     s + "`");
   }
   return absl::OkStatus();
 }
@@ -822,8 +824,9 @@ absl::Status Converter::RefusePhoutFile(const Key& k) {
   std::string s;
   RETURN_IF_ERROR(GetString(k, &s));
   if (!s.empty()) {
-    return Error(k, "phout_file (re-read an existing phout instead of shooting) is not "
-                    "supported; `incarne report`/`convert` read run directories");
+    return Error(k,
+                 "phout_file (re-read an existing phout instead of shooting) is not "
+                 "supported; `incarne report`/`convert` read run directories");
   }
   return absl::OkStatus();
 }
@@ -832,8 +835,9 @@ absl::Status Converter::RefuseAdditionalLibs(const Key& k) {
   std::vector<std::string> list;
   RETURN_IF_ERROR(GetStringList(k, &list));
   if (!list.empty()) {
-    return Error(k, "phantom modules cannot be loaded; incarne's extension point is an "
-                    "external nib (target.nib = \"./libnib_x.so\", docs/nibs.md)");
+    return Error(k,
+                 "phantom modules cannot be loaded; incarne's extension point is an "
+                 "external nib (target.nib = \"./libnib_x.so\", docs/nibs.md)");
   }
   return absl::OkStatus();
 }
@@ -909,8 +913,7 @@ absl::Status Converter::ReadAddress() {
   if (!ParseInt(port, &number) || number < 1 || number > 65535 || port.front() == '+') {
     return Expected(port_from_key ? *p : *a, "a port from 1 to 65535");
   }
-  plan_.target.address =
-      v6 ? Cat("[", host, "]:", number) : Cat(host, ":", number);
+  plan_.target.address = v6 ? Cat("[", host, "]:", number) : Cat(host, ":", number);
   if (sources_.count("target.address") == 0) {
     Source("target.address", *a);
   }
@@ -928,8 +931,9 @@ absl::Status Converter::Finish() {
     plan_.target.nib = "https";
     plan_.target.tls.verify = false;  // Tank/phantom verify nothing
   } else if (has_tls_keys_) {
-    notes_.push_back("client_certificate/client_key/client_cipher_suites are used only with "
-                     "ssl: true; ignored");
+    notes_.push_back(
+        "client_certificate/client_key/client_cipher_suites are used only with "
+        "ssl: true; ignored");
     plan_.target.tls.cert_file.clear();
     plan_.target.tls.key_file.clear();
     plan_.target.tls.ciphers.clear();
@@ -938,8 +942,9 @@ absl::Status Converter::Finish() {
   // Ammo: exactly one of ammofile / uris (stpd_file brings its own).
   if (plan_.load.model == LoadModel::kStpd) {
     if (ammofile_.has_value() || uris_.has_value()) {
-      notes_.push_back("load_type stpd_file: the requests come from the stpd file; "
-                       "ammofile/uris are ignored (as in Tank)");
+      notes_.push_back(
+          "load_type stpd_file: the requests come from the stpd file; "
+          "ammofile/uris are ignored (as in Tank)");
     }
   } else if (ammofile_.has_value() && uris_.has_value()) {
     return Error(*Find("uris"), "ammofile and uris are both set; use one of them (as Tank)");
@@ -952,8 +957,9 @@ absl::Status Converter::Finish() {
   } else if (uris_.has_value()) {
     plan_.ammo.uris = *uris_;
     if (ammo_type_ != "phantom" && ammo_type_ != "uri") {
-      return Error(*Find("ammo_type"), Cat(ammo_type_, " contradicts uris, which are "
-                                                                "always uri ammo"));
+      return Error(*Find("ammo_type"), Cat(ammo_type_,
+                                           " contradicts uris, which are "
+                                           "always uri ammo"));
     }
   } else {
     return ErrorAt(phantom_mark_, "phantom.ammofile",
@@ -969,13 +975,13 @@ absl::Status Converter::Finish() {
   if (ammo_limit_ > 0) {
     plan_.ammo.limit = static_cast<uint64_t>(ammo_limit_);
     notes_.push_back(Cat("ammo_limit: ", ammo_limit_, " sends exactly ", ammo_limit_,
-                                  " hits (Tank's stepper writes ", ammo_limit_,
-                                  " + 1 = one more)"));
+                         " hits (Tank's stepper writes ", ammo_limit_, " + 1 = one more)"));
   }
   if (plan_.load.model == LoadModel::kInstances && loop_ <= 0 && ammo_limit_ <= 0) {
     plan_.ammo.loop = 1;  // Tank: an instances schedule without loop/ammo_limit = one pass
-    notes_.push_back("instances schedule without loop or ammo_limit: one pass over the ammo "
-                     "(as Tank)");
+    notes_.push_back(
+        "instances schedule without loop or ammo_limit: one pass over the ammo "
+        "(as Tank)");
   }
   plan_.results.phout = true;  // Tank's tooling reads phout
   if (!ignored_.empty()) {
@@ -1029,9 +1035,9 @@ absl::StatusOr<TankImport> Converter::Convert(const YAML::Node& root) {
   plan_.source_path = name_;
   plan_.ammo.http_version = "1.0";  // Tank's header_http default
   if (!root.IsMap()) {
-    return absl::InvalidArgumentError(Cat(
-        Pos(root.Mark()), ": expected a Tank config: a mapping with a phantom: section, ",
-        Got(root)));
+    return absl::InvalidArgumentError(
+        Cat(Pos(root.Mark()), ": expected a Tank config: a mapping with a phantom: section, ",
+            Got(root)));
   }
   std::optional<YAML::Node> phantom_opt;
   std::vector<std::string> others;
@@ -1049,8 +1055,9 @@ absl::StatusOr<TankImport> Converter::Convert(const YAML::Node& root) {
   }
   if (!phantom_opt.has_value()) {
     return absl::InvalidArgumentError(
-        Cat(name_, ":1:1: no phantom: section (incarne imports the phantom section of "
-                            "a Tank config)"));
+        Cat(name_,
+            ":1:1: no phantom: section (incarne imports the phantom section of "
+            "a Tank config)"));
   }
   const YAML::Node& phantom = *phantom_opt;
   if (!phantom.IsMap()) {
@@ -1060,9 +1067,9 @@ absl::StatusOr<TankImport> Converter::Convert(const YAML::Node& root) {
   for (auto it = phantom.begin(); it != phantom.end(); ++it) {
     const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
     if (FindSpec(key) == nullptr) {
-      return ErrorAt(it->first.Mark(), "phantom",
-                     Cat("unknown key ", Shown(key), " (Tank's phantom keys: ", KnownKeyList(),
-                         ")"));
+      return ErrorAt(
+          it->first.Mark(), "phantom",
+          Cat("unknown key ", Shown(key), " (Tank's phantom keys: ", KnownKeyList(), ")"));
     }
     if (Find(key) != nullptr) {
       return ErrorAt(it->first.Mark(), Cat("phantom.", key), "given twice");
@@ -1095,8 +1102,8 @@ bool TankYamlSupported() { return INCARNE_HAVE_YAML != 0; }
 absl::StatusOr<TankImport> TankYamlToPlan(std::string_view text, std::string_view name) {
 #if INCARNE_HAVE_YAML
   if (text.size() > kMaxYamlBytes) {
-    return absl::InvalidArgumentError(Cat(name, ": larger than ", kMaxYamlBytes >> 20,
-                                                   " MiB; is this a Tank config?"));
+    return absl::InvalidArgumentError(
+        Cat(name, ": larger than ", kMaxYamlBytes >> 20, " MiB; is this a Tank config?"));
   }
   // The only place yaml-cpp exceptions are caught (docs/design.md §10): parsing, and — in case a
   // call thought not to throw does — the conversion.
@@ -1113,9 +1120,10 @@ absl::StatusOr<TankImport> TankYamlToPlan(std::string_view text, std::string_vie
   }
 #else
   (void)text;
-  return absl::FailedPreconditionError(Cat(
-      name, ": this incarne was built without YAML support (yaml-cpp; meson option yaml), so "
-            "--tank is not available"));
+  return absl::FailedPreconditionError(
+      Cat(name,
+          ": this incarne was built without YAML support (yaml-cpp; meson option yaml), so "
+          "--tank is not available"));
 #endif
 }
 

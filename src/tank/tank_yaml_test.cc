@@ -53,9 +53,10 @@ std::string MustFail(std::string_view text) {
 
 // A minimal valid phantom section plus `extra` keys (two-space indented lines).
 std::string Phantom(std::string_view extra) {
-  return std::string("phantom:\n  address: localhost:8080\n"
-                     "  load_profile: {load_type: rps, schedule: \"const(10, 5s)\"}\n"
-                     "  uris: [\"/\"]\n") +
+  return std::string(
+             "phantom:\n  address: localhost:8080\n"
+             "  load_profile: {load_type: rps, schedule: \"const(10, 5s)\"}\n"
+             "  uris: [\"/\"]\n") +
          std::string(extra);
 }
 
@@ -147,9 +148,10 @@ TEST(TankYaml, StpdFile) {
 
 TEST(TankYaml, AmmoFileTypes) {
   auto format = [](std::string_view type) {
-    return MustConvert("phantom:\n  address: h:1\n  load_profile: {load_type: rps, schedule: "
-                       "\"const(1,1s)\"}\n  ammofile: a.txt\n  ammo_type: " +
-                       std::string(type) + "\n")
+    return MustConvert(
+               "phantom:\n  address: h:1\n  load_profile: {load_type: rps, schedule: "
+               "\"const(1,1s)\"}\n  ammofile: a.txt\n  ammo_type: " +
+               std::string(type) + "\n")
         .plan.ammo.format;
   };
   EXPECT_EQ(format("phantom"), AmmoFormat::kAuto);  // Tank guesses uri when no digit
@@ -209,10 +211,9 @@ TEST(TankYaml, WritelogLevels) {
 
 TEST(TankYaml, LoopAndLimitMinusOneAndZeroMeanNoCap) {
   for (std::string_view v : {"-1", "0"}) {
-    const Plan p =
-        MustConvert(Phantom("  loop: " + std::string(v) + "\n  ammo_limit: " + std::string(v) +
-                            "\n"))
-            .plan;
+    const Plan p = MustConvert(Phantom("  loop: " + std::string(v) +
+                                       "\n  ammo_limit: " + std::string(v) + "\n"))
+                       .plan;
     EXPECT_EQ(p.ammo.loop, 0u) << v;
     EXPECT_EQ(p.ammo.limit, 0u) << v;
   }
@@ -221,9 +222,10 @@ TEST(TankYaml, LoopAndLimitMinusOneAndZeroMeanNoCap) {
 }
 
 TEST(TankYaml, IgnoredKeysAreNoted) {
-  const TankImport t = MustConvert(Phantom("  use_caching: false\n  cache_dir: /tmp/x\n"
-                                           "  connection_test: true\n  affinity: \"0-3\"\n"
-                                           "  threads: null\n"));
+  const TankImport t =
+      MustConvert(Phantom("  use_caching: false\n  cache_dir: /tmp/x\n"
+                          "  connection_test: true\n  affinity: \"0-3\"\n"
+                          "  threads: null\n"));
   bool found = false;
   for (const std::string& n : t.notes) {
     if (n.starts_with("ignored phantom keys: use_caching")) {
@@ -271,15 +273,13 @@ TEST(TankYaml, RefusedKeys) {
   EXPECT_NE(MustFail(Phantom("  config: phantom.conf\n")).find("incarne phantom run"),
             std::string::npos);
   EXPECT_NE(MustFail(Phantom("  phout_file: old.log\n")).find("phout_file"), std::string::npos);
-  EXPECT_NE(MustFail(Phantom("  additional_libs: [x]\n")).find("external nib"),
-            std::string::npos);
+  EXPECT_NE(MustFail(Phantom("  additional_libs: [x]\n")).find("external nib"), std::string::npos);
   EXPECT_NE(MustFail(Phantom("  method_prefix: method_x\n")).find("extension hooks"),
             std::string::npos);
 }
 
 TEST(TankYaml, MissingPieces) {
-  EXPECT_NE(MustFail("core: {}\n").find("load.yaml:1:1: no phantom: section"),
-            std::string::npos);
+  EXPECT_NE(MustFail("core: {}\n").find("load.yaml:1:1: no phantom: section"), std::string::npos);
   EXPECT_NE(MustFail("phantom:\n  uris: [/]\n  load_profile: {load_type: rps, schedule: "
                      "\"const(1,1s)\"}\n")
                 .find("phantom.address: missing"),
@@ -327,8 +327,7 @@ TEST(TankYaml, HeaderControlBytesAreRefused) {
             "LF, vertical tab, ...: they would split or bend the request on the wire), got "
             "\"n:]\\x0b\"");
   for (const char* h : {"A: b\\r\\nC: d", "A: b\\nc", "A: \\x01b", "A\\x7f: b", "A: b\\f"}) {
-    const std::string msg =
-        MustFail(Phantom(std::string("  headers: [\"") + h + "\"]\n"));
+    const std::string msg = MustFail(Phantom(std::string("  headers: [\"") + h + "\"]\n"));
     EXPECT_EQ(msg.rfind("load.yaml:5:13: phantom.headers: expected a header without control", 0),
               0u)
         << h << ": " << msg;

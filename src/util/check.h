@@ -15,11 +15,11 @@ namespace incarne::internal {
 }
 }  // namespace incarne::internal
 
-#define CHECK(cond)                                                        \
-  do {                                                                     \
-    if (__builtin_expect(!(cond), 0)) {                                    \
-      ::incarne::internal::CheckFailed(__FILE__, __LINE__, #cond);         \
-    }                                                                      \
+#define CHECK(cond)                                                \
+  do {                                                             \
+    if (__builtin_expect(!(cond), 0)) {                            \
+      ::incarne::internal::CheckFailed(__FILE__, __LINE__, #cond); \
+    }                                                              \
   } while (0)
 
 #ifndef NDEBUG

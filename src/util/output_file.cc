@@ -168,8 +168,8 @@ absl::StatusOr<std::unique_ptr<OutputFile>> OutputFile::Open(const std::string& 
       if (out->fd_ < 0) {
         FILE* f = std::tmpfile();  // unlinked at once: nothing is left behind
         if (f == nullptr) {
-          return out->Fail(errno, absl::StrCat("cannot create a scratch file in ",
-                                               out->scratch_dir_));
+          return out->Fail(errno,
+                           absl::StrCat("cannot create a scratch file in ", out->scratch_dir_));
         }
         out->fd_ = ::fcntl(fileno(f), F_DUPFD_CLOEXEC, 3);
         std::fclose(f);

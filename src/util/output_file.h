@@ -70,7 +70,7 @@ class OutputFile {
   std::string scratch_dir_;  // folder of target_, or $TMPDIR
   std::string temp_name_;    // hidden temporary name once linked; "" while anonymous
   int fd_ = -1;
-  int stream_fd_ = -1;       // seekable mode on a stream: the real target
+  int stream_fd_ = -1;  // seekable mode on a stream: the real target
   bool replaces_ = false;
   bool has_old_mode_ = false;
   mode_t old_mode_ = 0;

@@ -59,7 +59,7 @@ TEST_F(OutputFileTest, ReplacesOnlyOnCommitAndKeepsMode) {
     ASSERT_TRUE((*out)->replaces());
     ASSERT_TRUE((*out)->Write("new\n").ok());
     EXPECT_EQ(Get(p), "old\n");  // not yet
-  }  // abandoned: the old file stays, no temporary file is left
+  }                              // abandoned: the old file stays, no temporary file is left
   EXPECT_EQ(Get(p), "old\n");
   EXPECT_EQ(Entries(), 1);
   auto out = OutputFile::Open(p);

@@ -11,12 +11,12 @@
 
 // RETURN_IF_ERROR(expr): evaluates expr (an absl::Status) and returns it from the calling
 // function when it is not OK.
-#define RETURN_IF_ERROR(expr)                        \
-  do {                                               \
-    ::absl::Status incarne_status_ = (expr);         \
-    if (!incarne_status_.ok()) {                     \
-      return incarne_status_;                        \
-    }                                                \
+#define RETURN_IF_ERROR(expr)                \
+  do {                                       \
+    ::absl::Status incarne_status_ = (expr); \
+    if (!incarne_status_.ok()) {             \
+      return incarne_status_;                \
+    }                                        \
   } while (0)
 
 // ASSIGN_OR_RETURN(lhs, expr): expr is an absl::StatusOr<T>; on success moves the value into
@@ -25,8 +25,8 @@
   INCARNE_ASSIGN_OR_RETURN_IMPL_(INCARNE_CONCAT_(incarne_statusor_, __LINE__), lhs, expr)
 
 #define INCARNE_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
-  auto tmp = (expr);                                    \
-  if (!tmp.ok()) {                                      \
-    return std::move(tmp).status();                     \
-  }                                                     \
+  auto tmp = (expr);                                   \
+  if (!tmp.ok()) {                                     \
+    return std::move(tmp).status();                    \
+  }                                                    \
   lhs = std::move(tmp).value()

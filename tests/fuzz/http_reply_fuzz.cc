@@ -62,8 +62,12 @@ Result Parse(const uint8_t* data, size_t size, size_t chunk, bool eof, bool head
   const bool done = st == ReplyState::kDone;
   // Errors may stop at different bytes depending on the split (bulk-scanned runs), so the
   // consumed count is compared only for completed replies.
-  return Result{st, p.error(), done ? p.status() : uint16_t{0}, done && p.keep_alive(),
-                done ? p.bytes() : 0, done ? p.body_bytes() : 0};
+  return Result{st,
+                p.error(),
+                done ? p.status() : uint16_t{0},
+                done && p.keep_alive(),
+                done ? p.bytes() : 0,
+                done ? p.body_bytes() : 0};
 }
 
 }  // namespace
