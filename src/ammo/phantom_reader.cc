@@ -60,13 +60,13 @@ absl::Status BadHeader(const InputStream& in, uint64_t line, uint64_t offset,
       tail = tail.substr(0, nl);
     }
     if (!found.empty()) {
-      CatAppend(&what, "; the ", prev.size, "-byte request of the record at line ", prev.line,
-                " ends with '", Excerpt(found),
-                "', which looks like the next record's header: that size is too large");
+      Append(&what, "; the ", prev.size, "-byte request of the record at line ", prev.line,
+             " ends with '", Excerpt(found),
+             "', which looks like the next record's header: that size is too large");
     } else {
-      CatAppend(&what, "; check the size of the record at line ", prev.line, " (", prev.size,
-                " bytes): too small and its request continues here, or too large and it ran "
-                "into the next record's header");
+      Append(&what, "; check the size of the record at line ", prev.line, " (", prev.size,
+             " bytes): too small and its request continues here, or too large and it ran "
+             "into the next record's header");
     }
   }
   return InputError(in, line, offset, what);

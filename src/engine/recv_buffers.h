@@ -72,6 +72,22 @@ class RecvBuffers {
     }
   }
 
+  // `sqe` made a RECV on `fd` that takes its buffers from this ring: multishot (one SQE for
+  // every chunk until an error or EOF) or one-shot where the kernel lacks it.
+  void PrepRecv(io_uring_sqe* sqe, int fd, bool multishot) const {
+    if (multishot) {
+      io_uring_prep_recv_multishot(sqe, fd, nullptr, 0, 0);
+    } else {
+      io_uring_prep_recv(sqe, fd, nullptr, 0, 0);
+    }
+    SelectBuffer(sqe);
+  }
+  // For an SQE prepared otherwise (e.g. a multishot RECVMSG): take the buffer from this ring.
+  void SelectBuffer(io_uring_sqe* sqe) const {
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = group_;
+  }
+
  private:
   io_uring* ring_ = nullptr;
   io_uring_buf_ring* br_ = nullptr;

@@ -1292,13 +1292,10 @@ struct Worker::Impl {
       // did not fit the buffer (the CQE still covers only the buffer). Never for TCP, where
       // MSG_TRUNC would discard the bytes.
       io_uring_prep_recvmsg_multishot(sqe, sl.fd, &rx_msg_, tcp_ ? 0 : MSG_TRUNC);
-    } else if (multishot_) {
-      io_uring_prep_recv_multishot(sqe, sl.fd, nullptr, 0, 0);
+      recv_bufs_.SelectBuffer(sqe);
     } else {
-      io_uring_prep_recv(sqe, sl.fd, nullptr, 0, 0);
+      recv_bufs_.PrepRecv(sqe, sl.fd, multishot_);
     }
-    sqe->flags |= IOSQE_BUFFER_SELECT;
-    sqe->buf_group = kBufGroup;
     sqe->user_data = PackUserData(UserOp::kRecv, sl.gen, s);
     sl.recv_armed = true;
   }

@@ -33,6 +33,7 @@
 #include "nibs/nib_names.h"
 #include "plan/duration.h"
 #include "plan/schedule.h"
+#include "util/small_file.h"
 #include "util/status.h"
 #include "util/strings.h"
 
@@ -1458,49 +1459,6 @@ class PlanReader {
   std::map<std::string, const toml::table*, std::less<>> tables_;
 };
 
-absl::StatusOr<std::string> ReadPlanFile(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const int err = errno;
-    if (err == ENOENT || err == ENOTDIR) {
-      return absl::NotFoundError(Cat(path, ": no such plan file"));
-    }
-    return absl::InvalidArgumentError(Cat(path, ": cannot open: ", std::strerror(err)));
-  }
-  std::string text;
-  struct stat st;
-  absl::Status status;
-  if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-    status = absl::InvalidArgumentError(Cat(path, ": is a directory, not a plan file"));
-  } else {
-    char buf[65536];
-    for (;;) {
-      const ssize_t n = read(fd, buf, sizeof(buf));
-      if (n < 0 && errno == EINTR) {
-        continue;
-      }
-      if (n < 0) {
-        status = absl::InvalidArgumentError(Cat(path, ": cannot read: ", std::strerror(errno)));
-        break;
-      }
-      if (n == 0) {
-        break;
-      }
-      text.append(buf, static_cast<size_t>(n));
-      if (text.size() > kMaxPlanBytes) {
-        status = absl::InvalidArgumentError(
-            Cat(path, ": larger than ", kMaxPlanBytes >> 20, " MiB; is this a plan file?"));
-        break;
-      }
-    }
-  }
-  close(fd);
-  if (!status.ok()) {
-    return status;
-  }
-  return text;
-}
-
 }  // namespace
 
 absl::StatusOr<Plan> LoadPlanText(std::string_view text, std::string_view name,
@@ -1515,7 +1473,7 @@ absl::StatusOr<Plan> LoadPlanText(std::string_view text, std::string_view name,
 
 absl::StatusOr<Plan> LoadPlanFile(const std::string& path,
                                   const std::vector<std::string>& overrides) {
-  ASSIGN_OR_RETURN(std::string text, ReadPlanFile(path));
+  ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path, kMaxPlanBytes, "plan file"));
   return LoadPlanText(text, path, overrides);
 }
 

@@ -100,26 +100,6 @@ struct Conn {
   char hdr[kMaxHeader];
 };
 
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') {
-      x = static_cast<char>(x - 'A' + 'a');
-    }
-    if (y >= 'A' && y <= 'Z') {
-      y = static_cast<char>(y - 'A' + 'a');
-    }
-    if (x != y) {
-      return false;
-    }
-  }
-  return true;
-}
-
 constexpr std::string_view kOws = " \t";  // HTTP's optional whitespace around values
 
 // Does a comma-separated header value contain `token` (case-insensitive)?
@@ -127,7 +107,7 @@ bool HasToken(std::string_view value, std::string_view token) {
   while (!value.empty()) {
     size_t comma = value.find(',');
     std::string_view item = Trim(value.substr(0, comma), kOws);
-    if (IEquals(item, token)) {
+    if (EqualsNoCase(item, token)) {
       return true;
     }
     if (comma == std::string_view::npos) {
@@ -261,13 +241,7 @@ struct Sink::Impl {
   void ArmRecv(uint32_t slot) {
     Conn& c = conns[slot];
     io_uring_sqe* sqe = uring->Sqe();
-    if (recv_multishot) {
-      io_uring_prep_recv_multishot(sqe, c.fd, nullptr, 0, 0);
-    } else {
-      io_uring_prep_recv(sqe, c.fd, nullptr, 0, 0);
-    }
-    sqe->flags |= IOSQE_BUFFER_SELECT;
-    sqe->buf_group = kBufGroup;
+    recv_bufs.PrepRecv(sqe, c.fd, recv_multishot);
     sqe->user_data = PackUserData(UserOp::kRecv, c.gen, slot);
     c.recv_armed = true;
   }
@@ -383,7 +357,7 @@ struct Sink::Impl {
       }
       const std::string_view name = Trim(field.substr(0, colon), kOws);
       const std::string_view value = Trim(field.substr(colon + 1), kOws);
-      if (IEquals(name, "content-length")) {
+      if (EqualsNoCase(name, "content-length")) {
         uint64_t v = 0;
         for (char ch : value) {
           if (ch < '0' || ch > '9') {
@@ -392,13 +366,13 @@ struct Sink::Impl {
           v = v * 10 + static_cast<uint64_t>(ch - '0');
         }
         content_length = v;
-      } else if (IEquals(name, "connection")) {
+      } else if (EqualsNoCase(name, "connection")) {
         if (HasToken(value, "close")) {
           keep_alive = false;
         } else if (HasToken(value, "keep-alive")) {
           keep_alive = true;
         }
-      } else if (IEquals(name, "transfer-encoding")) {
+      } else if (EqualsNoCase(name, "transfer-encoding")) {
         chunked = HasToken(value, "chunked");
       }
     }

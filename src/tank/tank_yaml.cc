@@ -28,7 +28,9 @@
 #include "plan/schedule.h"
 #include "tank/phantom_conf.h"
 #include "util/absl_view.h"
+#include "util/small_file.h"
 #include "util/status.h"
+#include "util/strings.h"
 
 #if INCARNE_HAVE_YAML
 #include <yaml-cpp/yaml.h>
@@ -39,76 +41,15 @@ namespace {
 
 [[maybe_unused]] constexpr size_t kMaxYamlBytes = size_t{4} << 20;
 
-// absl::StrCat with std::string_view arguments (Debian's absl::string_view is its own type,
-// util/absl_view.h).
-[[maybe_unused]] inline absl::string_view Conv(std::string_view s) { return AbslView(s); }
-[[maybe_unused]] inline const std::string& Conv(const std::string& s) { return s; }
-[[maybe_unused]] inline const char* Conv(const char* s) { return s; }
-template <typename T>
-const T& Conv(const T& v) {
-  return v;
-}
-template <typename... Args>
-std::string Cat(const Args&... args) {
-  return absl::StrCat(Conv(args)...);
-}
-template <typename... Args>
-void Append(std::string* out, const Args&... args) {
-  absl::StrAppend(out, Conv(args)...);
-}
-
 #if INCARNE_HAVE_YAML
-
-absl::StatusOr<std::string> ReadText(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const int err = errno;
-    if (err == ENOENT || err == ENOTDIR) {
-      return absl::NotFoundError(Cat(path, ": no such Tank config file"));
-    }
-    return absl::InvalidArgumentError(Cat(path, ": cannot open: ", std::strerror(err)));
-  }
-  std::string text;
-  absl::Status status;
-  struct stat st;
-  if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-    status = absl::InvalidArgumentError(Cat(path, ": is a directory, not a Tank config"));
-  } else {
-    char buf[65536];
-    for (;;) {
-      const ssize_t n = read(fd, buf, sizeof(buf));
-      if (n < 0 && errno == EINTR) {
-        continue;
-      }
-      if (n < 0) {
-        status = absl::InvalidArgumentError(Cat(path, ": cannot read: ", std::strerror(errno)));
-        break;
-      }
-      if (n == 0) {
-        break;
-      }
-      text.append(buf, static_cast<size_t>(n));
-      if (text.size() > kMaxYamlBytes) {
-        status = absl::InvalidArgumentError(
-            Cat(path, ": larger than ", kMaxYamlBytes >> 20, " MiB; is this a Tank config?"));
-        break;
-      }
-    }
-  }
-  close(fd);
-  if (!status.ok()) {
-    return status;
-  }
-  return text;
-}
 
 // The name the converted plan carries through the TOML loader, so that its errors can be
 // recognised and mapped back (MapLoaderError).
 constexpr std::string_view kLoaderName = "<tank import>";
 
 // A value for a message: quoted, cut to a readable length, control bytes as \xNN so that
-// the message stays one line.
-std::string Shown(std::string_view s) {
+// the message stays one line (util's Shown escapes as TOML does; Tank users read YAML).
+std::string ShownHex(std::string_view s) {
   constexpr size_t kMax = 60;
   std::string out = "\"";
   for (const char c : s.substr(0, kMax)) {
@@ -126,14 +67,9 @@ std::string Shown(std::string_view s) {
   return out;
 }
 
-std::string_view Trim(std::string_view s, std::string_view chars = " \t\r\n") {
-  const size_t b = s.find_first_not_of(chars);
-  if (b == std::string_view::npos) {
-    return {};
-  }
-  const size_t e = s.find_last_not_of(chars);
-  return s.substr(b, e - b + 1);
-}
+// What Tank's YAML values are trimmed of (util's one-argument Trim also trims \v and \f, which a
+// header value must not lose silently: it is refused instead).
+constexpr std::string_view kYamlSpace = " \t\r\n";
 
 std::vector<std::string> SplitSpaces(std::string_view s) {
   std::vector<std::string> out;
@@ -184,7 +120,7 @@ std::string_view TypeName(const YAML::Node& n) {
 
 std::string Got(const YAML::Node& n) {
   if (n.IsScalar()) {
-    return Cat("got ", Shown(n.Scalar()));
+    return Cat("got ", ShownHex(n.Scalar()));
   }
   return Cat("got ", TypeName(n));
 }
@@ -229,7 +165,8 @@ class Converter {
     return absl::OkStatus();
   }
   absl::Status GetInt(const Key& k, int64_t lo, int64_t hi, int64_t* out) const {
-    if (!k.value.IsScalar() || !ParseInt(Trim(k.value.Scalar()), out) || *out < lo || *out > hi) {
+    if (!k.value.IsScalar() || !ParseInt(Trim(k.value.Scalar(), kYamlSpace), out) || *out < lo ||
+        *out > hi) {
       return Expected(k, Cat("an integer from ", lo, " to ", hi));
     }
     return absl::OkStatus();
@@ -277,7 +214,7 @@ class Converter {
         int64_t n = 0;
         if (ParseInt(msg.substr(7, colon - 7), &n) && n > 0) {
           column = static_cast<size_t>(n);
-          msg = Trim(msg.substr(colon + 1));
+          msg = Trim(msg.substr(colon + 1), kYamlSpace);
         }
       }
     }
@@ -517,9 +454,10 @@ absl::Status Converter::ReadLoadProfile(const Key& k) {
       schedule_opt.emplace(it->second);
     } else {
       const bool dup = key == "load_type" || key == "schedule";
-      return ErrorAt(it->first.Mark(), "phantom.load_profile",
-                     dup ? Cat("'", key, "' is given twice")
-                         : Cat("unknown key ", Shown(key), " (expected load_type and schedule)"));
+      return ErrorAt(
+          it->first.Mark(), "phantom.load_profile",
+          dup ? Cat("'", key, "' is given twice")
+              : Cat("unknown key ", ShownHex(key), " (expected load_type and schedule)"));
     }
   }
   if (!type_opt.has_value()) {
@@ -535,7 +473,7 @@ absl::Status Converter::ReadLoadProfile(const Key& k) {
     return ErrorAt(type_node.Mark(), "phantom.load_profile.load_type",
                    Cat("expected rps, instances or stpd_file, ", Got(type_node)));
   }
-  if (!schedule_node.IsScalar() || Trim(schedule_node.Scalar()).empty()) {
+  if (!schedule_node.IsScalar() || Trim(schedule_node.Scalar(), kYamlSpace).empty()) {
     return ErrorAt(
         schedule_node.Mark(), "phantom.load_profile.schedule",
         Cat(load_type_ == "stpd_file" ? "expected the path of an stpd file, "
@@ -547,7 +485,7 @@ absl::Status Converter::ReadLoadProfile(const Key& k) {
   if (load_type_ == "stpd_file") {
     plan_.load.model = LoadModel::kStpd;
     plan_.load.schedule.clear();
-    plan_.ammo.file = std::string(Trim(schedule));
+    plan_.ammo.file = std::string(Trim(schedule, kYamlSpace));
     plan_.ammo.format = AmmoFormat::kStpd;
     Source("ammo.file", sk);
     Source("load.model", sk);
@@ -628,15 +566,15 @@ absl::Status Converter::ReadHeaders(const Key& k) {
     // Tank's form "[Name: value]": strip "\r\n[]\t " at both ends (missile.py).
     const std::string_view h = Trim(list[i], "\r\n[]\t ");
     const size_t colon = h.find(':');
-    if (colon == std::string_view::npos || Trim(h.substr(0, colon)).empty()) {
+    if (colon == std::string_view::npos || Trim(h.substr(0, colon), kYamlSpace).empty()) {
       return ErrorAt(k.value[i].Mark(), "phantom.headers",
-                     Cat("expected \"[Name: value]\" or \"Name: value\", got ", Shown(list[i])));
+                     Cat("expected \"[Name: value]\" or \"Name: value\", got ", ShownHex(list[i])));
     }
     if (HasHeaderControl(h)) {
       return ErrorAt(k.value[i].Mark(), "phantom.headers",
                      Cat("expected a header without control characters (CR, LF, vertical tab, "
                          "...: they would split or bend the request on the wire), got ",
-                         Shown(list[i])));
+                         ShownHex(list[i])));
     }
     plan_.ammo.headers.emplace_back(h);
   }
@@ -683,7 +621,7 @@ absl::Status Converter::ReadEnumAmmo(const Key& k) {
 absl::Status Converter::ReadTimeout(const Key& k) {
   std::string s;
   RETURN_IF_ERROR(GetString(k, &s));
-  absl::StatusOr<int64_t> ns = ParseDuration(Trim(s));
+  absl::StatusOr<int64_t> ns = ParseDuration(Trim(s, kYamlSpace));
   if (!ns.ok()) {
     return FromColumnError(k.value, "phantom.timeout", ns.status());
   }
@@ -770,7 +708,7 @@ template <typename Set>
 absl::Status Converter::GetHttpLimit(const Key& k, uint64_t hi, Set set) {
   std::string s;
   RETURN_IF_ERROR(GetString(k, &s));
-  absl::StatusOr<uint64_t> size = ParsePhantomSize(Trim(s));
+  absl::StatusOr<uint64_t> size = ParsePhantomSize(Trim(s, kYamlSpace));
   if (!size.ok() || *size < 1 || *size > hi) {
     return Expected(k, "a size such as 1K, 8K or 8M (K/M/G = 1024-based)");
   }
@@ -863,7 +801,7 @@ absl::Status Converter::ReadAddress() {
   }
   std::string text;
   RETURN_IF_ERROR(GetString(*a, &text));
-  std::string_view s = Trim(text);
+  std::string_view s = Trim(text, kYamlSpace);
   std::string host;
   std::string port;
   bool v6 = false;
@@ -1069,7 +1007,7 @@ absl::StatusOr<TankImport> Converter::Convert(const YAML::Node& root) {
     if (FindSpec(key) == nullptr) {
       return ErrorAt(
           it->first.Mark(), "phantom",
-          Cat("unknown key ", Shown(key), " (Tank's phantom keys: ", KnownKeyList(), ")"));
+          Cat("unknown key ", ShownHex(key), " (Tank's phantom keys: ", KnownKeyList(), ")"));
     }
     if (Find(key) != nullptr) {
       return ErrorAt(it->first.Mark(), Cat("phantom.", key), "given twice");
@@ -1129,7 +1067,7 @@ absl::StatusOr<TankImport> TankYamlToPlan(std::string_view text, std::string_vie
 
 absl::StatusOr<TankImport> LoadTankYamlFile(const std::string& path) {
 #if INCARNE_HAVE_YAML
-  ASSIGN_OR_RETURN(std::string text, ReadText(path));
+  ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path, kMaxYamlBytes, "Tank config"));
   return TankYamlToPlan(text, path);
 #else
   return TankYamlToPlan("", path);

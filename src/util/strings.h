@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "util/absl_view.h"
 
@@ -33,6 +34,11 @@ std::string Cat(const Args&... args) {
 template <typename... Args>
 void Append(std::string* out, const Args&... args) {
   absl::StrAppend(out, strings_internal::CatArg(args)...);
+}
+
+// ASCII case-insensitive equality (absl::EqualsIgnoreCase on std::string_view).
+inline bool EqualsNoCase(std::string_view a, std::string_view b) {
+  return absl::EqualsIgnoreCase(AbslView(a), AbslView(b));
 }
 
 // `s` without leading/trailing ASCII whitespace (space, \t, \n, \v, \f, \r).
