@@ -94,21 +94,89 @@ absl::Status Advance(Input* in) {
   return absl::OkStatus();
 }
 
-}  // namespace
-
-absl::Status MergeRuns(const std::vector<std::string>& run_dirs, const std::string& out_dir,
-                       std::vector<std::string>* notes, bool skip_bad) {
-  if (run_dirs.empty()) {
-    return absl::InvalidArgumentError("merge: no run directories given");
-  }
+// The inputs of a merge and the merged run's meta, as MergeRuns builds them.
+struct MergeInputs {
   std::vector<std::unique_ptr<Input>> inputs;
-  RunMeta out_meta;
-  out_meta.origin_realtime_ns = std::numeric_limits<int64_t>::max();
-  out_meta.tags = {""};
-  out_meta.workers = 0;
+  RunMeta meta;
   std::map<std::string, uint16_t> tag_ids = {{"", 0}};
-  // The output may be neither an input nor inside one (compared by st_dev/st_ino).
-  RETURN_IF_ERROR(CheckOutputNotInput(out_dir + "/hits", {}, run_dirs));
+};
+
+// Opens one run directory: its aggregates, its hits (missing: noted), every record checked.
+absl::StatusOr<std::unique_ptr<Input>> OpenInput(const std::string& dir, bool skip_bad,
+                                                 std::vector<std::string>* notes) {
+  auto in = std::make_unique<Input>();
+  in->dir = dir;
+  auto agg = AggregatesReader::Open(dir + "/aggregates");
+  if (!agg.ok()) {
+    if (absl::IsNotFound(agg.status())) {
+      return absl::NotFoundError(
+          absl::StrCat(dir, "/aggregates: no such file (is ", dir, " an incarne run?)"));
+    }
+    return agg.status();
+  }
+  in->agg = std::move(*agg);
+  auto hits = HitsFile::Open(dir + "/hits");
+  if (hits.ok()) {
+    in->hits = std::make_unique<HitsFile>(std::move(*hits));
+    if (!in->hits->view().warning().empty()) {
+      notes->push_back(in->hits->view().warning());
+    }
+  } else if (absl::IsNotFound(hits.status())) {
+    notes->push_back(absl::StrCat(dir, "/hits: missing; its raw records are not merged"));
+  } else {
+    return hits.status();
+  }
+  // Every record is checked before anything is written.
+  if (in->hits != nullptr) {
+    ASSIGN_OR_RETURN(uint64_t end_ns, AggregatesEnd(dir + "/aggregates"));
+    const HitsView& v = in->hits->view();
+    in->limits = RecordLimits::For(v.meta(), end_ns);
+    uint64_t bad = 0;
+    RETURN_IF_ERROR(
+        CheckRecords(v.records(), in->limits, dir + "/hits", v.header_size(), skip_bad, &bad));
+    if (bad > 0) {
+      notes->push_back(absl::StrCat("--skip-bad: skipped ", bad, " bad records of ",
+                                    v.records().size(), " in ", dir, "/hits"));
+    }
+  }
+  return in;
+}
+
+// Adds an opened input to the merged meta: origin, workers, the tag table, the kept raw stream.
+absl::Status AddToMeta(Input* in, bool first, MergeInputs* mi) {
+  const RunMeta& m = in->agg.meta();
+  RunMeta& out_meta = mi->meta;
+  out_meta.origin_realtime_ns = std::min(out_meta.origin_realtime_ns, m.origin_realtime_ns);
+  in->worker_offset = out_meta.workers;
+  out_meta.workers += m.workers;
+  for (const std::string& t : m.tags) {
+    auto [it, inserted] = mi->tag_ids.try_emplace(t, static_cast<uint16_t>(out_meta.tags.size()));
+    if (inserted) {
+      if (out_meta.tags.size() >= 65535) {
+        return absl::InvalidArgumentError("merge: more than 65535 distinct tags");
+      }
+      out_meta.tags.push_back(t);
+    }
+    in->tag_map.push_back(it->second);
+  }
+  if (first) {
+    out_meta.keep = m.keep;
+    out_meta.keep_mixed = m.keep_mixed;
+  } else if (m.keep_mixed || m.keep.mode != out_meta.keep.mode ||
+             m.keep.every != out_meta.keep.every) {
+    out_meta.keep_mixed = true;
+  }
+  return absl::OkStatus();
+}
+
+// Opens every input, refusing the same folder or the same run twice and noting runs that
+// differ in plan; fills the merged meta.
+absl::StatusOr<MergeInputs> OpenInputs(const std::vector<std::string>& run_dirs, bool skip_bad,
+                                       std::vector<std::string>* notes) {
+  MergeInputs mi;
+  mi.meta.origin_realtime_ns = std::numeric_limits<int64_t>::max();
+  mi.meta.tags = {""};
+  mi.meta.workers = 0;
   std::vector<std::pair<struct stat, std::string>> seen;  // inputs' folders
   std::map<uint64_t, std::string> run_ids;
   std::string first_plan_hash;
@@ -125,28 +193,7 @@ absl::Status MergeRuns(const std::vector<std::string>& run_dirs, const std::stri
       }
       seen.emplace_back(dst, dir);
     }
-    auto in = std::make_unique<Input>();
-    in->dir = dir;
-    auto agg = AggregatesReader::Open(dir + "/aggregates");
-    if (!agg.ok()) {
-      if (absl::IsNotFound(agg.status())) {
-        return absl::NotFoundError(
-            absl::StrCat(dir, "/aggregates: no such file (is ", dir, " an incarne run?)"));
-      }
-      return agg.status();
-    }
-    in->agg = std::move(*agg);
-    auto hits = HitsFile::Open(dir + "/hits");
-    if (hits.ok()) {
-      in->hits = std::make_unique<HitsFile>(std::move(*hits));
-      if (!in->hits->view().warning().empty()) {
-        notes->push_back(in->hits->view().warning());
-      }
-    } else if (absl::IsNotFound(hits.status())) {
-      notes->push_back(absl::StrCat(dir, "/hits: missing; its raw records are not merged"));
-    } else {
-      return hits.status();
-    }
+    ASSIGN_OR_RETURN(std::unique_ptr<Input> in, OpenInput(dir, skip_bad, notes));
     const RunMeta& m = in->agg.meta();
     if (m.run_id != 0) {
       auto [it, fresh] = run_ids.try_emplace(m.run_id, dir);
@@ -157,7 +204,7 @@ absl::Status MergeRuns(const std::vector<std::string>& run_dirs, const std::stri
       }
     }
     const std::string plan_hash = PlanHash(dir);
-    if (inputs.empty()) {
+    if (mi.inputs.empty()) {
       first_plan_hash = plan_hash;
     } else if (plan_hash != first_plan_hash) {
       notes->push_back(absl::StrCat("warning: the runs differ in plan: ", run_dirs[0],
@@ -166,47 +213,14 @@ absl::Status MergeRuns(const std::vector<std::string>& run_dirs, const std::stri
                                     "/plan.toml hash ", plan_hash.empty() ? "(none)" : plan_hash,
                                     " — merged as runs side by side, not shards of one test"));
     }
-    // Every record is checked before anything is written.
-    if (in->hits != nullptr) {
-      ASSIGN_OR_RETURN(uint64_t end_ns, AggregatesEnd(dir + "/aggregates"));
-      const HitsView& v = in->hits->view();
-      in->limits = RecordLimits::For(v.meta(), end_ns);
-      uint64_t bad = 0;
-      RETURN_IF_ERROR(
-          CheckRecords(v.records(), in->limits, dir + "/hits", v.header_size(), skip_bad, &bad));
-      if (bad > 0) {
-        notes->push_back(absl::StrCat("--skip-bad: skipped ", bad, " bad records of ",
-                                      v.records().size(), " in ", dir, "/hits"));
-      }
-    }
-    out_meta.origin_realtime_ns = std::min(out_meta.origin_realtime_ns, m.origin_realtime_ns);
-    in->worker_offset = out_meta.workers;
-    out_meta.workers += m.workers;
-    for (const std::string& t : m.tags) {
-      auto [it, inserted] = tag_ids.try_emplace(t, static_cast<uint16_t>(out_meta.tags.size()));
-      if (inserted) {
-        if (out_meta.tags.size() >= 65535) {
-          return absl::InvalidArgumentError("merge: more than 65535 distinct tags");
-        }
-        out_meta.tags.push_back(t);
-      }
-      in->tag_map.push_back(it->second);
-    }
-    if (inputs.empty()) {
-      out_meta.keep = m.keep;
-      out_meta.keep_mixed = m.keep_mixed;
-    } else if (m.keep_mixed || m.keep.mode != out_meta.keep.mode ||
-               m.keep.every != out_meta.keep.every) {
-      out_meta.keep_mixed = true;
-    }
-    inputs.push_back(std::move(in));
+    RETURN_IF_ERROR(AddToMeta(in.get(), mi.inputs.empty(), &mi));
+    mi.inputs.push_back(std::move(in));
   }
-  out_meta.shard = 0;
-  out_meta.shards = 1;
-  out_meta.run_id = NewRunId();  // the merged run is a run of its own
-  const bool remap_workers = out_meta.workers <= 256;
-  for (auto& in : inputs) {
-    in->delta_ns = in->agg.meta().origin_realtime_ns - out_meta.origin_realtime_ns;
+  mi.meta.shard = 0;
+  mi.meta.shards = 1;
+  mi.meta.run_id = NewRunId();  // the merged run is a run of its own
+  for (auto& in : mi.inputs) {
+    in->delta_ns = in->agg.meta().origin_realtime_ns - mi.meta.origin_realtime_ns;
     if (in->delta_ns % kNsPerS != 0) {
       notes->push_back(absl::StrFormat(
           "%s starts %.3f s after the earliest origin, not a whole number of seconds: its "
@@ -215,30 +229,15 @@ absl::Status MergeRuns(const std::vector<std::string>& run_dirs, const std::stri
           in->dir, static_cast<double>(in->delta_ns) / 1e9));
     }
   }
+  return mi;
+}
 
-  // The output directory.
-  if (mkdir(out_dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    return absl::InternalError(absl::StrCat(out_dir, ": mkdir: ", strerror(errno)));
-  }
-  for (const char* f : {"hits", "aggregates", "stats.jsonl", "summary.json"}) {
-    struct stat st;
-    if (stat((out_dir + "/" + f).c_str(), &st) == 0) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(out_dir, "/", f, " exists: merge writes into a new or empty directory"));
-    }
-  }
-
-  RunSummary sum;
-  sum.meta = out_meta;
-  sum.tags.resize(out_meta.tags.size());
-
-  // Raw records: concatenated, times shifted to the merged origin, tags and workers remapped.
-  FileOut hits_out;
-  RETURN_IF_ERROR(hits_out.Create(out_dir + "/hits"));
-  RETURN_IF_ERROR(hits_out.Write(EncodeRunHeader(kHitsMagic, out_meta)));
+// Raw records: concatenated, times shifted to the merged origin, tags and workers remapped.
+absl::Status WriteMergedHits(const MergeInputs& mi, FileOut* hits_out, RunSummary* sum) {
+  const bool remap_workers = mi.meta.workers <= 256;
   std::vector<HitRecord> buf;
   buf.reserve(16384);
-  for (auto& in : inputs) {
+  for (const auto& in : mi.inputs) {
     if (in->hits == nullptr) {
       continue;
     }
@@ -264,26 +263,26 @@ absl::Status MergeRuns(const std::vector<std::string>& run_dirs, const std::stri
           r.worker = static_cast<uint8_t>(r.worker + in->worker_offset);
         }
       }
-      RETURN_IF_ERROR(hits_out.Write(std::string_view(reinterpret_cast<const char*>(buf.data()),
-                                                      buf.size() * sizeof(HitRecord))));
-      sum.hits_written += buf.size();
+      RETURN_IF_ERROR(hits_out->Write(std::string_view(reinterpret_cast<const char*>(buf.data()),
+                                                       buf.size() * sizeof(HitRecord))));
+      sum->hits_written += buf.size();
     }
   }
+  return absl::OkStatus();
+}
 
-  // Aggregates: a k-way merge by output second (each input's blocks are in second order).
-  FileOut agg_out, stats_out;
-  RETURN_IF_ERROR(agg_out.Create(out_dir + "/aggregates"));
-  RETURN_IF_ERROR(agg_out.Write(EncodeRunHeader(kAggrMagic, out_meta)));
-  RETURN_IF_ERROR(stats_out.Create(out_dir + "/stats.jsonl"));
-  std::vector<std::unique_ptr<Stats>> acc(out_meta.tags.size());
+// Aggregates: a k-way merge by output second (each input's blocks are in second order).
+absl::Status MergeAggregates(MergeInputs& mi, FileOut* agg_out, FileOut* stats_out, RunSummary* sum,
+                             std::vector<std::string>* notes) {
+  std::vector<std::unique_ptr<Stats>> acc(mi.meta.tags.size());
   SecondStats out;
-  for (auto& in : inputs) {
+  for (auto& in : mi.inputs) {
     RETURN_IF_ERROR(Advance(in.get()));
   }
   while (true) {
     bool any = false;
     int64_t second = std::numeric_limits<int64_t>::max();
-    for (auto& in : inputs) {
+    for (auto& in : mi.inputs) {
       if (in->has) {
         any = true;
         second = std::min(second, in->out_second);
@@ -293,11 +292,11 @@ absl::Status MergeRuns(const std::vector<std::string>& run_dirs, const std::stri
       break;
     }
     out.second = second;
-    out.unix_ns = out_meta.origin_realtime_ns + second * kNsPerS;
+    out.unix_ns = mi.meta.origin_realtime_ns + second * kNsPerS;
     out.planned = out.sent = out.inflight_max = out.ring_dropped = out.late = 0;
     out.overall.Clear();
-    out.tags.assign(out_meta.tags.size(), nullptr);
-    for (auto& in : inputs) {
+    out.tags.assign(mi.meta.tags.size(), nullptr);
+    for (auto& in : mi.inputs) {
       if (!in->has || in->out_second != second) {
         continue;
       }
@@ -330,15 +329,54 @@ absl::Status MergeRuns(const std::vector<std::string>& run_dirs, const std::stri
         out.overall.Merge(*s);
       }
     }
-    RETURN_IF_ERROR(agg_out.Write(EncodeSecondBlock(out)));
-    RETURN_IF_ERROR(stats_out.Write(SecondJsonLine(out, out_meta)));
-    AddSecondToSummary(out, &sum);
+    RETURN_IF_ERROR(agg_out->Write(EncodeSecondBlock(out)));
+    RETURN_IF_ERROR(stats_out->Write(SecondJsonLine(out, mi.meta)));
+    AddSecondToSummary(out, sum);
   }
-  for (auto& in : inputs) {
+  for (auto& in : mi.inputs) {
     if (!in->agg.warning().empty()) {
       notes->push_back(in->agg.warning());
     }
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status MergeRuns(const std::vector<std::string>& run_dirs, const std::string& out_dir,
+                       std::vector<std::string>* notes, bool skip_bad) {
+  if (run_dirs.empty()) {
+    return absl::InvalidArgumentError("merge: no run directories given");
+  }
+  // The output may be neither an input nor inside one (compared by st_dev/st_ino).
+  RETURN_IF_ERROR(CheckOutputNotInput(out_dir + "/hits", {}, run_dirs));
+  ASSIGN_OR_RETURN(MergeInputs mi, OpenInputs(run_dirs, skip_bad, notes));
+
+  // The output directory.
+  if (mkdir(out_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return absl::InternalError(absl::StrCat(out_dir, ": mkdir: ", strerror(errno)));
+  }
+  for (const char* f : {"hits", "aggregates", "stats.jsonl", "summary.json"}) {
+    struct stat st;
+    if (stat((out_dir + "/" + f).c_str(), &st) == 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(out_dir, "/", f, " exists: merge writes into a new or empty directory"));
+    }
+  }
+
+  RunSummary sum;
+  sum.meta = mi.meta;
+  sum.tags.resize(mi.meta.tags.size());
+
+  FileOut hits_out;
+  RETURN_IF_ERROR(hits_out.Create(out_dir + "/hits"));
+  RETURN_IF_ERROR(hits_out.Write(EncodeRunHeader(kHitsMagic, mi.meta)));
+  RETURN_IF_ERROR(WriteMergedHits(mi, &hits_out, &sum));
+  FileOut agg_out, stats_out;
+  RETURN_IF_ERROR(agg_out.Create(out_dir + "/aggregates"));
+  RETURN_IF_ERROR(agg_out.Write(EncodeRunHeader(kAggrMagic, mi.meta)));
+  RETURN_IF_ERROR(stats_out.Create(out_dir + "/stats.jsonl"));
+  RETURN_IF_ERROR(MergeAggregates(mi, &agg_out, &stats_out, &sum, notes));
   FileOut summary_out;
   RETURN_IF_ERROR(summary_out.Create(out_dir + "/summary.json"));
   RETURN_IF_ERROR(summary_out.Write(RenderReport(sum, true)));
