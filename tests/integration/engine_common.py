@@ -3,6 +3,7 @@ through incarne's own tools, start the built-in sink on a free loopback port.
 
 Every test takes the incarne binary as argv[1]; exit 77 means "skipped" (reason printed).
 """
+import atexit
 import json
 import os
 import signal
@@ -34,6 +35,20 @@ def check(cond, msg):
 
 def tmpdir():
     return tempfile.mkdtemp(prefix="incarne-engine-test-")
+
+
+def small_tmpfs(parent, size):
+    """A tmpfs of `size` (e.g. "8m") mounted at parent/small for this test and unmounted when
+    it exits; exits 77 (skip) where mounting is not permitted."""
+    mnt = os.path.join(parent, "small")
+    os.mkdir(mnt)
+    m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", mnt],
+                       capture_output=True, text=True)
+    if m.returncode != 0:
+        print("SKIP: cannot mount a tmpfs here: %s" % m.stderr.strip())
+        sys.exit(SKIP)
+    atexit.register(lambda: subprocess.run(["umount", mnt], capture_output=True))
+    return mnt
 
 
 def write(path, text):

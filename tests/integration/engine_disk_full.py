@@ -7,22 +7,13 @@ Skipped (77) where mounting a tmpfs is not permitted.
 """
 import json
 import os
-import subprocess
-import sys
 
-from engine_common import SKIP, binary, check, run, tmpdir, write
+from engine_common import binary, check, run, small_tmpfs, tmpdir, write
 
 incarne = binary()
 d = tmpdir()
-mnt = os.path.join(d, "small")
-os.mkdir(mnt)
-m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", mnt],
-                   capture_output=True, text=True)
-if m.returncode != 0:
-    print("SKIP: cannot mount a tmpfs here: %s" % m.stderr.strip())
-    sys.exit(SKIP)
-try:
-    plan = write(os.path.join(d, "plan.toml"), """
+mnt = small_tmpfs(d, "8m")
+plan = write(os.path.join(d, "plan.toml"), """
 [target]
 nib = "dummy"
 [target.dummy]
@@ -33,21 +24,19 @@ instances = 1000
 [results]
 dir = "unused"
 """)
-    out = os.path.join(mnt, "run")
-    # 400k records of 64 bytes need ~25 MB: the hits file fills the 8 MB early.
-    p = run(incarne, ["run", plan, "--out", out], timeout=90)
-    print(p.stderr[-600:])
-    check(p.returncode == 1, "disk full: exit 1 (got %d)" % p.returncode)
-    check(os.path.join(out, "hits") in p.stderr and "No space left" in p.stderr,
-          "the message names the file and the reason")
-    r = run(incarne, ["report", out, "--json"])
-    check(r.returncode == 0, "report reads it (%s)" % r.stderr.strip())
-    rep = json.loads(r.stdout)
-    check(rep["hits"] > 10000, "the aggregates hold the seconds written (%d hits)" % rep["hits"])
-    c = run(incarne, ["convert", out, "--to", "jsonl"])
-    check(c.returncode == 0, "convert reads it (%s)" % c.stderr.strip())
-    lines = c.stdout.count("\n")
-    check(lines > 10000, "convert gives the records that were written (%d)" % lines)
-finally:
-    subprocess.run(["umount", mnt])
+out = os.path.join(mnt, "run")
+# 400k records of 64 bytes need ~25 MB: the hits file fills the 8 MB early.
+p = run(incarne, ["run", plan, "--out", out], timeout=90)
+print(p.stderr[-600:])
+check(p.returncode == 1, "disk full: exit 1 (got %d)" % p.returncode)
+check(os.path.join(out, "hits") in p.stderr and "No space left" in p.stderr,
+      "the message names the file and the reason")
+r = run(incarne, ["report", out, "--json"])
+check(r.returncode == 0, "report reads it (%s)" % r.stderr.strip())
+rep = json.loads(r.stdout)
+check(rep["hits"] > 10000, "the aggregates hold the seconds written (%d hits)" % rep["hits"])
+c = run(incarne, ["convert", out, "--to", "jsonl"])
+check(c.returncode == 0, "convert reads it (%s)" % c.stderr.strip())
+lines = c.stdout.count("\n")
+check(lines > 10000, "convert gives the records that were written (%d)" % lines)
 print("PASS")

@@ -5,22 +5,13 @@ nothing else behind (a 64 KiB tmpfs mounted here; exit 77 when mounting is not p
   tests/integration/tools_disk_full.py build/src/incarne
 """
 import os
-import subprocess
-import sys
 
-from engine_common import SKIP, binary, check, fail, run, tmpdir, write
+from engine_common import binary, check, fail, run, small_tmpfs, tmpdir, write
 
 incarne = binary()
 d = tmpdir()
-mnt = os.path.join(d, "small")
-os.mkdir(mnt)
-m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt],
-                   capture_output=True, text=True)
-if m.returncode != 0:
-    print("skip: cannot mount a tmpfs: %s" % m.stderr.strip())
-    sys.exit(SKIP)
-try:
-    plan = write(os.path.join(d, "plan.toml"), """
+mnt = small_tmpfs(d, "64k")
+plan = write(os.path.join(d, "plan.toml"), """
 [target]
 nib = "dummy"
 [load]
@@ -28,17 +19,15 @@ schedule = "const(3000, 1s)"
 [results]
 dir = "unused"
 """)
-    out = os.path.join(d, "run")
-    p = run(incarne, ["run", plan, "--out", out])
-    if p.returncode != 0:
-        fail("incarne run failed: %s" % p.stderr[-2000:])
-    old = write(os.path.join(mnt, "phout.txt"), "x" * 8192)
-    p = run(incarne, ["convert", out, "--to", "phout", "-o", old])
-    check(p.returncode == 1, "convert onto a full filesystem exits 1 (%d: %s)"
-          % (p.returncode, p.stderr.strip()))
-    check("phout.txt" in p.stderr, "the message names the output")
-    check(os.path.exists(old) and open(old).read() == "x" * 8192, "the old file is as it was")
-    check(os.listdir(mnt) == ["phout.txt"], "nothing else is left (%s)" % os.listdir(mnt))
-finally:
-    subprocess.run(["umount", mnt])
+out = os.path.join(d, "run")
+p = run(incarne, ["run", plan, "--out", out])
+if p.returncode != 0:
+    fail("incarne run failed: %s" % p.stderr[-2000:])
+old = write(os.path.join(mnt, "phout.txt"), "x" * 8192)
+p = run(incarne, ["convert", out, "--to", "phout", "-o", old])
+check(p.returncode == 1, "convert onto a full filesystem exits 1 (%d: %s)"
+      % (p.returncode, p.stderr.strip()))
+check("phout.txt" in p.stderr, "the message names the output")
+check(os.path.exists(old) and open(old).read() == "x" * 8192, "the old file is as it was")
+check(os.listdir(mnt) == ["phout.txt"], "nothing else is left (%s)" % os.listdir(mnt))
 print("PASS")
