@@ -957,11 +957,4 @@ void Launcher::RequestStop(int level, std::string_view reason) {
 }
 LaunchResult Launcher::Finish() { return impl_->Finish(); }
 
-absl::StatusOr<LaunchResult> Launch(const LaunchOptions& options) {
-  ASSIGN_OR_RETURN(std::unique_ptr<Launcher> launcher, Launcher::Prepare(options));
-  RETURN_IF_ERROR(launcher->Open());
-  launcher->Run();
-  return launcher->Finish();
-}
-
 }  // namespace incarne

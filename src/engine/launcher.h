@@ -137,9 +137,6 @@ class Launcher {
   std::unique_ptr<Impl> impl_;
 };
 
-// Prepare + Open + Run + Finish without a stop source (tests, tools that need no signals).
-absl::StatusOr<LaunchResult> Launch(const LaunchOptions& options);
-
 // "runs/{time}" → "runs/2024-05-01_12-30-00"; also {shard} (K) and {name} (the plan file's
 // name without extension). `unix_s` is the wall-clock second used for {time} (local time).
 std::string ExpandRunDir(const std::string& tmpl, int64_t unix_s, uint32_t shard,
