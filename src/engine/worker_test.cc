@@ -240,8 +240,10 @@ TEST_F(DummyFixture, ClosedModelNeverExceedsItsInstances) {
   shared_.stop_ns = 100'000'000;  // 100 ms
   std::vector<HitRecord> recs = RunWorkers(2);
   EXPECT_LE(MaxConcurrency(recs), 8u);
-  // 8 instances × 100 ms / (1 ms + wake-up lag): well above 8 × 50 even on a loaded box.
-  EXPECT_GT(recs.size(), 400u);
+  // 8 instances × 100 ms / (1 ms + wake-up lag): ~800 on a quiet box, and above 8 × 25 even
+  // on a box with a load average of 24 on 2 cores (340 seen); an instance that is not
+  // re-armed at once after its hit would give far fewer.
+  EXPECT_GT(recs.size(), 200u);
   EXPECT_LE(recs.size(), 8u * 100u + 8u);
   for (const HitRecord& r : recs) {
     EXPECT_EQ(r.planned, r.start);  // closed model: planned = start

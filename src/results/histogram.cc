@@ -40,7 +40,7 @@ void AppendVarint(std::string* out, uint64_t v) {
   out->push_back(static_cast<char>(v));
 }
 
-bool ReadVarint(std::string_view* in, uint64_t* v) {
+bool ReadVarintSlow(std::string_view* in, uint64_t* v) {
   uint64_t r = 0;
   for (int shift = 0; shift < 64; shift += 7) {
     if (in->empty()) {
@@ -62,10 +62,18 @@ bool ReadVarint(std::string_view* in, uint64_t* v) {
 
 void Histogram::Clear() {
   if (total_ != 0) {
-    const int lo = lo_index(), hi = hi_index();
-    std::memset(&counts_[lo], 0, sizeof(uint64_t) * (hi - lo + 1));
+    if (sparse()) {
+      for (int k = 0; k < sparse_n_; ++k) {
+        counts_[sparse_[k]] = 0;
+      }
+    } else {
+      const int lo = lo_index(), hi = hi_index();
+      std::memset(&counts_[lo], 0, sizeof(uint64_t) * (hi - lo + 1));
+    }
   }
   total_ = 0;
+  sparse_total_ = 0;
+  sparse_n_ = 0;
   min_ = UINT64_MAX;
   max_ = 0;
   sum_ = 0;
@@ -75,8 +83,14 @@ void Histogram::Merge(const Histogram& o) {
   if (o.total_ == 0) {
     return;
   }
-  for (int i = o.lo_index(), hi = o.hi_index(); i <= hi; ++i) {
-    counts_[i] += o.counts_[i];
+  if (o.sparse()) {
+    for (int k = 0; k < o.sparse_n_; ++k) {
+      counts_[o.sparse_[k]] += o.counts_[o.sparse_[k]];
+    }
+  } else {
+    for (int i = o.lo_index(), hi = o.hi_index(); i <= hi; ++i) {
+      counts_[i] += o.counts_[i];
+    }
   }
   total_ += o.total_;
   min_ = std::min(min_, o.min_);
@@ -173,8 +187,10 @@ absl::Status Histogram::DecodeFrom(std::string_view* in) {
   // histogram is left empty (Clear() relies on min/max, which are set only on success).
   auto fail = [&](std::string_view what) {
     std::memset(&counts_[lo], 0, sizeof(uint64_t) * (hi - lo + 1));
+    sparse_n_ = 0;
     return bad(what);
   };
+  int n = 0;  // non-empty buckets; listed in sparse_ while they fit
   uint64_t seen = 0;
   uint64_t i = lo;
   while (i <= hi) {
@@ -197,6 +213,10 @@ absl::Status Histogram::DecodeFrom(std::string_view* in) {
     if (v == 0 || seen + static_cast<uint64_t>(v) < seen) {
       return fail("zero or overflowing count");
     }
+    if (n < kSparseMax) {
+      sparse_[n] = static_cast<uint16_t>(i);
+    }
+    ++n;
     counts_[i++] = static_cast<uint64_t>(v);
     seen += static_cast<uint64_t>(v);
   }
@@ -207,6 +227,8 @@ absl::Status Histogram::DecodeFrom(std::string_view* in) {
   min_ = mn;
   max_ = mx;
   sum_ = (static_cast<__uint128_t>(sum_hi) << 64) | sum_lo;
+  sparse_n_ = std::min(n, kSparseMax);
+  sparse_total_ = n <= kSparseMax ? total : total - 1;  // total ≥ 1 here; total − 1: invalid
   return absl::OkStatus();
 }
 

@@ -203,6 +203,60 @@ TEST(Histogram, EncodedRoundTripAndRejectsCorruption) {
   EXPECT_EQ(back.count(), 0u);
 }
 
+// A decoded histogram with few non-empty buckets merges and clears through its list of them;
+// every mix of decode, Record, Merge and Clear must still equal the plain arithmetic.
+TEST(Histogram, DecodedSparseHistogramsMergeAndClearExactly) {
+  std::mt19937_64 rng(11);
+  std::lognormal_distribution<double> d(14.0, 1.5);
+  for (int buckets : {1, 20, 63, 64, 65, 400}) {
+    Histogram src;
+    for (int i = 0; i < buckets; ++i) {
+      src.Record(Histogram::LowestAt(300 + 7 * i), 1 + i % 3);
+    }
+    std::string enc;
+    src.AppendEncoded(&enc);
+    Histogram dec;
+    dec.Record(static_cast<uint64_t>(d(rng)));  // stale content that the decode clears
+    std::string_view in = enc;
+    ASSERT_TRUE(dec.DecodeFrom(&in).ok()) << buckets;
+    ASSERT_TRUE(dec == src) << buckets;
+    Histogram into, want;
+    for (int i = 0; i < 1000; ++i) {
+      const uint64_t v = static_cast<uint64_t>(d(rng));
+      into.Record(v);
+      want.Record(v);
+    }
+    into.Merge(dec);
+    want.Merge(src);
+    EXPECT_TRUE(into == want) << buckets;
+    // Record after the decode: the list no longer covers every bucket.
+    dec.Record(Histogram::LowestAt(4000));
+    src.Record(Histogram::LowestAt(4000));
+    Histogram m1, m2;
+    m1.Merge(dec);
+    m2.Merge(src);
+    EXPECT_TRUE(m1 == m2) << buckets;
+    // Clear leaves no stray count, decoded or not.
+    dec.Clear();
+    for (int i = 0; i < Histogram::kCounts; ++i) {
+      ASSERT_EQ(dec.count_at(i), 0u) << buckets << " " << i;
+    }
+    // Decoded then cleared then decoded again, then merged twice (self-consistent totals).
+    in = enc;
+    ASSERT_TRUE(dec.DecodeFrom(&in).ok());
+    Histogram twice;
+    twice.Merge(dec);
+    twice.Merge(dec);
+    EXPECT_EQ(twice.count(), 2 * dec.count()) << buckets;
+    dec.Merge(dec);
+    EXPECT_TRUE(dec == twice) << buckets;
+    dec.Clear();
+    for (int i = 0; i < Histogram::kCounts; ++i) {
+      ASSERT_EQ(dec.count_at(i), 0u) << buckets << " " << i;
+    }
+  }
+}
+
 TEST(Histogram, HdrCompressedV2Encoding) {
   using testing::DecodeHdr;
   using testing::HdrDecoded;
