@@ -41,14 +41,57 @@ bool IsToken(std::string_view s) {
   return true;
 }
 
+// Blanks, control characters and non-ASCII bytes (a URL percent-encodes them, RFC 3986).
 bool HasControlOrBlank(std::string_view s) {
   for (char c : s) {
     const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7f) {
+    if (u <= 0x20 || u >= 0x7f) {
       return true;
     }
   }
   return false;
+}
+
+// Well-formed UTF-8 (shortest forms, no surrogates, at most U+10FFFF): what a TOML string of
+// the plan may hold.
+bool IsUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = 0;
+    uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      n = 1;
+      cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      n = 2;
+      cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) {
+      return false;
+    }
+    for (size_t k = 1; k <= n; ++k) {
+      const auto t = static_cast<unsigned char>(s[i + k]);
+      if ((t & 0xc0) != 0x80) {
+        return false;
+      }
+      cp = (cp << 6) | (t & 0x3f);
+    }
+    if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (n == 3 && (cp < 0x10000 || cp > 0x10ffff))) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
 }
 
 // A zone name: letters, digits, '-', '.', '_'.
@@ -111,6 +154,17 @@ absl::StatusOr<std::string> Ipv6Host(std::string_view url, std::string_view inne
   return Cat("[", addr, zone.empty() ? "" : "%", zone, "]");
 }
 
+// A file name the plan can hold: UTF-8 without control characters (docs/plan.md).
+bool IsPlanString(std::string_view s) {
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      return false;
+    }
+  }
+  return IsUtf8(s);
+}
+
 // "Name: value" with both halves stripped, or an error naming -H.
 absl::StatusOr<std::string> NormalizeHeader(std::string_view h) {
   std::string_view name;
@@ -127,6 +181,9 @@ absl::StatusOr<std::string> NormalizeHeader(std::string_view h) {
     if (u < 0x20 || u == 0x7f) {
       return BadFlag("-H", h, "control characters (CR, LF, NUL, ...) are not allowed");
     }
+  }
+  if (!IsUtf8(value)) {
+    return BadFlag("-H", h, "the value is not UTF-8");
   }
   return Cat(name, ": ", value);
 }
@@ -218,8 +275,9 @@ absl::Status SetTarget(const OnelineFlags& f, const ParsedUrl& u, TargetPlan* t)
             "--ca and --https-insecure: --ca verifies the server, --https-insecure does not; "
             "give one");
       }
-      if (f.ca_file->empty()) {
-        return absl::InvalidArgumentError("--ca: expected a CA bundle file (PEM)");
+      if (f.ca_file->empty() || !IsPlanString(*f.ca_file)) {
+        return absl::InvalidArgumentError(
+            "--ca: expected a CA bundle file (PEM), its name UTF-8 without control characters");
       }
       t->tls.ca_file = *f.ca_file;
     }
@@ -264,7 +322,9 @@ absl::StatusOr<ParsedUrl> ParseUrl(std::string_view url) {
   }
   std::string_view rest = url.substr(colon + 3);
   if (HasControlOrBlank(rest)) {
-    return Bad(url, "blanks and control characters are not allowed (percent-encode them)");
+    return Bad(url,
+               "blanks, control characters and non-ASCII bytes are not allowed "
+               "(percent-encode them)");
   }
   std::string_view frag;
   if (const size_t hash = rest.find('#'); hash != std::string_view::npos) {
@@ -352,6 +412,10 @@ absl::StatusOr<OnelinePlan> BuildOnelinePlan(const OnelineFlags& f, std::string_
                            ":", urls[0].port, "): one run shoots at one scheme and host:port"));
     }
     urls.push_back(std::move(u));
+  }
+  if (!IsPlanString(ammo_path)) {
+    return BadFlag("--ammo-out", ammo_path,
+                   "the plan names this file: UTF-8 without control characters, please");
   }
   const ParsedUrl& first = urls[0];
   const bool udp = first.scheme == "udp";

@@ -78,6 +78,8 @@ refused "$U" -r 1 -d 0s -- '-d/--duration "0s"'
 refused "$U" -r 1 --timeout 2h -- '--timeout "2h"'
 refused "$U" -r 1 -t 999 -- '-t/--threads "999"'
 refused "$U" -r 1 -H 'NoColon' -- "-H \"NoColon\": expected 'Name: value'"
+refused "$U" -r 1 -H $'X-A: \xff' -- 'the value is not UTF-8'
+refused $'http://127.0.0.1:9/caf\xc3\xa9' -r 1 -- 'non-ASCII bytes are not allowed'
 refused "$U" -r 1 -m 'GE T' -- '-m/--method "GE T"'
 refused "$U" -r 1 --https-insecure -- '--https-insecure: only for https://'
 refused "$U" http://127.0.0.1:10/ -r 1 -- 'URL "http://127.0.0.1:10/": not the target of the first URL'
