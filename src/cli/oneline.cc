@@ -285,6 +285,18 @@ absl::Status SetTarget(const OnelineFlags& f, const ParsedUrl& u, TargetPlan* t)
   return absl::OkStatus();
 }
 
+// The Host value (HTTP/1.1 needs one): the host, and the port when it is not the scheme's.
+// An IPv6 literal always has its port, so that the value never ends in ']' (a header item
+// "[...]" loses its brackets, Tank's rule: docs/plan.md), and never its zone (RFC 6874: the
+// zone means nothing to the server).
+std::string HostHeader(const ParsedUrl& u) {
+  if (u.host[0] == '[') {
+    const size_t zone = u.host.find('%');
+    return Cat(zone == std::string::npos ? u.host : Cat(u.host.substr(0, zone), "]"), ":", u.port);
+  }
+  return u.default_port ? u.host : Cat(u.host, ":", u.port);
+}
+
 // The requests of every URL as phantom records (what ammo.uris cannot say).
 std::string PhantomAmmo(const std::vector<ParsedUrl>& urls, const std::string& method,
                         const HeaderSet& headers, const std::optional<std::string>& body,
@@ -475,9 +487,7 @@ absl::StatusOr<OnelinePlan> BuildOnelinePlan(const OnelineFlags& f, std::string_
     p.ammo.headers.push_back(norm);
   }
   if (!has_host && !udp) {
-    // HTTP/1.1 needs Host; the port only when it is not the scheme's.
-    p.ammo.headers.push_back(Cat("Host: ", first.host, first.default_port ? "" : ":",
-                                 first.default_port ? "" : Cat(first.port)));
+    p.ammo.headers.push_back(Cat("Host: ", HostHeader(first)));
   }
   bool tagged = false;
   for (const ParsedUrl& u : urls) {
