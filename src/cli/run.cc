@@ -171,7 +171,7 @@ absl::StatusOr<std::string> WriteTemp(std::string_view text) {
   return path;
 }
 
-// The flags of both forms, as CLI11 fills them; `given` tells which were on the line.
+// The flags of both forms, as CLI11 fills them (app.count(NAME) tells whether one was given).
 struct RunFlags {
   std::vector<std::string> positional;
   std::vector<std::string> sets;
@@ -260,7 +260,8 @@ constexpr const char* kOnelineOnly[] = {
 
 // URL form: builds the plan, prints it (--print-plan) or fills `o` to run it. Returns the
 // exit code when done here (-1: run `o`); `temp_ammo` is the file to remove after the run.
-int PrepareOneline(CLI::App& app, RunFlags& f, LaunchOptions* o, std::string* temp_ammo) {
+int PrepareOneline(const CLI::App& app, RunFlags* flags, LaunchOptions* o, std::string* temp_ammo) {
+  RunFlags& f = *flags;
   if (!f.tank.empty() || app.count("--tank") > 0) {
     return Fail("run", absl::InvalidArgumentError(
                            "--tank LOAD.yaml and URLs: give one of them (see --help)"));
@@ -365,7 +366,7 @@ int RunRun(int argc, char** argv) {
   }
   std::string temp_ammo;
   if (urls) {
-    if (int rc = PrepareOneline(app, f, &o, &temp_ammo); rc >= 0) {
+    if (int rc = PrepareOneline(app, &f, &o, &temp_ammo); rc >= 0) {
       return rc;
     }
   } else {
