@@ -13,7 +13,10 @@
 #   NGINX_PID         the master process, NGINX_WORKER_PID its single worker
 #   NGINX_HAVE_V6     1 when it also listens on [::1]
 #   NGINX_SKIP_REASON why it could not start (return 77 is then the caller's choice)
-# Optional environment: NGINX_WORKER_CPU=N pins the worker to a CPU (benchmarks).
+# Optional environment: NGINX_WORKER_CPU=N pins the worker to a CPU (benchmarks);
+# NGINX_ACCESS_LOG=1 writes NGINX_DIR/access.log, one line per request:
+#   "$remote_addr $request_method $request_uri $status $request_length $content_length"
+# (the request's bytes with headers and body, and its Content-Length or "-").
 #
 # Locations (all answer GET and HEAD; HEAD replies carry the headers only):
 #   /              return 200 "ok"              (Content-Length: 2, keep-alive)
@@ -68,13 +71,15 @@ _nginx_have_v6() {
 }
 
 _nginx_write_config() {
-  local dir=$1 port=$2 v4=$3 v6=$4 listen="" user_line=""
+  local dir=$1 port=$2 v4=$3 v6=$4 listen="" user_line="" access="access_log off;"
   [ "$v4" = 1 ] && listen="$listen    listen 127.0.0.1:$port reuseport backlog=4096;
 "
   [ "$v6" = 1 ] && listen="$listen    listen [::1]:$port reuseport backlog=4096;
 "
   # As root the worker would switch to nobody, who cannot read a 0700 temp dir.
   [ "$(id -u)" -eq 0 ] && user_line="user root;"
+  [ "${NGINX_ACCESS_LOG:-0}" = 1 ] && access="log_format incarne '\$remote_addr \$request_method \$request_uri \$status \$request_length \$content_length';
+    access_log $dir/access.log incarne;"
   cat >"$dir/nginx.conf" <<EOF
 $user_line
 daemon on;
@@ -83,7 +88,7 @@ pid $dir/nginx.pid;
 error_log $dir/error.log warn;
 events { worker_connections 20000; }
 http {
-    access_log off;
+    $access
     client_body_temp_path $dir/tmp/body;
     proxy_temp_path $dir/tmp/proxy;
     fastcgi_temp_path $dir/tmp/fastcgi;
