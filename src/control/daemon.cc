@@ -75,7 +75,9 @@ class Daemon {
   void Reload();
   void Stop(int level, std::string_view reason);
   StatusSnapshot Snapshot();
-  void Publish(bool final_state = false);
+  // Writes the status and metrics files and sends STATUS= (after `first_note`, e.g.
+  // "READY=1\n") and WATCHDOG=1; the final state "stopped" is written but not sent.
+  void Publish(bool final_state = false, std::string_view first_note = "");
   void OnSecond(const SecondStats& ss);
 
   DaemonOptions opt_;
@@ -478,7 +480,7 @@ StatusSnapshot Daemon::Snapshot() {
   return s;
 }
 
-void Daemon::Publish(bool final_state) {
+void Daemon::Publish(bool final_state, std::string_view first_note) {
   StatusSnapshot s = Snapshot();
   if (final_state) {
     s.state = "stopped";
@@ -491,11 +493,7 @@ void Daemon::Publish(bool final_state) {
     status_failed_ = !st.ok();
   }
   if (!config_.metrics.empty()) {
-    std::string text = StatusMetrics(s);
-    if (final_state) {
-      text.replace(text.find("incarne_up 1"), 12, "incarne_up 0");
-    }
-    absl::Status st = ReplaceFile(config_.metrics, text);
+    absl::Status st = ReplaceFile(config_.metrics, StatusMetrics(s));
     if (!st.ok() && !metrics_failed_) {
       Log("metrics file: ", st.message());
     }
@@ -504,7 +502,7 @@ void Daemon::Publish(bool final_state) {
   if (final_state) {
     return;  // after STOPPING=1 nothing more is said to systemd
   }
-  std::string note = Cat("STATUS=", StatusLine(s));
+  std::string note = Cat(first_note, "STATUS=", StatusLine(s));
   if (watchdog_usec_ > 0) {
     note += "\nWATCHDOG=1";
   }
@@ -534,10 +532,12 @@ int Daemon::Main() {
   }
   Log("ready: spool ", config_.spool, ", runs ", config_.runs,
       opt_.once ? " (--once)" : " (watching the spool)");
-  Publish();
-  SdNotify(Cat("READY=1\nSTATUS=", StatusLine(Snapshot())));
+  Publish(false, "READY=1\n");
   for (;;) {
     if (!running_) {
+      // Signals first: a SIGHUP or SIGTERM sent before a job was queued is acted on before
+      // the spool is scanned for that job.
+      OnSignals();
       if (reload_pending_) {
         Reload();
       }

@@ -150,7 +150,7 @@ std::string ResultJson(const StatusResult& r) {
 std::string StatusMetrics(const StatusSnapshot& s) {
   std::string out;
   Family(&out, "incarne_up", "gauge", "1 while the incarne daemon runs.");
-  out += "incarne_up 1\n";
+  Append(&out, "incarne_up ", s.state == "stopped" ? 0 : 1, "\n");
   Family(&out, "incarne_running", "gauge", "1 while a job runs (state running or stopping).");
   Append(&out, "incarne_running ", s.current ? 1 : 0, "\n");
   Family(&out, "incarne_queue_jobs", "gauge", "Jobs waiting in the spool.");

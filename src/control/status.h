@@ -73,7 +73,8 @@ struct StatusSnapshot {
 
 // The status file (one JSON object, docs/daemon.md "Status file").
 std::string StatusJson(const StatusSnapshot& s);
-// The Prometheus text exposition format (version 0.0.4): HELP and TYPE for each family.
+// The Prometheus text exposition format (version 0.0.4): HELP and TYPE for each family;
+// incarne_up is 0 in the state "stopped" (the daemon's last write).
 std::string StatusMetrics(const StatusSnapshot& s);
 // One line for systemd's STATUS= (and `incarne status` headline).
 std::string StatusLine(const StatusSnapshot& s);
