@@ -113,8 +113,12 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--schedule", default="const(20000, 5s)")
     ap.add_argument("--idle", type=float, default=10, help="seconds of idle daemon to measure")
+    ap.add_argument("--idle-only", action="store_true", help="only the idle daemon's cost")
     a = ap.parse_args()
     incarne = os.path.abspath(a.incarne)
+    if a.idle_only:
+        print("idle daemon: %.3f ms CPU per second" % idle_cost(incarne, a.idle))
+        return 0
     per_hit = {"run": [], "daemon": []}
     for i in range(a.runs):
         for kind, fn in (("run", one_run), ("daemon", one_daemon)):

@@ -486,14 +486,14 @@ void Daemon::Publish(bool final_state, std::string_view first_note) {
     s.state = "stopped";
   }
   if (!config_.status.empty()) {
-    absl::Status st = ReplaceFile(config_.status, StatusJson(s));
+    absl::Status st = ReplaceFile(config_.status, StatusJson(s), false);
     if (!st.ok() && !status_failed_) {
       Log("status file: ", st.message());
     }
     status_failed_ = !st.ok();
   }
   if (!config_.metrics.empty()) {
-    absl::Status st = ReplaceFile(config_.metrics, StatusMetrics(s));
+    absl::Status st = ReplaceFile(config_.metrics, StatusMetrics(s), false);
     if (!st.ok() && !metrics_failed_) {
       Log("metrics file: ", st.message());
     }

@@ -256,7 +256,27 @@ std::vector<std::string> Spool::RecoverInterrupted() const {
 
 bool Spool::TakeStop() const { return unlink(Path(kStopFile).c_str()) == 0; }
 
-absl::Status ReplaceFile(const std::string& path, const std::string& text) {
+absl::Status ReplaceFile(const std::string& path, const std::string& text, bool durable) {
+  if (!durable) {
+    const size_t slash = path.rfind('/');
+    const std::string tmp =
+        slash == std::string::npos
+            ? Cat(".", path, ".", getpid(), ".tmp")
+            : Cat(path.substr(0, slash + 1), ".", path.substr(slash + 1), ".", getpid(), ".tmp");
+    const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) {
+      return Errno(errno, tmp);
+    }
+    const ssize_t n = write(fd, text.data(), text.size());
+    const int err = errno;
+    close(fd);
+    if (n != static_cast<ssize_t>(text.size()) || rename(tmp.c_str(), path.c_str()) != 0) {
+      const int e = n != static_cast<ssize_t>(text.size()) ? (n < 0 ? err : ENOSPC) : errno;
+      unlink(tmp.c_str());
+      return Errno(e, path);
+    }
+    return absl::OkStatus();
+  }
   ASSIGN_OR_RETURN(auto out, OutputFile::Open(path));
   RETURN_IF_ERROR(out->Write(text));
   return out->Commit();

@@ -92,7 +92,9 @@ class Spool {
 };
 
 // Writes `text` to `path` through a temporary file in the same folder and rename(2), so that
-// a reader sees the old file or the new one, never a part (the status and metrics files).
-absl::Status ReplaceFile(const std::string& path, const std::string& text);
+// a reader sees the old file or the new one, never a part. `durable`: through OutputFile
+// (fsync of the file and the folder: result and why files); otherwise without fsync, for the
+// files replaced every second (status, metrics: on /run, a tmpfs, and rewritten anyway).
+absl::Status ReplaceFile(const std::string& path, const std::string& text, bool durable = true);
 
 }  // namespace incarne::control
