@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 from daemon_common import Setup, check, dummy_plan, read_json, start_daemon, stop_daemon
-from engine_common import SKIP, binary, report, run
+from engine_common import SKIP, Sink, binary, report, run
 
 incarne = binary()
 
@@ -142,6 +142,32 @@ if foreign:
 else:
     print("note: not root; the foreign-owner case is skipped")
 check(not os.path.exists(s.runs) or os.listdir(s.runs) == [], "no run directory created")
+
+# ---- a Tank config, run as `incarne run --tank` -----------------------------------------------
+sink = Sink(incarne)
+s = Setup()
+s.queue("tank.yaml", """phantom:
+  address: %s
+  load_profile:
+    load_type: rps
+    schedule: const(50, 1s)
+  instances: 10
+  threads: 1
+  uris:
+    - /
+""" % sink.address)
+s.queue("badtank.yaml", "phantom:\n  address: [127.0.0.1\n  uris: [/]\n")
+p = run_once(s)
+sink.stop()
+check(p.returncode == 0, "exit 0")
+r = s.result("tank.yaml")
+check(r["exit"] == 0 and r["hits"] == 50 and r["errors"] == 0,
+      "tank.yaml ran against the sink: 50 hits, no errors (%s)" % r)
+check(os.path.isfile(os.path.join(r["run_dir"], "phout.log")),
+      "its run directory has phout.log, as with run --tank")
+why = s.why("badtank.yaml")
+print(why)
+check(why.startswith(s.path("badtank.yaml") + ":"), "a bad Tank config's why names file:line")
 
 # ---- bad configuration -----------------------------------------------------------------------
 s = Setup(extra="[allow]\nmax_rsp = 10\n")
