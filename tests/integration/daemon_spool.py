@@ -63,6 +63,19 @@ for ignored in (".hidden.toml", "later.toml.tmp", "ammo.txt"):
 check(os.listdir(s.path("active")) == [], "active/ is empty after the run")
 check(len(os.listdir(s.runs)) == 2, "two run directories")
 
+# ---- retention: keep_runs = 1 keeps the newest run directory only ---------------------------
+s = Setup(extra="[retention]\nkeep_runs = 1\n")
+s.queue("old.toml", dummy_plan("const(10, 100ms)"))
+os.utime(s.path("old.toml"), (1000000000, 1000000000))
+s.queue("new.toml", dummy_plan("const(10, 100ms)"))
+p = run_once(s)
+check(p.returncode == 0, "exit 0")
+kept = os.listdir(s.runs)
+check(len(kept) == 1 and os.path.join(s.runs, kept[0]) == s.result("new.toml")["run_dir"],
+      "retention keep_runs = 1: only the newest run directory is left (%s)" % kept)
+check("retention: removed " + s.result("old.toml")["run_dir"] in p.stderr,
+      "the removal is logged")
+
 # ---- rejected before anything is sent ------------------------------------------------------
 s = Setup()
 s.queue("far.toml", """
