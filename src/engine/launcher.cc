@@ -332,6 +332,9 @@ class Launcher::Impl {
   const std::string& run_dir() const { return run_dir_.path(); }
   int64_t origin_real() const { return origin_real_; }
   int64_t planned_ns() const { return planned_ns_; }
+  std::vector<std::string> tags() const {
+    return ammo_ ? ammo_->tags() : std::vector<std::string>{""};
+  }
 
  private:
   absl::Status LoadPlan();
@@ -951,6 +954,7 @@ absl::Status Launcher::Open() { return impl_->Open(); }
 const std::string& Launcher::run_dir() const { return impl_->run_dir(); }
 int64_t Launcher::origin_unix_ns() const { return impl_->origin_real(); }
 int64_t Launcher::planned_ns() const { return impl_->planned_ns(); }
+std::vector<std::string> Launcher::tags() const { return impl_->tags(); }
 void Launcher::Run() { impl_->Run(); }
 void Launcher::RequestStop(int level, std::string_view reason) {
   impl_->RequestStop(level, reason);

@@ -119,6 +119,10 @@ class Launcher {
   // The planned length of firing (the schedule's, the stpd's last planned time, or
   // load.duration when shorter); 0 when unknown (instances capped by hits only).
   int64_t planned_ns() const;
+  // The ammo's tag names by tag id (SecondStats::tags, RunMeta::tags; [0] = "" untagged);
+  // valid after Open succeeded. For a caller that labels per-tag figures (the daemon's
+  // metrics).
+  std::vector<std::string> tags() const;
 
   // Releases the workers and returns once every one is done (the plan ran out or a stop was
   // asked for). A stop asked for before Run ends it at once, without firing.

@@ -27,12 +27,14 @@
 #include <span>
 #include <type_traits>
 #include <utility>
+#include <variant>
 
 #include "absl/strings/ascii.h"
 #include "incarne_config.h"
 #include "nibs/nib_names.h"
 #include "plan/duration.h"
 #include "plan/schedule.h"
+#include "plan/toml_config.h"
 #include "util/small_file.h"
 #include "util/status.h"
 #include "util/strings.h"
@@ -1494,6 +1496,145 @@ std::string FormatPlanToml(const Plan& plan) {
     }
   }
   return out;
+}
+
+// ---- other configuration files (plan/toml_config.h) -----------------------------------------
+
+namespace {
+
+// "valid keys: a, b; did you mean 'x'?" for `section` of a configuration.
+std::string ConfigValidList(std::span<const ConfigKey> keys, std::string_view section,
+                            std::string_view wrong) {
+  std::vector<std::string_view> names;
+  for (const ConfigKey& k : keys) {
+    if (k.section == section) {
+      names.push_back(k.name);
+    } else if (section.empty() && std::find(names.begin(), names.end(), k.section) == names.end()) {
+      names.push_back(k.section);  // a table of the top level
+    }
+  }
+  std::string out = Cat("valid keys: ", Join(names, ", "));
+  std::string_view best;
+  size_t best_d = 3;
+  for (std::string_view n : names) {
+    if (const size_t d = EditDistance(wrong, n); d < best_d) {
+      best_d = d;
+      best = n;
+    }
+  }
+  if (!best.empty()) {
+    Append(&out, "; did you mean '", best, "'?");
+  }
+  return out;
+}
+
+absl::Status ReadConfigValue(const Field& f, const ConfigKey& key) {
+  struct Visitor {
+    const Field& f;
+    std::string (*check)(std::string*);
+    absl::Status operator()(std::string* out) const {
+      std::string s;
+      RETURN_IF_ERROR(GetString(f, &s));
+      if (check != nullptr) {
+        if (std::string err = check(&s); !err.empty()) {
+          return f.Error(err);
+        }
+      }
+      *out = std::move(s);
+      return absl::OkStatus();
+    }
+    absl::Status operator()(std::vector<std::string>* out) const {
+      return GetStringList(f, check, out);
+    }
+    absl::Status operator()(uint64_t* out) const { return GetUint(f, 0, INT64_MAX, out); }
+    absl::Status operator()(double* out) const {
+      if (const auto* i = f.node->as_integer(); i != nullptr && i->get() >= 0) {
+        *out = static_cast<double>(i->get());
+        return absl::OkStatus();
+      }
+      if (const auto* d = f.node->as_floating_point();
+          d != nullptr && std::isfinite(d->get()) && d->get() >= 0) {
+        *out = d->get();
+        return absl::OkStatus();
+      }
+      return f.Expected("a number ≥ 0");
+    }
+    absl::Status operator()(ConfigDuration d) const {
+      return GetDuration(f, 0, INT64_MAX, true, d.ns);
+    }
+  };
+  return std::visit(Visitor{f, key.check}, key.out);
+}
+
+}  // namespace
+
+absl::Status ReadConfigText(std::string_view text, std::string_view name,
+                            std::span<const ConfigKey> keys) {
+  ASSIGN_OR_RETURN(toml::table root, ParseToml(text, name));
+  auto pos = [&](const toml::source_region& r) {
+    return Cat(name, ":", std::max<uint32_t>(r.begin.line, 1), ":",
+               std::max<uint32_t>(r.begin.column, 1));
+  };
+  auto known = [&](std::string_view section, std::string_view key) -> const ConfigKey* {
+    for (const ConfigKey& k : keys) {
+      if (k.section == section && k.name == key) {
+        return &k;
+      }
+    }
+    return nullptr;
+  };
+  auto is_section = [&](std::string_view s) {
+    return !s.empty() && std::any_of(keys.begin(), keys.end(),
+                                     [&](const ConfigKey& k) { return k.section == s; });
+  };
+  for (auto&& [k, v] : root) {
+    const std::string_view key = k.str();
+    const std::string where = k.source().begin.line > 0 ? pos(k.source()) : pos(v.source());
+    if (is_section(key)) {
+      if (!v.is_table()) {
+        return absl::InvalidArgumentError(
+            Cat(where, ": ", key, ": expected a table [", key, "], ", Got(v)));
+      }
+      for (auto&& [k2, v2] : *v.as_table()) {
+        if (known(key, k2.str()) == nullptr) {
+          const std::string where2 =
+              k2.source().begin.line > 0 ? pos(k2.source()) : pos(v2.source());
+          return absl::InvalidArgumentError(Cat(where2, ": unknown key '", k2.str(), "' in [", key,
+                                                "] (", ConfigValidList(keys, key, k2.str()), ")"));
+        }
+      }
+      continue;
+    }
+    if (known("", key) == nullptr) {
+      return absl::InvalidArgumentError(Cat(where, ": unknown ", v.is_table() ? "table" : "key",
+                                            " '", key, "' (", ConfigValidList(keys, "", key), ")"));
+    }
+  }
+  for (const ConfigKey& key : keys) {
+    const toml::node* node = nullptr;
+    if (key.section.empty()) {
+      node = root.get(key.name);
+    } else if (const toml::table* t = root[key.section].as_table()) {
+      node = t->get(key.name);
+    }
+    if (node == nullptr) {
+      continue;
+    }
+    Field f;
+    f.node = node;
+    f.key = key.section.empty() ? std::string(key.name) : Cat(key.section, ".", key.name);
+    f.where = pos(node->source());
+    f.doc = text;
+    f.name = std::string(name);
+    RETURN_IF_ERROR(ReadConfigValue(f, key));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadConfigFile(const std::string& path, std::string_view what,
+                            std::span<const ConfigKey> keys) {
+  ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path, size_t{1} << 20, what));
+  return ReadConfigText(text, path, keys);
 }
 
 }  // namespace incarne
