@@ -48,9 +48,11 @@ inline constexpr uint32_t kMaxDrawn = 8;
 struct Template {
   std::vector<TemplatePiece> pieces;
   bool fix_length = false;  // the body holds a reference: Content-Length is rewritten
-  // Whether any reference was found (false: the request is sent as it is).
+  // Whether the request must be assembled (a reference, or a "$${" to unescape); false: it
+  // is sent as it is. One static piece from offset 0 is the whole request unchanged.
   bool templated() const {
-    return pieces.size() != 1 || pieces[0].kind != TemplatePiece::Kind::kStatic;
+    return pieces.size() != 1 || pieces[0].kind != TemplatePiece::Kind::kStatic ||
+           pieces[0].offset != 0;
   }
 };
 

@@ -69,6 +69,10 @@ TEST(Template, UntemplatedIsOneStaticPiece) {
   // A literal "${" written as "$${" is not a reference.
   Store s;
   EXPECT_EQ(Assemble("GET /$${x} HTTP/1.1\r\n\r\n", {}, &s), "GET /${x} HTTP/1.1\r\n\r\n");
+  // Found by the fuzz target: a leading "$${" leaves one static piece that is not the whole
+  // request; it must still be assembled.
+  EXPECT_TRUE(CompileTemplate("$${x}", {})->templated());
+  EXPECT_EQ(Assemble("$${x}", {}, &s), "${x}");
 }
 
 TEST(Template, VariablesAndBuiltins) {
