@@ -34,6 +34,7 @@
 #include "plan/schedule.h"
 #include "results/collector.h"
 #include "results/html_report.h"
+#include "scenario/rules.h"
 #include "util/clock.h"
 #include "util/output_file.h"
 #include "util/status.h"
@@ -342,6 +343,7 @@ class Launcher::Impl {
   absl::Status ResolveTarget();
   absl::Status CreateRunDir();
   absl::Status OpenAmmo();
+  absl::Status CompileRules();
   void WireShots();
   absl::Status StartEngine();
   absl::Status StartCollector();
@@ -367,6 +369,7 @@ class Launcher::Impl {
   RunLog log_;
   std::optional<AmmoFile> ammo_;
   AmmoCtx ammo_ctx_{nullptr};
+  std::unique_ptr<scenario::RuleSet> rules_;  // [[rules]] against the ammo's tags, or null
   uint64_t hit_cap_ = UINT64_MAX;
   int64_t planned_ns_ = 0;
   bool pin_ = false;
@@ -589,6 +592,43 @@ absl::Status Launcher::Impl::OpenAmmo() {
   return absl::OkStatus();
 }
 
+// [[rules]] resolved against the ammo's tag table once (docs/scenario.md): the workers look a
+// hit's tag up in a flat table. Rules that match no tag are worth a warning (a typo).
+absl::Status Launcher::Impl::CompileRules() {
+  if (plan_.rules.empty()) {
+    return absl::OkStatus();
+  }
+  const std::vector<std::string> tags = ammo_ ? ammo_->tags() : std::vector<std::string>{""};
+  ASSIGN_OR_RETURN(rules_, scenario::RuleSet::Compile(plan_.rules, plan_.scenario, tags));
+  shared_->rules = rules_.get();
+  log_.Line(absl::StrCat("rules: ", plan_.rules.size(), " rules touch ", rules_->tags_touched(),
+                         " of ", tags.size(), " tags; reply bytes kept per hit for them: ",
+                         rules_->scan_bytes(), "; variables: ", rules_->var_names().size()));
+  if (ammo_ && !rules_->var_names().empty()) {
+    // Templates read variables: with captures, the ammo's records are looked at once for
+    // "${" (docs/scenario.md "Templates").
+    const AmmoCtx* ctx = &ammo_ctx_;
+    absl::Status st = rules_->CompileTemplates(ammo_->count(), [ctx](uint64_t r) {
+      incarne_nib_request req{};
+      AmmoGet(ctx, r, &req);
+      return std::string_view(static_cast<const char*>(req.data), req.len);
+    });
+    if (!st.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(where_, "ammo: ", st.message()));
+    }
+    if (rules_->templated_records() != 0) {
+      log_.Line(absl::StrCat("templates: ", rules_->templated_records(), " of ", ammo_->count(),
+                             " records; assembled into ", rules_->template_cap(),
+                             " bytes per slot"));
+    }
+  }
+  for (size_t i : rules_->UnusedRules()) {
+    log_.Line(absl::StrCat("warning: rules: the rule at ", plan_.rules[i].where,
+                           " matches no tag of the ammo (tag = \"", plan_.rules[i].tag, "\")"));
+  }
+  return absl::OkStatus();
+}
+
 // Shots, caps and the end.
 void Launcher::Impl::WireShots() {
   EngineShared* sh = shared_.get();
@@ -776,6 +816,9 @@ absl::Status Launcher::Impl::Open() {
   absl::Status st = CreateRunDir();
   if (st.ok()) {
     st = OpenAmmo();
+  }
+  if (st.ok()) {
+    st = CompileRules();
   }
   if (st.ok()) {
     WireShots();

@@ -21,6 +21,8 @@
 #include "engine/uring_compat.h"
 #include "engine/user_data.h"
 #include "plan/schedule.h"
+#include "scenario/jsonpath.h"
+#include "scenario/rules.h"
 #include "util/check.h"
 #include "util/clock.h"
 #include "util/errno_name.h"
@@ -116,6 +118,14 @@ struct Slot {
   bool announced_close = false;  // the hit's request carried the nib's inserted header
   uint64_t send_pass = 0;        // the pass whose submit carried the last SEND
   uint64_t taken_m = 0;          // take-ahead: the local shot this idle slot holds
+  // [[rules]]: the hit's tag has rules that read the reply (its bytes go to the scan buffer);
+  // the reason of the check that failed (a static string of the worker's RuleSet), or null.
+  bool scan = false;
+  const char* assert_why = nullptr;
+  // Templates: the hit's request was assembled into the slot's template buffer (never
+  // sendfile'd from the ammo file); hits this instance started (${iteration}).
+  bool templated = false;
+  uint64_t iterations = 0;
 };
 
 struct DelayItem {
@@ -235,6 +245,25 @@ struct Worker::Impl {
   bool answ_raw_ = false;
   // The nib's last_error hook, set only with answ on: the reason of a hit the nib failed.
   const char* (*nib_last_error_)(void* worker_ctx) = nullptr;
+  // [[rules]] (EngineShared::rules ≠ null): this worker's own copy (its RE2 caches), and per
+  // slot the first scan_cap_ reply bytes of a hit whose tag's rules read the reply (headers,
+  // body), preallocated by Init(); scan_raw_ as answ_raw_ (false when the nib taps).
+  std::unique_ptr<scenario::RuleSet> rules_;
+  uint8_t* scan_buf_ = nullptr;
+  std::vector<uint32_t> scan_len_;
+  uint32_t scan_cap_ = 0;
+  size_t scan_stride_ = 0;  // scan_cap_ + padding (simdjson reads a little past the JSON)
+  bool scan_raw_ = false;
+  // Captures (docs/scenario.md "Variables"): per slot (= instance) max_vars values of
+  // max_value bytes and their lengths, preallocated by Init() when any rule captures.
+  char* var_values_ = nullptr;
+  std::vector<uint16_t> var_lens_;
+  // Templated ammo records (docs/scenario.md "Templates"): per slot a buffer of tmpl_cap_
+  // bytes the request is assembled into; the worker's random state (${uuid}, ${random}).
+  char* tmpl_buf_ = nullptr;
+  uint32_t tmpl_cap_ = 0;
+  size_t tmpl_stride_ = 0;
+  uint64_t rng_ = 1;
 
   Impl(const EngineShared* s, WorkerOptions o, WorkerStats* st)
       : sh_(s), opt_(o), stats_(st), nib_(s->nib) {}
@@ -242,6 +271,9 @@ struct Worker::Impl {
   ~Impl() {
     free(states_);
     free(answ_buf_);
+    free(scan_buf_);
+    free(var_values_);
+    free(tmpl_buf_);
   }
 
   // ---------------------------------------------------------------- setup
@@ -313,6 +345,41 @@ struct Worker::Impl {
       }
       answ_len_.assign(n, 0);
     }
+    if (sh_->rules != nullptr) {
+      rules_ = sh_->rules->Clone();
+      scan_cap_ = rules_->scan_bytes();
+      scan_stride_ = (size_t{scan_cap_} + scenario::kJsonPadding + 63) / 64 * 64;
+      if (scan_cap_ != 0 && n != 0) {
+        // As the answ buffers: mmap'ed, so pages no hit writes cost nothing.
+        scan_buf_ = static_cast<uint8_t*>(aligned_alloc(64, scan_stride_ * n));
+        if (scan_buf_ == nullptr) {
+          return absl::ResourceExhaustedError("cannot allocate the rules' reply buffers");
+        }
+        scan_len_.assign(n, 0);
+      }
+      const size_t vars = size_t{rules_->max_vars()} * n;
+      if (!rules_->var_names().empty() && vars != 0) {
+        var_values_ =
+            static_cast<char*>(aligned_alloc(64, (vars * rules_->max_value() + 63) / 64 * 64));
+        if (var_values_ == nullptr) {
+          return absl::ResourceExhaustedError("cannot allocate the variable stores");
+        }
+        var_lens_.assign(vars, scenario::VarStore::kUnset);
+      }
+      tmpl_cap_ = rules_->template_cap();
+      tmpl_stride_ = (size_t{tmpl_cap_} + 63) / 64 * 64;
+      if (tmpl_cap_ != 0 && n != 0) {
+        tmpl_buf_ = static_cast<char*>(aligned_alloc(64, tmpl_stride_ * n));
+        if (tmpl_buf_ == nullptr) {
+          return absl::ResourceExhaustedError("cannot allocate the template buffers");
+        }
+        timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        rng_ = ((uint64_t{opt_.index} + 1) * 0x9E3779B97F4A7C15ull) ^
+               static_cast<uint64_t>(ts.tv_nsec) ^ (static_cast<uint64_t>(ts.tv_sec) << 30);
+        rng_ |= 1;  // xorshift needs a nonzero state
+      }
+    }
 
     if (transport_ != INCARNE_NIB_TRANSPORT_NONE) {
       if (!uring_->features().buf_ring) {
@@ -334,16 +401,18 @@ struct Worker::Impl {
       }
       worker_inited_ = true;
     }
-    if (answ_buf_ != nullptr) {
+    if (answ_buf_ != nullptr || scan_buf_ != nullptr) {
       // A nib that transforms bytes (TLS) hands over the reply as it decodes it; the state
       // arena maps its `state` back to the slot, so it needs a state (nib.h).
-      answ_raw_ = true;
+      answ_raw_ = answ_buf_ != nullptr;
+      scan_raw_ = scan_buf_ != nullptr;
       if (INCARNE_NIB_HAS(nib_, tap_replies) && nib_->tap_replies != nullptr &&
           states_ != nullptr) {
         nib_->tap_replies(wctx_, &Impl::AnswTap, this);
         answ_raw_ = false;
+        scan_raw_ = false;
       }
-      if (INCARNE_NIB_HAS(nib_, last_error)) {
+      if (answ_buf_ != nullptr && INCARNE_NIB_HAS(nib_, last_error)) {
         nib_last_error_ = nib_->last_error;
       }
     }
@@ -734,9 +803,24 @@ struct Worker::Impl {
     if (answ_buf_ != nullptr) {
       answ_len_[s] = 0;
     }
+    sl.assert_why = nullptr;
+    sl.scan = scan_buf_ != nullptr && rules_->NeedsReply(sl.rec.tag);
+    if (sl.scan) {
+      scan_len_[s] = 0;
+    }
     ++inflight_;
     ++fired_;
     ++stats_->shots_fired;
+    ++sl.iterations;
+    sl.templated = false;
+    if (tmpl_buf_ != nullptr && sh_->requests.count != 0) {
+      if (const scenario::Template* t = rules_->TemplateOf(sl.record); t != nullptr) {
+        if (const int code = AssembleRequest(s, *t); code != 0) {
+          EndHit(s, code, false);
+          return;
+        }
+      }
+    }
 
     if (transport_ == INCARNE_NIB_TRANSPORT_NONE) {
       if (!sl.opened) {
@@ -813,6 +897,9 @@ struct Worker::Impl {
   void EndHit(uint32_t s, int code, bool close, bool by_nib = false) {
     Slot& sl = slots_[s];
     sl.rec.done = static_cast<uint64_t>(EventTime(sl.rec.first_byte));
+    if (code == 0 && rules_ != nullptr && rules_->Touches(sl.rec.tag)) {
+      code = CheckRules(s);
+    }
     sl.rec.net_code = static_cast<uint16_t>(code);
     if (sl.hit == kHitWaitConn || sl.hit == kHitActive) {
       TimeoutRemove(s);
@@ -829,7 +916,7 @@ struct Worker::Impl {
     sl.hit = kHitNone;
     sl.send_len = 0;
     if (transport_ != INCARNE_NIB_TRANSPORT_NONE) {
-      if (close || code != 0) {
+      if (close || (code != 0 && !ScenarioCode(code))) {
         // The request said "Connection: close" and the reply came: the server closes now;
         // closing first ourselves would leave the TIME_WAIT on this side (docs/http.md).
         CloseConn(s, /*linger=*/code == 0 && sl.announced_close);
@@ -844,6 +931,69 @@ struct Worker::Impl {
     }
   }
 
+  // Net codes set by the scenario machinery, not by the network: the connection stays
+  // (docs/scenario.md): an assert (314), a capture over max_value (EOVERFLOW), a template
+  // whose variable is not set yet (ENOENT) or that does not fit its buffer (EMSGSIZE).
+  static bool ScenarioCode(int code) {
+    return code == kNetAssertion || code == EOVERFLOW || code == ENOENT || code == EMSGSIZE;
+  }
+
+  // The templated request of the hit starting on slot s, assembled into the slot's buffer
+  // (sl.req then points there): 0, or the net code that fails the hit before it is sent.
+  int AssembleRequest(uint32_t s, const scenario::Template& t) {
+    Slot& sl = slots_[s];
+    char* out = tmpl_buf_ + tmpl_stride_ * s;
+    scenario::TemplateContext ctx;
+    if (var_values_ != nullptr) {
+      const size_t first = size_t{rules_->max_vars()} * s;
+      ctx.values = var_values_ + first * rules_->max_value();
+      ctx.lens = &var_lens_[first];
+      ctx.max_value = rules_->max_value();
+    }
+    ctx.instance = uint64_t{opt_.index} + uint64_t{sh_->workers} * s;
+    ctx.iteration = sl.iterations;
+    timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ctx.now_ms = int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1'000'000;
+    ctx.rng = &rng_;
+    const int64_t n =
+        scenario::AssembleTemplate(t, static_cast<const char*>(sl.req.data), ctx, out, tmpl_cap_);
+    if (n < 0) {
+      sl.assert_why = n == -ENOENT ? "template: a variable is not set yet"
+                                   : "template: the request is longer than its buffer";
+      return static_cast<int>(-n);
+    }
+    sl.req.data = out;
+    sl.req.len = static_cast<uint32_t>(n);
+    sl.templated = true;
+    return 0;
+  }
+
+  // [[rules]] over the hit ending on slot s (its record complete but for net_code): 0, or
+  // kNetAssertion / EOVERFLOW with the reason in the slot (scenario::Verdict). A failed
+  // assert keeps the connection: the reply was complete and well-formed, only not what the
+  // rule expects.
+  int CheckRules(uint32_t s) {
+    Slot& sl = slots_[s];
+    char* reply = nullptr;
+    uint32_t len = 0;
+    if (sl.scan) {
+      reply = reinterpret_cast<char*>(scan_buf_ + scan_stride_ * s);
+      len = std::min(scan_len_[s], scan_cap_);
+    }
+    scenario::VarStore vars;
+    if (var_values_ != nullptr) {
+      const size_t first = size_t{rules_->max_vars()} * s;
+      vars.values = var_values_ + first * rules_->max_value();
+      vars.lens = &var_lens_[first];
+    }
+    const int64_t took = static_cast<int64_t>(sl.rec.done - sl.rec.start);
+    const scenario::Verdict v = rules_->Check(sl.rec.tag, sl.rec.proto_code, took, reply, len,
+                                              var_values_ != nullptr ? &vars : nullptr);
+    sl.assert_why = v.why;
+    return v.net_code;
+  }
+
   // answ log: the entry of the hit ending on slot s (Push keeps the first kAnswReplyMax
   // captured bytes). The entry's size_in is what its reply section was cut from, so the
   // documented parse rule holds (docs/results.md §10); the hit record keeps its own size_in:
@@ -856,6 +1006,23 @@ struct Worker::Impl {
     const Slot& sl = slots_[s];
     uint8_t* buf = answ_buf_ + size_t{s} * kAnswReplyMax;
     const uint64_t record = sh_->requests.count != 0 ? sl.record : kAnswNoRecord;
+    if (sl.assert_why != nullptr) {
+      // A failed assert: "incarne: <reason>\n", then as much of the reply as fits.
+      static constexpr char kPrefix[] = "incarne: ";
+      constexpr uint32_t kPrefixLen = sizeof(kPrefix) - 1;
+      const uint32_t why_len =
+          static_cast<uint32_t>(strnlen(sl.assert_why, kAnswReplyMax - kPrefixLen - 1));
+      const uint32_t head = kPrefixLen + why_len + 1;
+      const uint32_t keep = std::min(std::min(answ_len_[s], kAnswReplyMax), kAnswReplyMax - head);
+      memmove(buf + head, buf, keep);
+      memcpy(buf, kPrefix, kPrefixLen);
+      memcpy(buf + kPrefixLen, sl.assert_why, why_len);
+      buf[head - 1] = '\n';
+      HitRecord rec = sl.rec;
+      rec.size_in = head + keep;
+      opt_.answ->Push(rec, record, buf, head + keep);
+      return;
+    }
     const char* why = by_nib && nib_last_error_ != nullptr ? nib_last_error_(wctx_) : nullptr;
     const bool reason = why != nullptr && why[0] != '\0';
     if (!reason && answ_raw_) {
@@ -1134,7 +1301,7 @@ struct Worker::Impl {
     }
     sl.sendfile = !conn && tcp_ && sh_->requests.fd >= 0 && sh_->requests.file_offset != nullptr &&
                   len >= sh_->sendfile_min && p == sl.req.data && len == sl.req.len &&
-                  sl.insert_len == 0;
+                  sl.insert_len == 0 && !sl.templated;
     if (sl.sendfile) {
       sl.file_off = sh_->requests.file_offset(sh_->requests.ctx, sl.record);
       TrySendfile(s);
@@ -1415,6 +1582,9 @@ struct Worker::Impl {
       if (answ_raw_) {
         CaptureReply(s, data, len);
       }
+      if (sl.scan && scan_raw_) {
+        CaptureScan(s, data, len);
+      }
       int r = nib_->on_recv(wctx_, sl.state, data, len, &out);
       HitResult(s, r, out);
     } else if (sl.conn == kConnHandshake) {
@@ -1442,6 +1612,16 @@ struct Worker::Impl {
     answ_len_[s] = have + std::min(len, UINT32_MAX - have);
   }
 
+  // [[rules]]: keeps the first scan_cap_ bytes of the reply of the hit on slot s.
+  void CaptureScan(uint32_t s, const uint8_t* data, uint32_t len) {
+    const uint32_t have = scan_len_[s];
+    if (have < scan_cap_) {
+      const uint32_t take = std::min(len, scan_cap_ - have);
+      memcpy(scan_buf_ + scan_stride_ * s + have, data, take);
+      scan_len_[s] = have + take;
+    }
+  }
+
   // incarne_nib_tap (registered by Init with tap_replies): reply payload the nib decoded for
   // the connection whose state is `state`. The state arena has a fixed stride, so the state
   // names the slot; anything that is not a slot's state, or arrives while that slot has no
@@ -1457,7 +1637,12 @@ struct Worker::Impl {
     if (s >= w->slots_.size() || w->slots_[s].hit != kHitActive) {
       return;
     }
-    w->CaptureReply(static_cast<uint32_t>(s), static_cast<const uint8_t*>(data), len);
+    if (w->answ_buf_ != nullptr) {
+      w->CaptureReply(static_cast<uint32_t>(s), static_cast<const uint8_t*>(data), len);
+    }
+    if (w->slots_[s].scan) {
+      w->CaptureScan(static_cast<uint32_t>(s), static_cast<const uint8_t*>(data), len);
+    }
   }
 
   void DeliverEof(uint32_t s) {

@@ -38,6 +38,9 @@
 namespace incarne {
 
 class Uring;
+namespace scenario {
+class RuleSet;
+}
 
 // When shots are due. The launcher wires this to Schedule::ShotNs (rps/instances) or
 // AmmoFile::PlannedNs (stpd); tests use their own. Must be non-decreasing in i for the
@@ -109,6 +112,9 @@ struct EngineShared {
   // level go to the worker's AnswRing with the first kAnswReplyMax reply bytes. kNone: no
   // capture at all (one predictable branch per receive and per hit end).
   AnswFilter answ_filter = AnswFilter::kNone;
+  // The plan's [[rules]] resolved against the ammo's tags (docs/scenario.md), or null (no
+  // rules: one predictable branch per hit end). Each worker checks with its own Clone().
+  const scenario::RuleSet* rules = nullptr;
 
   int64_t origin_mono_ns = 0;  // CLOCK_MONOTONIC of time 0
   uint32_t workers = 1;

@@ -138,6 +138,50 @@ struct ResultsPlan {
   bool operator==(const ResultsPlan&) const = default;
 };
 
+// One named capture of a rule (docs/scenario.md "Captures"): a value taken from the reply
+// into the instance's variable `name` — a regex group over the body or a header's value, or
+// a JSON path over a JSON body.
+struct CapturePlan {
+  enum class From : uint8_t { kBody, kHeader, kJson };
+  std::string name;
+  From from = From::kBody;
+  std::string header;  // kHeader: the header's name (case-insensitive)
+  std::string regex;   // kBody/kHeader: group 1 (the whole match without a group); "" = all
+  std::string json;    // kJson: "$.a.b[0].c"
+
+  bool operator==(const CapturePlan&) const = default;
+};
+
+// [scenario] (docs/scenario.md): the per-instance variable store and session behaviour.
+struct ScenarioPlan {
+  uint32_t max_vars = 16;    // variables per instance
+  uint32_t max_value = 256;  // bytes per value (a longer capture fails the hit)
+  bool cookies = false;      // a per-instance cookie jar
+  bool on_fail_stop = true;  // on_fail = "stop" | "continue"
+  std::string data_file;     // [scenario.data] file: a CSV of per-instance values
+
+  bool operator==(const ScenarioPlan&) const = default;
+};
+
+// One [[rules]] table (docs/scenario.md): checks a reply of every hit whose tag the `tag`
+// regex matches in full; a failed check makes the hit's net_code 314 (kNetAssertion). The
+// regexes are RE2 syntax, validated by the loader; the engine compiles them per worker.
+struct RulePlan {
+  std::string tag = ".*";           // regex over the hit's tag, full match
+  std::vector<std::string> status;  // "200", "2xx" (a class); empty = not checked
+  std::string body;                 // regex searched in the body; "" = not checked
+  uint32_t body_scan = 64 * 1024;   // body bytes the body regex sees (the first ones)
+  std::vector<std::pair<std::string, std::string>> headers;  // name → regex over its value
+  int64_t max_latency_ns = 0;                                // done − start; 0 = not checked
+  std::vector<CapturePlan> captures;                         // in name order
+  std::string where;  // "plan.toml:12:1" (messages only; not compared)
+
+  bool operator==(const RulePlan& o) const {
+    return tag == o.tag && status == o.status && body == o.body && body_scan == o.body_scan &&
+           headers == o.headers && max_latency_ns == o.max_latency_ns && captures == o.captures;
+  }
+};
+
 struct Plan {
   std::string source_path;  // the TOML file it came from ("" for defaults)
   TargetPlan target;
@@ -145,11 +189,13 @@ struct Plan {
   LoadPlan load;
   WorkersPlan workers;
   ResultsPlan results;
+  std::vector<RulePlan> rules;  // [[rules]], in file order
+  ScenarioPlan scenario;
 
   // Equal when they would run the same: source_path (where the plan came from) is ignored.
   bool operator==(const Plan& o) const {
     return target == o.target && ammo == o.ammo && load == o.load && workers == o.workers &&
-           results == o.results;
+           results == o.results && rules == o.rules && scenario == o.scenario;
   }
 };
 

@@ -35,6 +35,7 @@
 #include "plan/duration.h"
 #include "plan/schedule.h"
 #include "plan/toml_config.h"
+#include "scenario/rules_toml.h"
 #include "util/small_file.h"
 #include "util/status.h"
 #include "util/strings.h"
@@ -1006,6 +1007,10 @@ const SectionSpec kSections[] = {
     {"target.params", {}},
 };
 constexpr std::string_view kParamsPath = "target.params";
+// [[rules]] and [scenario]: read by scenario::ReadRulesToml / ReadScenarioToml
+// (docs/scenario.md).
+constexpr std::string_view kRulesKey = "rules";
+constexpr std::string_view kScenarioKey = "scenario";
 
 // A [target.params] value as the string the nib gets: strings as they are, numbers and
 // booleans as TOML writes them. Arrays, tables and dates are refused, and so is a NUL
@@ -1070,6 +1075,10 @@ std::vector<std::string_view> SubSections(std::string_view path) {
                p.substr(path.size() + 1).find('.') == std::string_view::npos) {
       out.push_back(p.substr(path.size() + 1));
     }
+  }
+  if (path.empty()) {
+    out.push_back(kRulesKey);
+    out.push_back(kScenarioKey);
   }
   return out;
 }
@@ -1230,6 +1239,7 @@ class PlanReader {
       }
     }
     RETURN_IF_ERROR(ReadParams(&plan));
+    RETURN_IF_ERROR(scenario::ReadScenarioKeys(root_, name_, &plan));
     RETURN_IF_ERROR(CrossCheck(&plan));
     return plan;
   }
@@ -1495,6 +1505,7 @@ std::string FormatPlanToml(const Plan& plan) {
       }
     }
   }
+  Append(&out, scenario::FormatScenarioKeys(plan));
   return out;
 }
 

@@ -1,0 +1,391 @@
+#include "scenario/rules_toml.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "plan/duration.h"
+#include "scenario/jsonpath.h"
+#include "scenario/rules.h"
+#include "util/strings.h"
+
+namespace incarne::scenario {
+namespace {
+
+constexpr std::string_view kKeys =
+    "tag, status, body, body_scan, headers, max_latency, capture (docs/scenario.md)";
+constexpr std::string_view kCaptureForms =
+    "{ json = \"$.path\" }, { header = \"Name\", regex = \"re(g)ex\" } or { regex = "
+    "\"re(g)ex\" } (over the body)";
+
+std::string Pos(std::string_view name, const toml::node& n) {
+  const toml::source_position& p = n.source().begin;
+  return Cat(name, ":", std::max<uint32_t>(p.line, 1), ":", std::max<uint32_t>(p.column, 1));
+}
+
+absl::Status ErrorAt(std::string_view name, const toml::node& n, std::string_view key,
+                     std::string_view what) {
+  return absl::InvalidArgumentError(Cat(Pos(name, n), ": rules.", key, ": ", what));
+}
+
+std::string_view Kind(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    default:
+      return "a date or time";
+  }
+}
+
+// A regex string value: compiled now, so a bad one is refused with its position.
+absl::Status GetRegex(std::string_view name, const toml::node& n, std::string_view key,
+                      std::string* out) {
+  const auto* s = n.as_string();
+  if (s == nullptr) {
+    return ErrorAt(name, n, key, Cat("expected a regex (a string), got ", Kind(n)));
+  }
+  if (std::string err = RegexError(s->get()); !err.empty()) {
+    return ErrorAt(name, n, key, Cat("bad regex ", Shown(s->get()), ": ", err));
+  }
+  *out = s->get();
+  return absl::OkStatus();
+}
+
+absl::Status GetStatus(std::string_view name, const toml::node& n, RulePlan* r) {
+  auto one = [&](const toml::node& item) -> absl::Status {
+    std::string text;
+    if (const auto* i = item.as_integer()) {
+      text = Cat(i->get());
+    } else if (const auto* s = item.as_string()) {
+      text = s->get();
+    } else {
+      return ErrorAt(name, item, "status",
+                     Cat("expected an HTTP status (200) or a class (\"2xx\"), got ", Kind(item)));
+    }
+    std::bitset<1000> codes;
+    if (std::string err = ParseStatusItem(text, &codes); !err.empty()) {
+      return ErrorAt(name, item, "status", err);
+    }
+    r->status.push_back(text);
+    return absl::OkStatus();
+  };
+  if (const auto* a = n.as_array()) {
+    if (a->empty()) {
+      return ErrorAt(name, n, "status", "expected at least one status or class, got []");
+    }
+    for (const toml::node& item : *a) {
+      if (absl::Status st = one(item); !st.ok()) {
+        return st;
+      }
+    }
+    return absl::OkStatus();
+  }
+  return one(n);
+}
+
+bool VarName(std::string_view v) {
+  if (v.empty() || v.size() > 64 || (v[0] >= '0' && v[0] <= '9')) {
+    return false;
+  }
+  for (char c : v) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// capture = { NAME = { json = "$.a" } | { header = "H", regex = "r" } | { regex = "r" }, ... }
+absl::Status GetCaptures(std::string_view name, const toml::node& n, RulePlan* r) {
+  const auto* t = n.as_table();
+  if (t == nullptr) {
+    return ErrorAt(name, n, "capture",
+                   Cat("expected a table of variable name → ", kCaptureForms, ", got ", Kind(n)));
+  }
+  for (auto&& [k, v] : *t) {
+    const std::string var(k.str());
+    const std::string key = Cat("capture.", var);
+    if (!VarName(var)) {
+      return ErrorAt(name, v, key,
+                     "a variable name is letters, digits and _ (not first a digit), at most 64");
+    }
+    const auto* spec = v.as_table();
+    if (spec == nullptr) {
+      return ErrorAt(name, v, key, Cat("expected ", kCaptureForms, ", got ", Kind(v)));
+    }
+    CapturePlan c;
+    c.name = var;
+    for (auto&& [sk, sv] : *spec) {
+      const std::string_view skey = sk.str();
+      const auto* str = sv.as_string();
+      if (skey != "json" && skey != "header" && skey != "regex") {
+        return ErrorAt(name, sv, Cat(key, ".", skey),
+                       Cat("unknown key: a capture is ", kCaptureForms));
+      }
+      if (str == nullptr) {
+        return ErrorAt(name, sv, Cat(key, ".", skey), Cat("expected a string, got ", Kind(sv)));
+      }
+      if (skey == "json") {
+        absl::StatusOr<std::string> ptr = JsonPathToPointer(str->get());
+        if (!ptr.ok()) {
+          return ErrorAt(
+              name, sv, Cat(key, ".json"),
+              Cat("bad JSON path ", Shown(str->get()), ": ", std::string(ptr.status().message())));
+        }
+        c.from = CapturePlan::From::kJson;
+        c.json = str->get();
+      } else if (skey == "header") {
+        if (str->get().empty()) {
+          return ErrorAt(name, sv, Cat(key, ".header"), "expected a header name");
+        }
+        c.from = CapturePlan::From::kHeader;
+        c.header = str->get();
+      } else {
+        absl::Status st = GetRegex(name, sv, Cat(key, ".regex"), &c.regex);
+        if (!st.ok()) {
+          return st;
+        }
+      }
+    }
+    if (!c.json.empty() && (!c.header.empty() || !c.regex.empty())) {
+      return ErrorAt(name, v, key, Cat("json goes alone: a capture is ", kCaptureForms));
+    }
+    if (c.json.empty() && c.header.empty() && c.regex.empty()) {
+      return ErrorAt(name, v, key, Cat("empty: a capture is ", kCaptureForms));
+    }
+    r->captures.push_back(std::move(c));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadRule(std::string_view name, const toml::table& t, RulePlan* r) {
+  r->where = Pos(name, t);
+  for (auto&& [k, v] : t) {
+    const std::string_view key = k.str();
+    absl::Status st;
+    if (key == "tag") {
+      st = GetRegex(name, v, key, &r->tag);
+    } else if (key == "status") {
+      st = GetStatus(name, v, r);
+    } else if (key == "body") {
+      st = GetRegex(name, v, key, &r->body);
+    } else if (key == "body_scan") {
+      const auto* i = v.as_integer();
+      if (i == nullptr || i->get() < 1 || i->get() > kBodyScanMax) {
+        st = ErrorAt(name, v, key, Cat("expected a number of bytes 1..", kBodyScanMax));
+      } else {
+        r->body_scan = static_cast<uint32_t>(i->get());
+      }
+    } else if (key == "headers") {
+      const auto* h = v.as_table();
+      if (h == nullptr) {
+        st = ErrorAt(name, v, key,
+                     Cat("expected a table of header name → regex, e.g. headers = { "
+                         "\"Content-Type\" = \"json\" }, got ",
+                         Kind(v)));
+      } else {
+        for (auto&& [hk, hv] : *h) {
+          std::string re;
+          st = GetRegex(name, hv, Cat("headers.", hk.str()), &re);
+          if (!st.ok()) {
+            break;
+          }
+          r->headers.emplace_back(std::string(hk.str()), std::move(re));
+        }
+      }
+    } else if (key == "max_latency") {
+      absl::StatusOr<int64_t> ns = absl::InvalidArgumentError("");
+      if (const auto* s = v.as_string()) {
+        ns = ParseDuration(s->get());
+      } else if (const auto* i = v.as_integer(); i != nullptr && i->get() >= 0) {
+        ns = i->get() * kNsPerSec;
+      }
+      if (!ns.ok() || *ns <= 0) {
+        st = ErrorAt(name, v, key,
+                     "expected a duration such as \"200ms\" or \"1.5s\" (more than 0)");
+      } else {
+        r->max_latency_ns = *ns;
+      }
+    } else if (key == "capture") {
+      st = GetCaptures(name, v, r);
+    } else {
+      const toml::source_position& p = k.source().begin;
+      return absl::InvalidArgumentError(Cat(name, ":", std::max<uint32_t>(p.line, 1), ":",
+                                            std::max<uint32_t>(p.column, 1), ": unknown key '", key,
+                                            "' in [[rules]] (", kKeys, ")"));
+    }
+    if (!st.ok()) {
+      return st;
+    }
+  }
+  if (r->status.empty() && r->body.empty() && r->headers.empty() && r->max_latency_ns == 0 &&
+      r->captures.empty()) {
+    return absl::InvalidArgumentError(
+        Cat(r->where,
+            ": rules: this rule checks nothing: give it status, body, headers, "
+            "max_latency or capture"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadRulesToml(const toml::node& rules, std::string_view name,
+                           std::vector<RulePlan>* out) {
+  const auto* a = rules.as_array();
+  if (a == nullptr) {
+    return absl::InvalidArgumentError(
+        Cat(Pos(name, rules), ": rules: expected [[rules]] tables, got ", Kind(rules)));
+  }
+  for (const toml::node& item : *a) {
+    const auto* t = item.as_table();
+    if (t == nullptr) {
+      return absl::InvalidArgumentError(
+          Cat(Pos(name, item), ": rules: expected a table, got ", Kind(item)));
+    }
+    RulePlan r;
+    if (absl::Status st = ReadRule(name, *t, &r); !st.ok()) {
+      return st;
+    }
+    out->push_back(std::move(r));
+  }
+  if (out->size() > UINT16_MAX) {
+    return absl::InvalidArgumentError(
+        Cat(Pos(name, rules), ": rules: ", out->size(), " rules, at most ", UINT16_MAX));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadScenarioToml(const toml::node& scenario, std::string_view name,
+                              ScenarioPlan* out) {
+  const auto* t = scenario.as_table();
+  if (t == nullptr) {
+    return absl::InvalidArgumentError(
+        Cat(Pos(name, scenario), ": scenario: expected a table [scenario], got ", Kind(scenario)));
+  }
+  for (auto&& [k, v] : *t) {
+    const std::string_view key = k.str();
+    const std::string full = Cat("scenario.", key);
+    const toml::node& value = v;  // (clang 14 cannot capture a structured binding)
+    auto error = [&](std::string_view what) {
+      return absl::InvalidArgumentError(Cat(Pos(name, value), ": ", full, ": ", what));
+    };
+    if (key == "max_vars" || key == "max_value") {
+      const uint32_t hi = key == "max_vars" ? 4096 : 65535;
+      const auto* i = v.as_integer();
+      if (i == nullptr || i->get() < 1 || i->get() > hi) {
+        return error(Cat("expected an integer 1..", hi));
+      }
+      (key == "max_vars" ? out->max_vars : out->max_value) = static_cast<uint32_t>(i->get());
+    } else if (key == "cookies" || key == "on_fail" || key == "data" || key == "steps") {
+      return error("not implemented yet in this build (docs/scenario.md \"Not built yet\")");
+    } else {
+      const toml::source_position& p = k.source().begin;
+      return absl::InvalidArgumentError(
+          Cat(name, ":", std::max<uint32_t>(p.line, 1), ":", std::max<uint32_t>(p.column, 1),
+              ": unknown key '", key, "' in [scenario] (max_vars, max_value; docs/scenario.md)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string FormatScenarioToml(const ScenarioPlan& scenario) {
+  return Cat("\n[scenario]\nmax_vars = ", scenario.max_vars, "\nmax_value = ", scenario.max_value,
+             "\n");
+}
+
+std::string FormatRulesToml(const std::vector<RulePlan>& rules) {
+  std::string out;
+  for (const RulePlan& r : rules) {
+    Append(&out, "\n[[rules]]\ntag = ", Quote(r.tag), "\n");
+    if (!r.status.empty()) {
+      Append(&out, "status = [");
+      for (size_t i = 0; i < r.status.size(); ++i) {
+        Append(&out, i == 0 ? "" : ", ", Quote(r.status[i]));
+      }
+      Append(&out, "]\n");
+    }
+    if (!r.body.empty()) {
+      Append(&out, "body = ", Quote(r.body), "\nbody_scan = ", r.body_scan, "\n");
+    }
+    if (!r.headers.empty()) {
+      Append(&out, "headers = { ");
+      for (size_t i = 0; i < r.headers.size(); ++i) {
+        Append(&out, i == 0 ? "" : ", ", Quote(r.headers[i].first), " = ",
+               Quote(r.headers[i].second));
+      }
+      Append(&out, " }\n");
+    }
+    if (r.max_latency_ns != 0) {
+      Append(&out, "max_latency = ", Quote(FormatDuration(r.max_latency_ns)), "\n");
+    }
+    if (!r.captures.empty()) {
+      if (r.body.empty()) {
+        Append(&out, "body_scan = ", r.body_scan, "\n");
+      }
+      Append(&out, "capture = { ");
+      for (size_t i = 0; i < r.captures.size(); ++i) {
+        const CapturePlan& c = r.captures[i];
+        Append(&out, i == 0 ? "" : ", ", c.name, " = { ");
+        if (c.from == CapturePlan::From::kJson) {
+          Append(&out, "json = ", Quote(c.json));
+        } else if (c.from == CapturePlan::From::kHeader) {
+          Append(&out, "header = ", Quote(c.header),
+                 c.regex.empty() ? "" : Cat(", regex = ", Quote(c.regex)));
+        } else {
+          Append(&out, "regex = ", Quote(c.regex));
+        }
+        Append(&out, " }");
+      }
+      Append(&out, " }\n");
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::Status ReadScenarioKeys(const toml::table& root, std::string_view name, Plan* plan) {
+  if (const toml::node* rules = root.get("rules")) {
+    if (absl::Status st = ReadRulesToml(*rules, name, &plan->rules); !st.ok()) {
+      return st;
+    }
+  }
+  if (const toml::node* sc = root.get("scenario")) {
+    if (absl::Status st = ReadScenarioToml(*sc, name, &plan->scenario); !st.ok()) {
+      return st;
+    }
+  }
+  std::vector<std::string> vars;
+  for (const RulePlan& r : plan->rules) {
+    for (const CapturePlan& c : r.captures) {
+      vars.push_back(c.name);
+    }
+  }
+  std::sort(vars.begin(), vars.end());
+  vars.erase(std::unique(vars.begin(), vars.end()), vars.end());
+  if (vars.size() > plan->scenario.max_vars) {
+    const toml::node* at =
+        root.get("scenario") != nullptr ? root.get("scenario") : root.get("rules");
+    return absl::InvalidArgumentError(
+        Cat(Pos(name, *at), ": scenario.max_vars: the captures name ", vars.size(),
+            " variables, more than max_vars = ", plan->scenario.max_vars));
+  }
+  return absl::OkStatus();
+}
+
+std::string FormatScenarioKeys(const Plan& plan) {
+  if (plan.rules.empty() && plan.scenario == ScenarioPlan{}) {
+    return "";
+  }
+  return FormatScenarioToml(plan.scenario) + FormatRulesToml(plan.rules);
+}
+
+}  // namespace incarne::scenario
