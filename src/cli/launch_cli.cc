@@ -145,6 +145,9 @@ class LiveLine {
     if (ss.ring_dropped > 0) {
       absl::StrAppend(&line, " | LOST ", ss.ring_dropped, " records (ring full)");
     }
+    if (ss.autostop != nullptr) {
+      absl::StrAppend(&line, " | AUTOSTOP ", ss.autostop->criterion, ": stopping");
+    }
     Print(line);
   }
 
@@ -235,6 +238,11 @@ absl::StatusOr<LaunchResult> LaunchFromCli(LaunchOptions options, const CliLaunc
     fprintf(cli.err, "incarne: %llu planned shots were not fired (%s)\n",
             static_cast<unsigned long long>(result.summary.planned - result.summary.sent),
             result.stop_level != 0 ? "stopped" : "the run ended before they were sent");
+  }
+  if (result.summary.autostop.has_value()) {
+    const AutostopVerdict& v = *result.summary.autostop;
+    fprintf(cli.err, "incarne: autostop: %s fired at second %lld: %s\n", v.criterion.c_str(),
+            static_cast<long long>(v.second), v.explain.c_str());
   }
   if (result.answ_dropped != 0) {
     fprintf(cli.err, "incarne: answ log: %llu entries lost (the answ rings were full)\n",

@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli/cli_common.h"
+#include "plan/duration.h"
 
 namespace incarne::cli {
 namespace {
@@ -20,6 +21,7 @@ namespace {
 constexpr char kUsage[] =
     "usage: incarne sink --listen ADDR [--body-size N] [--udp] [--fault MODE]\n"
     "                    [--fault-share P] [--fault-per request|connection]\n"
+    "                    [--fault-after DURATION]\n"
     "\n"
     "A small io_uring HTTP/1.1 server to aim incarne at: keep-alive, pipelining, a fixed\n"
     "`200 OK` to every request. Prints `listening on ADDR` (the bound address, so port 0\n"
@@ -34,9 +36,12 @@ constexpr char kUsage[] =
     "                      stall       read the request, never answer (UDP: drop it)\n"
     "                      garbage     answer with bytes that are not HTTP, then close\n"
     "                      slow=DUR    answer DUR late (\"200ms\", \"1.5s\")\n"
+    "                      503         answer `503 Service Unavailable` (keep-alive as asked)\n"
     "  --fault-share P   only this share of requests (0 < P <= 1, default 1), evenly spread\n"
     "  --fault-per WHAT  request (default) or connection: with `connection` the share picks\n"
     "                    connections, and every request on a picked one gets the fault\n"
+    "  --fault-after DUR faults start DUR after the first request (\"5s\"; default 0: at\n"
+    "                    once), e.g. a target that starts failing 5 s into a run\n"
     "\n"
     "Exit status: 0 after a signal, 1 when it cannot serve (address in use), 2 bad usage.\n";
 
@@ -54,6 +59,7 @@ int RunSink(int argc, char** argv) {
   args.Value("fault");
   args.Value("fault-share");
   args.Value("fault-per");
+  args.Value("fault-after");
   if (absl::Status st = args.Parse(); !st.ok()) {
     return Fail("sink", st);
   }
@@ -94,6 +100,17 @@ int RunSink(int argc, char** argv) {
                               "--fault-per \"", text, "\": expected request or connection")));
     }
     o.fault_per_connection = text == "connection";
+  }
+  if (args.Has("fault-after")) {
+    const std::string text = args.Get("fault-after");
+    absl::StatusOr<int64_t> ns = ParseDuration(text);
+    if (!ns.ok() || !args.Has("fault")) {
+      return Fail("sink",
+                  absl::InvalidArgumentError(absl::StrCat(
+                      "--fault-after \"", text, "\": expected a duration (\"5s\") and a --fault",
+                      ns.ok() ? "" : absl::StrCat(" (", ns.status().message(), ")"))));
+    }
+    o.fault_after_ns = *ns;
   }
   absl::StatusOr<std::unique_ptr<Sink>> sink = Sink::Create(o);
   if (!sink.ok()) {

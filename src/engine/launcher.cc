@@ -29,6 +29,7 @@
 #include "engine/nib_registry.h"
 #include "engine/target.h"
 #include "incarne_config.h"
+#include "plan/criterion.h"
 #include "plan/duration.h"
 #include "plan/plan_loader.h"
 #include "plan/schedule.h"
@@ -36,6 +37,7 @@
 #include "results/html_report.h"
 #include "scenario/rules.h"
 #include "util/clock.h"
+#include "util/exit_code.h"
 #include "util/output_file.h"
 #include "util/status.h"
 
@@ -362,6 +364,7 @@ class Launcher::Impl {
   std::string host_;
   std::string target_text_ = "(no network)";
   std::vector<int> cpus_;
+  std::vector<Criterion> autostop_;  // [autostop] criteria, parsed in Prepare
   uint32_t workers_ = 1;
   std::unique_ptr<NibInstance> nib_instance_;
 
@@ -412,6 +415,15 @@ absl::Status Launcher::Impl::LoadPlan() {
           FormatDuration(WholeSeconds(opt_.start_at_unix_ns - now)), " ahead (now ", Stamp(now),
           "); at most ", FormatDuration(kStartAtAheadNs), " ahead is taken"));
     }
+  }
+  for (size_t i = 0; i < plan_.autostop.criteria.size(); ++i) {
+    // The loader checked them; parsed again here into what the collector evaluates.
+    absl::StatusOr<Criterion> c = ParseCriterion(plan_.autostop.criteria[i], true);
+    if (!c.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where_, "autostop.criteria[", i, "]: ", c.status().message()));
+    }
+    autostop_.push_back(std::move(*c));
   }
   model_ = plan_.load.model;
   // usl / find-max never get here: the plan loader refuses them until the capacity finder
@@ -800,6 +812,14 @@ absl::Status Launcher::Impl::StartCollector() {
     };
   }
   co.on_second = opt_.on_second;
+  co.autostop = autostop_;
+  co.instances = plan_.load.instances;
+  // The collector's thread asks; Run's thread stops the workers (graceful: in-flight hits
+  // finish) and logs the reason (docs/autostop.md).
+  co.on_autostop = [this](const AutostopVerdict& v) {
+    RequestStop(1,
+                absl::StrCat("autostop: ", v.criterion, " at second ", v.second, ": ", v.explain));
+  };
   absl::StatusOr<std::unique_ptr<Collector>> collector = Collector::Start(co, engine_->rings());
   if (!collector.ok()) {
     log_.Line(absl::StrCat("collector failed to start: ", collector.status().message()));
@@ -968,6 +988,8 @@ LaunchResult Launcher::Impl::Finish() {
     log_.Line(absl::StrCat("collector: ", fin.message()));
     result.exit_code = 1;
     result.error = fin;
+  } else if (result.summary.autostop.has_value()) {
+    result.exit_code = kExitAutostop;  // docs/design.md §5: stopped by autostop
   }
   // results.html: the offline HTML report (docs/results.md §11). A report that cannot be
   // drawn does not change the run's result; the log says why.

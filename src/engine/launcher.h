@@ -88,7 +88,7 @@ inline constexpr int64_t kStartAtSlackNs = 60'000'000'000;
 inline constexpr int64_t kStartAtAheadNs = 86'400'000'000'000;
 
 struct LaunchResult {
-  int exit_code = 0;   // 0 done (also after a stop), 1 run failed
+  int exit_code = 0;   // 0 done (also after a stop), 1 run failed, 3 stopped by autostop
   absl::Status error;  // why exit_code is 1 (e.g. a write error, disk full)
   std::string run_dir;
   int stop_level = 0;         // the stop asked for (0 none: the plan ran to its end)

@@ -182,6 +182,14 @@ struct RulePlan {
   }
 };
 
+// [autostop] (docs/autostop.md): Tank's criteria, each checked by the loader
+// (src/plan/criterion.h) and evaluated by the collector every second.
+struct AutostopPlan {
+  std::vector<std::string> criteria;  // as written, e.g. "http(5xx,10%,3s)"
+
+  bool operator==(const AutostopPlan&) const = default;
+};
+
 struct Plan {
   std::string source_path;  // the TOML file it came from ("" for defaults)
   TargetPlan target;
@@ -191,11 +199,13 @@ struct Plan {
   ResultsPlan results;
   std::vector<RulePlan> rules;  // [[rules]], in file order
   ScenarioPlan scenario;
+  AutostopPlan autostop;
 
   // Equal when they would run the same: source_path (where the plan came from) is ignored.
   bool operator==(const Plan& o) const {
     return target == o.target && ammo == o.ammo && load == o.load && workers == o.workers &&
-           results == o.results && rules == o.rules && scenario == o.scenario;
+           results == o.results && rules == o.rules && scenario == o.scenario &&
+           autostop == o.autostop;
   }
 };
 

@@ -32,6 +32,7 @@
 #include "absl/strings/ascii.h"
 #include "incarne_config.h"
 #include "nibs/nib_names.h"
+#include "plan/criterion.h"
 #include "plan/duration.h"
 #include "plan/schedule.h"
 #include "plan/toml_config.h"
@@ -639,6 +640,12 @@ std::string CheckTag(std::string* s) {
   return "";
 }
 
+// autostop.criteria: Tank's syntax (src/plan/criterion.h); the message names the position.
+std::string CheckCriterion(std::string* s) {
+  absl::StatusOr<Criterion> c = ParseCriterion(*s, true);
+  return c.ok() ? std::string() : std::string(c.status().message());
+}
+
 absl::Status GetNonEmpty(const Field& f, std::string_view what, std::string* out) {
   std::string s;
   RETURN_IF_ERROR(GetString(f, &s));
@@ -993,6 +1000,14 @@ const KeySpec kResultsKeys[] = {
      [](const Plan& p) { return FormatHits(p.results.hits); }},
 };
 
+const KeySpec kAutostopKeys[] = {
+    {"criteria", kArray | kStringList,
+     [](const Field& f, Plan* p) {
+       return GetStringList(f, CheckCriterion, &p->autostop.criteria);
+     },
+     [](const Plan& p) { return QuoteList(p.autostop.criteria); }},
+};
+
 // In docs/design.md §6 order; a parent comes before its sub-tables.
 const SectionSpec kSections[] = {
     {"target", kTargetKeys},
@@ -1003,6 +1018,7 @@ const SectionSpec kSections[] = {
     {"load", kLoadKeys},
     {"workers", kWorkersKeys},
     {"results", kResultsKeys},
+    {"autostop", kAutostopKeys},
     // Any key (an external nib's own): no KeySpec, read by PlanReader::ReadParams.
     {"target.params", {}},
 };

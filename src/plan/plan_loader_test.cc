@@ -350,15 +350,37 @@ TEST(PlanErrors, UnknownKeyNamesKeyAndValidOnes) {
 }
 
 TEST(PlanErrors, UnknownTable) {
-  std::string msg = LoadError(std::string(kMinimal) + "[autostop]\nx = 1\n");
-  EXPECT_HAS(msg, "plan.toml:9:2: unknown table [autostop]");
-  EXPECT_HAS(msg, "valid tables: [target], [ammo], [load], [workers], [results]");
+  std::string msg = LoadError(std::string(kMinimal) + "[autostp]\nx = 1\n");
+  EXPECT_HAS(msg, "plan.toml:9:2: unknown table [autostp]");
+  EXPECT_HAS(msg, "valid tables: [target], [ammo], [load], [workers], [results], [autostop]");
+  msg = LoadError(std::string(kMinimal) + "[autostop]\nx = 1\n");
+  EXPECT_HAS(msg, "plan.toml:10:1: unknown key 'x' in [autostop] (valid keys: criteria)");
   msg = LoadError(std::string(kMinimal) + "[target.ssl]\nverify = true\n");
   EXPECT_HAS(msg, "unknown table [target.ssl]");
   EXPECT_HAS(msg, "plan.toml:9:");
   msg = LoadError("[[load]]\nschedule = \"const(1,1s)\"\n");
   EXPECT_HAS(msg, "plan.toml:1:");
   EXPECT_HAS(msg, "load: expected a table [load], got array");
+}
+
+// [autostop] criteria: Tank's syntax, checked at load with the position in the string
+// (docs/autostop.md); written back by FormatPlanToml.
+TEST(PlanAutostop, CriteriaAreCheckedAndRoundTrip) {
+  absl::StatusOr<Plan> p = Load(std::string(kMinimal) +
+                                "[autostop]\ncriteria = [\"http(5xx,10%,3s)\", \"limit(5m)\"]\n");
+  ASSERT_TRUE(p.ok()) << Message(p);
+  EXPECT_EQ(p->autostop.criteria, (std::vector<std::string>{"http(5xx,10%,3s)", "limit(5m)"}));
+  absl::StatusOr<Plan> back = Load(FormatPlanToml(*p));
+  ASSERT_TRUE(back.ok()) << Message(back);
+  EXPECT_EQ(*back, *p);
+  const std::string msg = LoadError(std::string(kMinimal) +
+                                    "[autostop]\ncriteria = [\"http(5xx,10%,3s)\", "
+                                    "\"http(5xx,10%,3q)\"]\n");
+  EXPECT_HAS(msg,
+             "plan.toml:10:33: autostop.criteria[1]: \"http(5xx,10%,3q)\" at 15: String "
+             "contains unsupported unit q: 3q");
+  EXPECT_HAS(LoadError(kMinimal, {"autostop.criteria=[\"htp(1)\"]"}),
+             "Unsupported autostop criterion type: htp");
 }
 
 TEST(PlanErrors, WrongTypes) {

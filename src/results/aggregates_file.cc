@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "results/criteria.h"
 #include "results/hits_file.h"
 #include "util/status.h"
 
@@ -239,6 +240,12 @@ absl::StatusOr<RunSummary> LoadRunSummary(const std::string& run_dir,
   }
   if (warnings != nullptr && !reader->warning().empty()) {
     warnings->push_back(reader->warning());
+  }
+  absl::StatusOr<std::optional<AutostopVerdict>> autostop = ReadAutostopReport(run_dir);
+  if (autostop.ok()) {
+    sum.autostop = std::move(*autostop);
+  } else if (warnings != nullptr) {
+    warnings->push_back(std::string(autostop.status().message()));
   }
   auto hits = HitsFile::Open(run_dir + "/hits");
   if (hits.ok()) {

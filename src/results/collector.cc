@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "results/aggregates_file.h"
 #include "results/convert.h"
+#include "results/criteria.h"
 #include "results/hits_file.h"
 #include "results/report.h"
 #include "util/clock.h"
@@ -148,6 +149,7 @@ class Collector::Impl {
   std::vector<std::unique_ptr<Stats>> all_stats_;
   std::vector<Stats*> free_stats_;
   SecondStats scratch_;
+  std::unique_ptr<Autostop> autostop_;  // null without criteria
 
   // Counters at the start of second k; a missing k takes the next entry (SampleAt).
   std::map<int64_t, Sample> samples_;
@@ -233,6 +235,9 @@ absl::Status Collector::Impl::Open() {
   taken_.resize(rings_.size());
   samples_[0] = Sample{};
   scratch_.tags.assign(meta_.tags.size(), nullptr);
+  if (!opt_.autostop.empty()) {
+    autostop_ = std::make_unique<Autostop>(opt_.autostop, meta_.tags, opt_.instances);
+  }
   return absl::OkStatus();
 }
 
@@ -481,6 +486,26 @@ void Collector::Impl::EmitSecond(int64_t s) {
     for (uint16_t t : it->second.used) {
       ss.tags[t] = it->second.tags[t];
       ss.overall.Merge(*ss.tags[t]);
+    }
+  }
+  ss.autostop = nullptr;
+  if (autostop_ != nullptr) {
+    // Per second, never per hit: a handful of comparisons and a deque step per criterion.
+    if (const AutostopVerdict* v = autostop_->Observe(ss); v != nullptr) {
+      ss.autostop = v;
+      summary_.autostop = *v;
+      const std::string path = absl::StrCat(opt_.run_dir, "/", kAutostopReportFile);
+      absl::Status st = [&]() -> absl::Status {
+        ASSIGN_OR_RETURN(std::unique_ptr<OutputFile> f, OutputFile::Open(path));
+        RETURN_IF_ERROR(f->Write(FormatAutostopReport(*v)));
+        return f->Commit();
+      }();
+      if (!st.ok()) {
+        NoteError(st);
+      }
+      if (opt_.on_autostop) {
+        opt_.on_autostop(*v);
+      }
     }
   }
   if (agg_fd_ >= 0) {

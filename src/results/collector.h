@@ -28,6 +28,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "plan/criterion.h"
 #include "plan/plan.h"
 #include "results/answ.h"
 #include "results/result_ring.h"
@@ -62,6 +63,13 @@ struct CollectorOptions {
   // Called for every finished second, in order: on the collector thread, and for the seconds
   // still open at the end on the thread that calls Finish() (autostop, status file).
   std::function<void(const SecondStats&)> on_second;
+  // Autostop (docs/autostop.md): criteria parsed with allow_window, evaluated on every
+  // finished second before on_second. The first that fires goes into the summary and
+  // RUN_DIR/autostop_report.txt, and on_autostop is called once with it (on the thread that
+  // emits the second: the collector's, or Finish's for the last ones).
+  std::vector<Criterion> autostop;
+  uint64_t instances = 0;  // load.instances, for instances(N%)
+  std::function<void(const AutostopVerdict&)> on_autostop;
   FILE* live = nullptr;   // live line destination (nullptr: none)
   bool live_tty = false;  // rewrite one line with \r instead of one per second
   // Drain period when the rings are idle.

@@ -297,6 +297,30 @@ std::string RenderReport(const RunSummary& sum, bool json) {
       }
     }
     j.EndObject();
+    if (sum.autostop.has_value()) {
+      // Only when autostop stopped the run (docs/autostop.md).
+      const AutostopVerdict& v = *sum.autostop;
+      j.Key("autostop");
+      j.BeginObject();
+      j.Key("criterion");
+      j.String(v.criterion);
+      j.Key("second");
+      j.Int(v.second);
+      j.Key("since");
+      j.Int(v.since);
+      j.Key("explain");
+      j.String(v.explain);
+      j.Key("tank_rc");
+      j.Int(v.tank_rc);
+      j.Key("figures");
+      j.BeginObject();
+      for (const auto& [name, value] : v.figures) {
+        j.Key(name);
+        j.Double(value, 6);
+      }
+      j.EndObject();
+      j.EndObject();
+    }
     j.Key("run_id");  // "" for runs written before run ids (version-1 run files)
     j.String(sum.meta.run_id == 0 ? std::string() : RunIdText(sum.meta.run_id));
     j.EndObject();
@@ -313,6 +337,10 @@ std::string RenderReport(const RunSummary& sum, bool json) {
       &out, "raw records      %s, %d written to hits\n",
       sum.meta.keep_mixed ? std::string("mixed (merged runs)") : KeepName(sum.meta.keep),
       sum.hits_written);
+  if (sum.autostop.has_value()) {
+    absl::StrAppendFormat(&out, "AUTOSTOP         %s fired at second %d: %s\n",
+                          sum.autostop->criterion, sum.autostop->second, sum.autostop->explain);
+  }
   if (sum.planned > sum.sent) {
     absl::StrAppendFormat(&out, "WARNING          %d planned shots were never fired (unsent)\n",
                           sum.planned - sum.sent);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -156,6 +157,18 @@ class LazyStats {
   std::unique_ptr<Stats> p_;
 };
 
+// Why autostop stopped a run (src/results/criteria.h; docs/autostop.md): summary.json
+// "autostop", the report, the live line and RUN_DIR/autostop_report.txt.
+struct AutostopVerdict {
+  std::string criterion;  // the criterion as written
+  int64_t second = 0;     // the second (after the origin) whose evaluation fired it
+  int64_t since = 0;      // the first second of the streak or window that fired
+  std::string explain;    // in Tank's words ("5xx codes count higher than 10% for 3s, ...")
+  int tank_rc = 0;        // Tank's exit code for this criterion (21..30), for Tank users
+  // Named figures ("value", "level", "seconds", "since", ...), in a fixed order per kind.
+  std::vector<std::pair<std::string, double>> figures;
+};
+
 // What the collector knows about one finished second of completion time.
 struct SecondStats {
   int64_t second = 0;         // covers [second, second + 1) s after the origin (completions)
@@ -169,6 +182,8 @@ struct SecondStats {
   // Per tag id; nullptr when the tag had no completions this second. Valid only during the
   // on_second callback.
   std::vector<const Stats*> tags;
+  // Set in the second whose evaluation fired autostop (valid during on_second), else null.
+  const AutostopVerdict* autostop = nullptr;
 };
 
 // Run metadata shared by the hits and aggregates files.
@@ -196,6 +211,8 @@ struct RunSummary {
   uint64_t seconds = 0;            // per-second entries written
   uint64_t hits_written = 0;       // raw records in the hits file
   uint64_t hits_write_errors = 0;  // records not written because the hits file failed
+  // Set when an autostop criterion fired (docs/autostop.md).
+  std::optional<AutostopVerdict> autostop;
 };
 
 }  // namespace incarne

@@ -46,6 +46,8 @@ enum Variant : uint8_t {
   k431,
   kCloseMid,  // fault: the first half of kOk, then close
   kGarbage,   // fault: bytes that are not HTTP, then close
+  k503,       // fault: 503 Service Unavailable, keep-alive
+  k503Close,  // fault: 503 Service Unavailable, then close (the client asked to close)
   kVariants
 };
 
@@ -133,6 +135,7 @@ struct Sink::Impl {
   SinkStats stats;
   uint64_t fault_seq = 0;  // requests (or connections) seen, for ShareHit
   uint64_t delay_seq = 0;
+  int64_t first_request_ns = 0;  // MonoNs() of the first request (fault_after_ns counts from it)
   std::priority_queue<Delayed, std::vector<Delayed>, std::greater<Delayed>> delayed;
 
   ~Impl() {
@@ -175,6 +178,9 @@ struct Sink::Impl {
     make(k501, 501, "Not Implemented", false, true, nochunk.size(), nochunk);
     const std::string big = "request headers too large\n";
     make(k431, 431, "Request Header Fields Too Large", false, true, big.size(), big);
+    const std::string busy = "service unavailable (incarne sink --fault 503)\n";
+    make(k503, 503, "Service Unavailable", false, false, busy.size(), busy);
+    make(k503Close, 503, "Service Unavailable", false, true, busy.size(), busy);
     // Faults: one copy each, closing the connection after.
     Reply& mid = replies[kCloseMid];
     mid.bytes = replies[kOk].bytes.substr(0, replies[kOk].one_len / 2);
@@ -336,9 +342,23 @@ struct Sink::Impl {
   }
 
   // One complete request head (request line and header lines, each ending in CRLF).
+  // fault_after_ns: faults start that long after the first request (so a test's load and the
+  // sink's clock agree however long the client took to start), and last until the end.
+  bool FaultsOn() {
+    if (opt.fault_after_ns == 0) {
+      return true;
+    }
+    const int64_t now = MonoNs();
+    if (first_request_ns == 0) {
+      first_request_ns = now;
+    }
+    return now - first_request_ns >= opt.fault_after_ns;
+  }
+
   void Request(uint32_t slot, std::string_view head) {
     Conn& c = conns[slot];
     ++stats.requests;
+    const bool faults_on = opt.fault == SinkFault::kNone || FaultsOn();
     size_t eol = head.find("\r\n");
     std::string_view line = head.substr(0, eol);
     const bool is_head = line.size() >= 5 && line.substr(0, 5) == "HEAD ";
@@ -385,10 +405,10 @@ struct Sink::Impl {
       c.body_left = content_length;
     }
     const Variant v = keep_alive ? (is_head ? kOkHead : kOk) : (is_head ? kOkHeadClose : kOkClose);
-    if (opt.fault != SinkFault::kNone &&
+    if (opt.fault != SinkFault::kNone && faults_on &&
         (opt.fault_per_connection ? c.faulty : ShareHit(fault_seq++, opt.fault_share))) {
       ++stats.faults;
-      ApplyFault(slot, v);
+      ApplyFault(slot, v, keep_alive);
       return;
     }
     if (c.delayed != 0) {
@@ -398,7 +418,7 @@ struct Sink::Impl {
     Enqueue(slot, v);
   }
 
-  void ApplyFault(uint32_t slot, Variant v) {
+  void ApplyFault(uint32_t slot, Variant v, bool keep_alive) {
     Conn& c = conns[slot];
     switch (opt.fault) {
       case SinkFault::kReset: {
@@ -425,6 +445,13 @@ struct Sink::Impl {
         return;
       case SinkFault::kSlow:
         Delay(slot, v, opt.slow_ns);
+        return;
+      case SinkFault::k503:
+        if (c.delayed != 0) {
+          Delay(slot, keep_alive ? k503 : k503Close, 0);  // keep the replies in order
+        } else {
+          Enqueue(slot, keep_alive ? k503 : k503Close);
+        }
         return;
       case SinkFault::kNone:
         break;
@@ -538,6 +565,8 @@ absl::Status ParseSinkFault(const std::string& text, SinkOptions* options) {
     options->fault = SinkFault::kStall;
   } else if (text == "garbage") {
     options->fault = SinkFault::kGarbage;
+  } else if (text == "503") {
+    options->fault = SinkFault::k503;
   } else if (text.rfind("slow=", 0) == 0) {
     absl::StatusOr<int64_t> ns = ParseDuration(text.substr(5));
     if (!ns.ok() || *ns <= 0) {
@@ -547,8 +576,9 @@ absl::Status ParseSinkFault(const std::string& text, SinkOptions* options) {
     options->fault = SinkFault::kSlow;
     options->slow_ns = *ns;
   } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--fault \"", text, "\": expected one of reset, close-mid, stall, garbage, slow=DURATION"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--fault \"", text,
+                     "\": expected one of reset, close-mid, stall, garbage, 503, slow=DURATION"));
   }
   return absl::OkStatus();
 }
@@ -628,6 +658,10 @@ absl::StatusOr<std::unique_ptr<Sink>> Sink::Create(const SinkOptions& options) {
   }
   if (options.udp && options.fault != SinkFault::kNone && options.fault != SinkFault::kStall) {
     return absl::InvalidArgumentError("--udp: the only fault for UDP is stall (drop datagrams)");
+  }
+  if (options.fault_after_ns < 0 || (options.fault_after_ns > 0 && options.udp)) {
+    return absl::InvalidArgumentError(
+        "--fault-after: expected a duration ≥ 0, and an HTTP sink (not --udp)");
   }
   absl::StatusOr<ResolvedAddress> addr = Resolve(*hp, Family::kAny, SOCK_STREAM);
   if (!addr.ok()) {

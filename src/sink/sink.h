@@ -17,6 +17,9 @@
 //   stall      the request is read and never answered                  → client 110
 //   garbage    a reply that is not HTTP, then close                     → client 71
 //   slow=D     the reply goes out D after the request arrived           → client ok, late
+//   503        `503 Service Unavailable` (keep-alive as asked)          → client proto 503
+// With fault_after_ns the faults start that long after the first request (an autostop test:
+// a target that degrades N seconds into the run).
 // UDP (`udp`): every datagram is echoed back to its sender; `stall` drops (a share of) them.
 #pragma once
 
@@ -29,7 +32,7 @@
 
 namespace incarne {
 
-enum class SinkFault : uint8_t { kNone, kReset, kCloseMid, kStall, kGarbage, kSlow };
+enum class SinkFault : uint8_t { kNone, kReset, kCloseMid, kStall, kGarbage, kSlow, k503 };
 
 struct SinkOptions {
   std::string listen = "127.0.0.1:8080";  // host:port, [v6]:port; port 0 = a free port
@@ -43,9 +46,11 @@ struct SinkOptions {
   // floor(i·share). 1 = all.
   double fault_share = 1.0;
   bool fault_per_connection = false;
+  // Faults start this long after the first request arrives (0: from the start). HTTP only.
+  int64_t fault_after_ns = 0;
 };
 
-// "reset" | "close-mid" | "stall" | "garbage" | "slow=DURATION" (DURATION as in plans:
+// "reset" | "close-mid" | "stall" | "garbage" | "503" | "slow=DURATION" (DURATION as in plans:
 // "200ms", "1.5s"). InvalidArgument naming what was expected.
 absl::Status ParseSinkFault(const std::string& text, SinkOptions* options);
 

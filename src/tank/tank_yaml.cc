@@ -23,6 +23,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "incarne_config.h"
+#include "plan/criterion.h"
 #include "plan/duration.h"
 #include "plan/plan_loader.h"
 #include "plan/schedule.h"
@@ -251,6 +252,9 @@ class Converter {
   static std::string KnownKeyList();
 
   absl::Status ReadKey(const Key& k);
+  // Tank's `autostop:` section (plugins/Autostop: autostop, report_file, enabled, package)
+  // → plan autostop.criteria, each checked with Tank's syntax (docs/autostop.md).
+  absl::Status ReadAutostop(const YAML::Node& section);
   absl::Status ReadLoadProfile(const Key& k);
   // Readers of kKeys, in its order.
   absl::Status ReadLater(const Key&) { return absl::OkStatus(); }
@@ -969,6 +973,75 @@ absl::Status Converter::MapLoaderError(const absl::Status& st) const {
       Cat(Pos(phantom_mark_), ": phantom: the converted plan is invalid: ", rest));
 }
 
+absl::Status Converter::ReadAutostop(const YAML::Node& section) {
+  if (section.IsNull()) {
+    return absl::OkStatus();
+  }
+  if (!section.IsMap()) {
+    return ErrorAt(section.Mark(), "autostop",
+                   Cat("expected a mapping (autostop: [criteria], report_file), ", Got(section)));
+  }
+  bool enabled = true;
+  YAML::Node list;
+  for (auto it = section.begin(); it != section.end(); ++it) {
+    const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
+    const YAML::Node v = it->second;  // a copy: `it->second` belongs to a temporary
+    if (key == "enabled") {
+      if (!v.IsScalar() || (v.Scalar() != "true" && v.Scalar() != "false" && v.Scalar() != "True" &&
+                            v.Scalar() != "False")) {
+        return ErrorAt(v.Mark(), "autostop.enabled", Cat("expected true or false, ", Got(v)));
+      }
+      enabled = v.Scalar() == "true" || v.Scalar() == "True";
+    } else if (key == "package") {
+      // Any package: Tank picks the plugin by it; incarne has one autostop.
+    } else if (key == "report_file") {
+      notes_.push_back(
+          Cat("autostop.report_file is ignored: incarne writes ", "RUN_DIR/autostop_report.txt"));
+    } else if (key == "autostop") {
+      list.reset(v);  // rebinds (operator= would write through to the node it refers to)
+    } else {
+      return ErrorAt(it->first.Mark(), "autostop",
+                     Cat("unknown key ", ShownHex(key),
+                         " (Tank's autostop keys: autostop, report_file, enabled, package)"));
+    }
+  }
+  if (!enabled) {
+    notes_.push_back("the autostop section is disabled (enabled: false): no autostop");
+    return absl::OkStatus();
+  }
+  if (!list.IsDefined() || list.IsNull()) {
+    return absl::OkStatus();
+  }
+  std::vector<std::pair<std::string, YAML::Mark>> items;
+  if (list.IsScalar()) {
+    if (!list.Scalar().empty()) {  // Tank's old schema: one string
+      items.emplace_back(list.Scalar(), list.Mark());
+    }
+  } else if (list.IsSequence()) {
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (!list[i].IsScalar()) {
+        return ErrorAt(list[i].Mark(), Cat("autostop.autostop[", i, "]"),
+                       Cat("expected a criterion such as http(5xx,10%,5s), ", Got(list[i])));
+      }
+      if (!list[i].Scalar().empty()) {  // Tank skips empty criteria
+        items.emplace_back(list[i].Scalar(), list[i].Mark());
+      }
+    }
+  } else {
+    return ErrorAt(list.Mark(), "autostop.autostop",
+                   Cat("expected a list of criteria, ", Got(list)));
+  }
+  for (size_t i = 0; i < items.size(); ++i) {
+    absl::StatusOr<Criterion> c = ParseCriterion(items[i].first, true);
+    if (!c.ok()) {
+      return ErrorAt(items[i].second, Cat("autostop.autostop[", i, "]"),
+                     StdView(c.status().message()));
+    }
+    plan_.autostop.criteria.push_back(items[i].first);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<TankImport> Converter::Convert(const YAML::Node& root) {
   plan_.source_path = name_;
   plan_.ammo.http_version = "1.0";  // Tank's header_http default
@@ -978,6 +1051,7 @@ absl::StatusOr<TankImport> Converter::Convert(const YAML::Node& root) {
             Got(root)));
   }
   std::optional<YAML::Node> phantom_opt;
+  std::optional<YAML::Node> autostop_opt;
   std::vector<std::string> others;
   for (auto it = root.begin(); it != root.end(); ++it) {
     const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string("?");
@@ -987,6 +1061,11 @@ absl::StatusOr<TankImport> Converter::Convert(const YAML::Node& root) {
       }
       phantom_opt.emplace(it->second);
       phantom_mark_ = it->first.Mark();
+    } else if (key == "autostop") {
+      if (autostop_opt.has_value()) {
+        return ErrorAt(it->first.Mark(), "autostop", "the section is given twice");
+      }
+      autostop_opt.emplace(it->second);
     } else {
       others.push_back(key);
     }
@@ -1017,9 +1096,12 @@ absl::StatusOr<TankImport> Converter::Convert(const YAML::Node& root) {
   for (const Key& k : keys_) {
     RETURN_IF_ERROR(ReadKey(k));
   }
+  if (autostop_opt.has_value()) {
+    RETURN_IF_ERROR(ReadAutostop(*autostop_opt));
+  }
   RETURN_IF_ERROR(Finish());
   if (!others.empty()) {
-    std::string line = "ignored sections (only phantom: is imported):";
+    std::string line = "ignored sections (only phantom: and autostop: are imported):";
     for (size_t i = 0; i < others.size(); ++i) {
       Append(&line, i == 0 ? " " : ", ", others[i]);
     }

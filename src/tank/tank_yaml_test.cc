@@ -82,8 +82,9 @@ TEST(TankYaml, DocsExample) {
   EXPECT_TRUE(p.results.phout);
   EXPECT_EQ(p.results.answ, AnswLevel::kNone);
   ASSERT_FALSE(t.notes.empty());
-  EXPECT_EQ(t.notes[0],
-            "ignored sections (only phantom: is imported): overload, console, telegraf");
+  EXPECT_EQ(
+      t.notes[0],
+      "ignored sections (only phantom: and autostop: are imported): overload, console, telegraf");
   bool limit_note = false;
   for (const std::string& n : t.notes) {
     limit_note = limit_note || n.find("ammo_limit: 100 sends exactly 100") != std::string::npos;
@@ -243,6 +244,32 @@ TEST(TankYaml, UnknownKeyHasPosition) {
                       0),
             0u)
       << msg;
+}
+
+// Tank's autostop: section (plugins/Autostop) → [autostop] criteria, checked with Tank's
+// syntax (docs/autostop.md); enabled: false drops it; a bad criterion names its position.
+TEST(TankYaml, AutostopSection) {
+  TankImport t = MustConvert(Phantom("") +
+                             "autostop:\n  enabled: true\n  package: yandextank.plugins.Autostop\n"
+                             "  autostop:\n    - http(5xx,10%,5s)\n    - quantile(95,100ms,10s)\n"
+                             "    - ''\n  report_file: stop.txt\n");
+  EXPECT_EQ(t.plan.autostop.criteria,
+            (std::vector<std::string>{"http(5xx,10%,5s)", "quantile(95,100ms,10s)"}));
+  EXPECT_NE(
+      FormatPlanToml(t.plan).find("criteria = [\"http(5xx,10%,5s)\", \"quantile(95,100ms,10s)\"]"),
+      std::string::npos)
+      << FormatPlanToml(t.plan);
+  TankImport off =
+      MustConvert(Phantom("") + "autostop:\n  enabled: false\n  autostop: [limit(1m)]\n");
+  EXPECT_TRUE(off.plan.autostop.criteria.empty());
+  const std::string msg =
+      MustFail(Phantom("") + "autostop:\n  autostop:\n    - http(5xx,10%,5s)\n    - htp(5xx)\n");
+  EXPECT_EQ(msg,
+            "load.yaml:8:7: autostop.autostop[1]: \"htp(5xx)\" at 1: Unsupported autostop "
+            "criterion type: htp (known: time, http, net, quantile, instances, limit, "
+            "total_time, total_http, total_net, negative_http, negative_net, http_trend)");
+  EXPECT_NE(MustFail(Phantom("") + "autostop:\n  autostp: []\n").find("unknown key"),
+            std::string::npos);
 }
 
 TEST(TankYaml, YamlSyntaxErrorHasPosition) {

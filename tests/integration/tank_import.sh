@@ -65,7 +65,7 @@ expect_eq "$planned" 601 "shots Tank's stepper plans for $SCHEDULE"
 tank_yaml full.yaml ""
 run_tank full full.yaml
 phout_check full "$planned"
-grep -q 'ignored sections (only phantom: is imported): overload, console' "$WORK/full.log" ||
+grep -q 'ignored sections (only phantom: and autostop: are imported): overload, console' "$WORK/full.log" ||
   fail "full: the ignored sections are not named"
 grep -q '^http_version = "1.0"' "$WORK/full/plan.toml" || fail "full: plan.toml lacks http_version 1.0"
 grep -q '^phout = true' "$WORK/full/plan.toml" || fail "full: plan.toml lacks phout = true"
@@ -82,6 +82,23 @@ phout_check limited 250
 # 3. --set applies on top of the converted plan.
 run_tank set full.yaml --set 'load.schedule=const(20, 1s)'
 phout_check set 20
+
+# 3b. Tank's autostop: section becomes [autostop] criteria (docs/autostop.md); one that never
+# fires changes nothing, and a bad one is refused with its file:line:column and position.
+cat full.yaml >autostop.yaml
+printf 'autostop:\n  autostop:\n    - http(5xx,10%%,5s)\n    - limit(1h)\n' >>autostop.yaml
+run_tank autostop autostop.yaml --set 'load.schedule=const(20, 1s)'
+phout_check autostop 20
+grep -q '^criteria = \["http(5xx,10%,5s)", "limit(1h)"\]' "$WORK/autostop/plan.toml" ||
+  fail "autostop: plan.toml lacks the criteria"
+cat full.yaml >badstop.yaml
+printf 'autostop:\n  autostop:\n    - quantile(95,100ms)\n' >>badstop.yaml
+"$INCARNE" run --tank badstop.yaml --out "$WORK/badstop" >"$WORK/badstop.log" 2>&1
+expect_eq "$?" 2 "bad autostop criterion: exit status"
+line=$(grep -n 'quantile(95' badstop.yaml | cut -d: -f1)
+grep -q "badstop.yaml:$line:7: autostop.autostop\[0\]: \"quantile(95,100ms)\" at 18: quantile takes" \
+  "$WORK/badstop.log" || { cat "$WORK/badstop.log" >&2; fail "bad autostop criterion: no position"; }
+[ ! -e "$WORK/badstop" ] || fail "bad autostop criterion: a run directory was left"
 
 # 4. Bad input: exit 2, file:line:column, no run directory.
 printf 'phantom:\n  address: [127.0.0.1\n  uris: [/]\n' >bad.yaml
