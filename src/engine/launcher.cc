@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -242,6 +243,33 @@ uint64_t ShardShare(uint64_t c, uint32_t shard, uint32_t shards) {
 
 }  // namespace
 
+// One socket per connection, plus closes still waiting for the server's FIN and the run's own
+// files: raises RLIMIT_NOFILE (the soft limit, and the hard one when allowed, as root) to
+// cover `conns`, so that a run of 10k connections does not fail on a 1024 default (docs/
+// engine.md "Many connections"). Returns a line for incarne.log saying what it did, a
+// warning when the limit stays short, or "" when nothing was needed. Control thread.
+static std::string RaiseFdLimit(uint64_t conns) {
+  const rlim_t need = static_cast<rlim_t>(conns) + 1024;
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need) {
+    return "";
+  }
+  rlimit want{need, std::max(rl.rlim_max, need)};
+  if (setrlimit(RLIMIT_NOFILE, &want) != 0) {
+    want = rlimit{std::min(need, rl.rlim_max), rl.rlim_max};
+    setrlimit(RLIMIT_NOFILE, &want);
+  }
+  getrlimit(RLIMIT_NOFILE, &rl);
+  if (rl.rlim_cur >= need) {
+    return absl::StrCat("open files: RLIMIT_NOFILE raised to ", rl.rlim_cur, " for ", conns,
+                        " connections");
+  }
+  return absl::StrCat("warning: open files: ", conns, " connections need ", need,
+                      ", RLIMIT_NOFILE stays at ", rl.rlim_cur, " (hard limit ", rl.rlim_max,
+                      "): connections beyond it fail with EMFILE (net_code 24); raise the hard "
+                      "limit (ulimit -Hn, systemd LimitNOFILE=)");
+}
+
 uint64_t AutoRingCapacity(LoadModel model, const Schedule& schedule, uint64_t instances,
                           uint32_t workers) {
   if (model != LoadModel::kRps || workers == 0) {
@@ -379,6 +407,7 @@ class Launcher::Impl {
   std::vector<std::pair<int, std::string>> stop_reasons_;  // guarded by stop_mu_
   int stop_applied_ = 0;                                   // Run's thread only
   int wake_fd_ = -1;
+  std::string fd_limit_line_;  // RaiseFdLimit's line for incarne.log ("" = none)
 };
 
 // ---------------------------------------------------------------- Prepare
@@ -493,6 +522,9 @@ absl::Status Launcher::Impl::Prepare() {
                               : plan_.load.instances;
   workers_ =
       static_cast<uint32_t>(std::clamp<uint64_t>(std::min<uint64_t>(workers, cap_by), 1, 256));
+  if (nib_->transport != INCARNE_NIB_TRANSPORT_NONE) {
+    fd_limit_line_ = RaiseFdLimit(cap_by);  // a connection per instance (slot)
+  }
   ASSIGN_OR_RETURN(nib_instance_, NibInstance::Create(*opened_nib_, plan_, host_, workers_));
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd_ < 0) {
@@ -689,6 +721,9 @@ absl::Status Launcher::Impl::StartEngine() {
   log_.Line(absl::StrCat("target ", target_text_, ", nib ", nib_->name, ", ", workers_, " workers",
                          pinned, ", model ", model, ", shots ", shared_->shots.count,
                          hit_cap_ != UINT64_MAX ? absl::StrCat(", hit cap ", hit_cap_) : ""));
+  if (!fd_limit_line_.empty()) {
+    log_.Line(fd_limit_line_);
+  }
   log_.Line(engine_->setup_line());
   return absl::OkStatus();
 }

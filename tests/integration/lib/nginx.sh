@@ -13,7 +13,9 @@
 #   NGINX_PID         the master process, NGINX_WORKER_PID its single worker
 #   NGINX_HAVE_V6     1 when it also listens on [::1]
 #   NGINX_SKIP_REASON why it could not start (return 77 is then the caller's choice)
-# Optional environment: NGINX_WORKER_CPU=N pins the worker to a CPU (benchmarks).
+# Optional environment: NGINX_WORKER_CPU=N pins the worker to a CPU (benchmarks);
+# NGINX_WORKER_CONNECTIONS=N (default 20000) for many connections (scripts/bench-peers
+# --only scale; the worker's nofile limit is raised to match, which needs the hard limit).
 #
 # Locations (all answer GET and HEAD; HEAD replies carry the headers only):
 #   /              return 200 "ok"              (Content-Length: 2, keep-alive)
@@ -81,7 +83,8 @@ daemon on;
 worker_processes 1;
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
-events { worker_connections 20000; }
+${NGINX_WORKER_CONNECTIONS:+worker_rlimit_nofile $((NGINX_WORKER_CONNECTIONS + 100));}
+events { worker_connections ${NGINX_WORKER_CONNECTIONS:-20000}; }
 http {
     access_log off;
     client_body_temp_path $dir/tmp/body;
