@@ -64,6 +64,10 @@ enum incarne_nib_status {
 /* out->flags */
 #define INCARNE_NIB_OUT_CLOSE (1u << 0)   /* close the connection after this (no keep-alive) */
 #define INCARNE_NIB_OUT_RESUMED (1u << 1) /* on READY: the TLS session was resumed */
+/* on_start: the request tells the server it is the connection's last (the https nib's
+ * "Connection: close", encrypted in): when the hit ends with CLOSE the engine lets the server
+ * close first, as for an `insert` (waits for its FIN). Appended in ABI 1 (0 = not said). */
+#define INCARNE_NIB_OUT_LAST_REQUEST (1u << 2)
 
 /* What a data-path call asks of the engine. The engine zeroes it before every call. */
 typedef struct incarne_nib_out {
@@ -79,9 +83,14 @@ typedef struct incarne_nib_out {
    * started (simulated latency, driven by the worker's timer — never a sleep). */
   uint64_t delay_ns;
   /* Bytes of reply payload the nib saw, when it is not simply the bytes received (TLS: the
-   * decrypted size). 0 = let the engine count received bytes. */
+   * decrypted size). 0 = let the engine count received bytes. A nib with INCARNE_NIB_CAP_TLS
+   * is never counted by the engine: its hit's size_in is only what it reports here. */
   uint32_t size_in;
-  uint32_t reserved0;
+  /* INCARNE_NIB_CAP_TLS nibs only (ignored for the others, whose size_out is the bytes the
+   * engine sent for the hit): the application bytes of the request, from on_start — the
+   * plaintext, inserted bytes included; handshake and record overhead are not a hit's bytes
+   * (phantom counts the request it wrote into its TLS stream). Was reserved0 (always 0). */
+  uint32_t size_out;
   /* on_start only, optional: bytes the engine sends spliced into `send` at offset
    * insert_at (≤ send_len) — send[0, insert_at), insert, send[insert_at, send_len) — in one
    * SENDMSG, without copying either (the http nib's "Connection: close\r\n" on the last

@@ -50,43 +50,6 @@ int WorkerInit(void* nib, uint32_t /*worker*/, uint32_t /*slots*/, void** worker
   return 0;
 }
 
-constexpr char kConnectionClose[] = "Connection: close\r\n";
-
-// Where "Connection: close\r\n" goes into an HTTP/1.1 request: the offset of the blank line
-// that ends its head. -1 when it needs none or must not get one: an HTTP/1.0 request (closing
-// is its default), a request that has a Connection header already (the ammo decides), or no
-// complete head (not HTTP: sent unchanged). Reads the head once; copies nothing.
-int64_t CloseHeaderAt(const uint8_t* p, uint32_t len) {
-  static constexpr char kName[] = "connection:";
-  constexpr uint32_t kNameLen = sizeof(kName) - 1;
-  uint32_t line = 0;
-  bool first = true;
-  for (uint32_t i = 0; i < len; ++i) {
-    if (p[i] != '\n') {
-      continue;
-    }
-    const uint32_t end = i > line && p[i - 1] == '\r' ? i - 1 : i;  // line is [line, end)
-    if (first) {
-      first = false;
-      if (end - line >= 8 && std::memcmp(p + end - 8, "HTTP/1.0", 8) == 0) {
-        return -1;
-      }
-    } else if (end == line) {
-      return line;  // the blank line: the header goes before it
-    } else if (end - line >= kNameLen) {
-      bool same = true;
-      for (uint32_t k = 0; k < kNameLen && same; ++k) {
-        same = (p[line + k] | 0x20) == static_cast<uint8_t>(kName[k]);
-      }
-      if (same) {
-        return -1;
-      }
-    }
-    line = i + 1;
-  }
-  return -1;
-}
-
 int OnStart(void* worker_ctx, void* state, const incarne_nib_request* request,
             incarne_nib_out* out) {
   const auto* config = static_cast<const HttpConfig*>(worker_ctx);
@@ -105,10 +68,10 @@ int OnStart(void* worker_ctx, void* state, const incarne_nib_request* request,
     // close), so that the server closes first and holds the TIME_WAIT — measured on loopback,
     // a client that closes first pays ~5× the CPU per hit hunting for a free port
     // (docs/http.md). The header is spliced in by the engine, not copied here.
-    const int64_t at = CloseHeaderAt(bytes, request->len);
+    const int64_t at = http::CloseHeaderAt(std::span(bytes, request->len));
     if (at >= 0) {
-      out->insert = kConnectionClose;
-      out->insert_len = sizeof(kConnectionClose) - 1;
+      out->insert = http::kConnectionClose;
+      out->insert_len = sizeof(http::kConnectionClose) - 1;
       out->insert_at = static_cast<uint32_t>(at);
     }
   }

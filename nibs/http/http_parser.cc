@@ -154,6 +154,38 @@ bool IsHeadRequest(std::span<const uint8_t> request) {
   return true;
 }
 
+int64_t CloseHeaderAt(std::span<const uint8_t> request) {
+  static constexpr char kName[] = "connection:";
+  constexpr size_t kNameLen = sizeof(kName) - 1;
+  const uint8_t* p = request.data();
+  size_t line = 0;
+  bool first = true;
+  for (size_t i = 0; i < request.size(); ++i) {
+    if (p[i] != '\n') {
+      continue;
+    }
+    const size_t end = i > line && p[i - 1] == '\r' ? i - 1 : i;  // line is [line, end)
+    if (first) {
+      first = false;
+      if (end - line >= 8 && std::memcmp(p + end - 8, "HTTP/1.0", 8) == 0) {
+        return -1;
+      }
+    } else if (end == line) {
+      return static_cast<int64_t>(line);  // the blank line: the header goes before it
+    } else if (end - line >= kNameLen) {
+      bool same = true;
+      for (size_t k = 0; k < kNameLen && same; ++k) {
+        same = (p[line + k] | 0x20) == static_cast<uint8_t>(kName[k]);
+      }
+      if (same) {
+        return -1;
+      }
+    }
+    line = i + 1;
+  }
+  return -1;
+}
+
 const char* ReplyErrorName(ReplyError error) {
   switch (error) {
     case ReplyError::kNone:

@@ -61,6 +61,17 @@ enum class BodyFraming : uint8_t { kNone, kLength, kChunked, kToClose };
 // body whatever the headers say.
 bool IsHeadRequest(std::span<const uint8_t> request);
 
+// The header a client that will close after this request sends (HTTP/1.1 asks it of such a
+// client, RFC 9112 §9.6), so that the server closes first and holds the TIME_WAIT.
+inline constexpr char kConnectionClose[] = "Connection: close\r\n";
+
+// Where kConnectionClose goes into an HTTP/1.1 request: the offset of the blank line that
+// ends its head. -1 when it needs none or must not get one: an HTTP/1.0 request (closing is
+// its default), a request that has a Connection header already (the ammo decides), or no
+// complete head (not HTTP: sent unchanged). Reads the head once; copies nothing. Used by the
+// http nib (spliced in by the engine) and the https nib (encrypted in place).
+int64_t CloseHeaderAt(std::span<const uint8_t> request);
+
 // Human-readable name of an error, for logs and tests ("bad status line", ...).
 const char* ReplyErrorName(ReplyError error);
 

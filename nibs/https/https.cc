@@ -60,6 +60,10 @@ struct WorkerReport {
   uint64_t resumed = 0;
   uint64_t failures = 0;
   uint64_t unlisted = 0;  // failures whose reason did not fit the table
+  // TLS bytes on the wire, handshakes and record overhead included: the hits' size_out and
+  // size_in count application bytes (docs/https.md "Byte counts"), these say what TLS cost.
+  uint64_t wire_out = 0;
+  uint64_t wire_in = 0;
   Reason reasons[kReasonKinds] = {};
 };
 
@@ -98,9 +102,14 @@ struct ConnState {
   const uint8_t* in;
   uint32_t in_len;
   uint32_t in_off;
-  // The request plaintext still to encrypt (the ammo mapping; valid for the run).
+  // The request plaintext still to encrypt: req (the ammo mapping; valid for the run) with
+  // ins_len bytes of ins (a static header: "Connection: close") spliced in at ins_at —
+  // req[0, ins_at), ins, req[ins_at, req_len). req_off counts plaintext written of that whole.
   const uint8_t* req;
+  const uint8_t* ins;
   uint32_t req_len;
+  uint32_t ins_len;
+  uint32_t ins_at;
   uint32_t req_off;
   uint32_t write_retry;  // a wolfSSL_write of this many bytes stopped at WANT_WRITE
   // Cipher bytes in out[]; the first out_busy of them were handed to the engine and stay
@@ -215,6 +224,7 @@ void Flush(ConnState* s, incarne_nib_out* out) {
     out->send = s->out;
     out->send_len = s->out_len;
     s->out_busy = s->out_len;
+    s->worker->report->wire_out += s->out_len;
   }
 }
 
@@ -224,17 +234,35 @@ void SetInput(ConnState* s, const void* data, uint32_t len) {
   s->in_off = 0;
 }
 
-// Encrypts request plaintext into out[] while it stays under the high-water mark.
+// The request plaintext at req_off, as far as it is contiguous: in the ammo bytes before the
+// inserted header, in the header, or in the ammo bytes after it.
+std::span<const uint8_t> PlainAt(const ConnState* s) {
+  uint32_t off = s->req_off;
+  if (off < s->ins_at) {
+    return {s->req + off, s->ins_at - off};
+  }
+  off -= s->ins_at;
+  if (off < s->ins_len) {
+    return {s->ins + off, s->ins_len - off};
+  }
+  off -= s->ins_len;
+  return {s->req + s->ins_at + off, s->req_len - s->ins_at - off};
+}
+
+// Encrypts request plaintext into out[] while it stays under the high-water mark. A record
+// never spans the pieces around an inserted header (no copy to join them: the last request of
+// a connection goes out in three records, a few dozen bytes more on the wire).
 int WriteMore(ConnState* s) {
-  while (s->req_off < s->req_len) {
+  while (s->req_off < s->req_len + s->ins_len) {
+    const std::span<const uint8_t> plain = PlainAt(s);
     uint32_t chunk = s->write_retry;
     if (chunk == 0) {
-      chunk = std::min(kMaxPlainRecord, s->req_len - s->req_off);
+      chunk = std::min(kMaxPlainRecord, static_cast<uint32_t>(plain.size()));
       if (s->out_len + chunk + kRecordOverhead > kCipherOutCap) {
         return 0;  // full: continue in on_sent
       }
     }
-    const int n = wolfSSL_write(s->ssl, s->req + s->req_off, static_cast<int>(chunk));
+    const int n = wolfSSL_write(s->ssl, plain.data(), static_cast<int>(chunk));
     if (n > 0) {
       s->req_off += static_cast<uint32_t>(n);
       s->write_retry = 0;
@@ -481,6 +509,24 @@ int OnStart(void* worker_ctx, void* state, const incarne_nib_request* request,
   s->req_len = request->len;
   s->req_off = 0;
   s->write_retry = 0;
+  s->ins = nullptr;
+  s->ins_len = 0;
+  s->ins_at = 0;
+  const http::HttpConfig& http = w->shared->config.http;
+  if (http.announce_close && http.max_requests_per_connection != 0 &&
+      s->replies + 1 >= http.max_requests_per_connection) {
+    // The last request on this connection says so, as the http nib's does (docs/http.md): the
+    // server closes first and holds the TIME_WAIT.
+    const int64_t at = http::CloseHeaderAt(std::span(bytes, request->len));
+    if (at >= 0) {
+      s->ins = reinterpret_cast<const uint8_t*>(http::kConnectionClose);
+      s->ins_len = sizeof(http::kConnectionClose) - 1;
+      s->ins_at = static_cast<uint32_t>(at);
+      out->flags |= INCARNE_NIB_OUT_LAST_REQUEST;  // the engine waits for the server's FIN
+    }
+  }
+  // The hit's size_out: the application bytes, as phantom counts them (docs/https.md).
+  out->size_out = s->req_len + s->ins_len;
   if (int r = WriteMore(s); r < 0) {
     return r;
   }
@@ -574,6 +620,7 @@ int HitRecv(ConnState* s, uint32_t len, incarne_nib_out* out) {
 int OnRecv(void* worker_ctx, void* state, const void* data, uint32_t len, incarne_nib_out* out) {
   static_cast<WorkerCtx*>(worker_ctx)->error = nullptr;
   auto* s = static_cast<ConnState*>(state);
+  s->worker->report->wire_in += len;
   SetInput(s, data, len);
   int r;
   switch (s->phase) {
@@ -621,8 +668,12 @@ void Report(void* nib, char* text, size_t size) {
   uint64_t resumed = 0;
   uint64_t failures = 0;
   uint64_t unlisted = 0;
+  uint64_t wire_out = 0;
+  uint64_t wire_in = 0;
   std::map<std::string, uint64_t> reasons;
   for (const WorkerReport& r : shared->reports) {
+    wire_out += r.wire_out;
+    wire_in += r.wire_in;
     handshakes += r.handshakes;
     resumed += r.resumed;
     failures += r.failures;
@@ -642,6 +693,8 @@ void Report(void* nib, char* text, size_t size) {
   if (unlisted != 0) {
     s += "TLS failure x" + std::to_string(unlisted) + ": other reasons\n";
   }
+  s += "TLS wire bytes: " + std::to_string(wire_out) + " out, " + std::to_string(wire_in) +
+       " in (handshakes and records; the hits' size_out/size_in count the HTTP bytes)\n";
   s += AesGcmSummary(*shared);
   snprintf(text, size, "%s", s.c_str());
 }

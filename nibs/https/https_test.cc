@@ -152,6 +152,7 @@ class Server {
       if (request_.size() < head + 4 + body) {
         return;
       }
+      last_request = request_.substr(0, head + 4 + body);
       request_.erase(0, head + 4 + body);
       ++requests_;
       ASSERT_EQ(wolfSSL_write(ssl_, reply.data(), static_cast<int>(reply.size())),
@@ -163,6 +164,7 @@ class Server {
   std::string out_;  // server → client
   std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
   std::string sni_;
+  std::string last_request;  // the plaintext of the last complete request
   bool resumed_ = false;
   bool established_ = false;
   int requests_ = 0;
@@ -286,6 +288,8 @@ class HttpsNibTest : public ::testing::Test {
     req.len = static_cast<uint32_t>(request_.size());
     out_ = incarne_nib_out{};
     int r = nib_->on_start(worker_ctx_, state_, &req, &out_);
+    start_size_out_ = out_.size_out;
+    start_flags_ = out_.flags;
     return Loop(server, r, true);
   }
 
@@ -347,6 +351,8 @@ class HttpsNibTest : public ::testing::Test {
   std::string request_;
   incarne_nib_out out_{};
   uint16_t ready_flags_ = 0;
+  uint32_t start_size_out_ = 0;  // on_start's out->size_out of the last Hit
+  uint16_t start_flags_ = 0;     // and its out->flags
   int sends_ = 0;
   TapLog tap_;
 };
@@ -435,6 +441,76 @@ TEST_P(HttpsVersionTest, LargeRequestGoesOutInSeveralSends) {
   // The connection is still in step.
   ASSERT_EQ(Hit(&server, kGet), INCARNE_NIB_DONE);
   EXPECT_EQ(server.requests_, 2);
+}
+
+// size_out and size_in are application bytes, as phantom counts them (docs/https.md "Byte
+// counts"); the wire bytes, handshake included, are in the report.
+TEST_P(HttpsVersionTest, SizesAreTheHttpBytesAndTheReportHasTheWireBytes) {
+  ASSERT_EQ(Create(), 0);
+  Server server(GetParam(), true);
+  ASSERT_EQ(Connect(&server), INCARNE_NIB_READY);
+  ASSERT_EQ(Hit(&server, kGet), INCARNE_NIB_DONE);
+  EXPECT_EQ(start_size_out_, sizeof(kGet) - 1) << "size_out is the plaintext request";
+  EXPECT_EQ(out_.size_in, server.reply.size());
+  const std::string post =
+      "POST /up HTTP/1.1\r\nHost: test.incarne\r\nContent-Length: 40000\r\n\r\n" +
+      std::string(40000, 'p');
+  ASSERT_EQ(Hit(&server, post), INCARNE_NIB_DONE);
+  EXPECT_EQ(start_size_out_, post.size());
+  const std::string report = Report();
+  const size_t at = report.find("TLS wire bytes: ");
+  ASSERT_NE(at, std::string::npos) << report;
+  const uint64_t wire_out = std::strtoull(report.c_str() + at + 16, nullptr, 10);
+  const size_t in_at = report.find(" out, ", at);
+  ASSERT_NE(in_at, std::string::npos) << report;
+  const uint64_t wire_in = std::strtoull(report.c_str() + in_at + 6, nullptr, 10);
+  // The handshake (a ClientHello alone is > 100 bytes) and the records' overhead on top.
+  EXPECT_GT(wire_out, sizeof(kGet) - 1 + post.size() + 100) << report;
+  EXPECT_GT(wire_in, 2 * server.reply.size() + 100) << report;
+}
+
+// The last request on a connection says "Connection: close" (target.http.announce_close, on
+// by default), as the http nib's does: the server closes first. Encrypted in place, in records
+// around the header; size_out counts it.
+TEST_P(HttpsVersionTest, LastRequestAnnouncesClose) {
+  plan_.target.http.max_requests_per_connection = 2;
+  ASSERT_EQ(Create(), 0);
+  Server server(GetParam(), true);
+  ASSERT_EQ(Connect(&server), INCARNE_NIB_READY);
+  ASSERT_EQ(Hit(&server, kGet), INCARNE_NIB_DONE);
+  EXPECT_EQ(server.last_request, kGet) << "not the last request: as written";
+  EXPECT_EQ(start_flags_ & INCARNE_NIB_OUT_LAST_REQUEST, 0);
+  EXPECT_EQ(start_size_out_, sizeof(kGet) - 1);
+  EXPECT_EQ(out_.flags & INCARNE_NIB_OUT_CLOSE, 0);
+  const std::string head = "POST /up HTTP/1.1\r\nHost: test.incarne\r\nContent-Length: 20000\r\n";
+  const std::string body(20000, 'q');
+  ASSERT_EQ(Hit(&server, head + "\r\n" + body), INCARNE_NIB_DONE);
+  EXPECT_EQ(server.last_request, head + "Connection: close\r\n\r\n" + body);
+  EXPECT_EQ(start_size_out_, head.size() + 19 + 2 + body.size());
+  EXPECT_NE(start_flags_ & INCARNE_NIB_OUT_LAST_REQUEST, 0) << "the engine lets nginx close";
+  EXPECT_NE(out_.flags & INCARNE_NIB_OUT_CLOSE, 0) << "the connection's last request";
+  // HTTP/1.0 closes anyway, and a request with its own Connection header decides itself.
+  for (const std::string& req : {std::string("GET / HTTP/1.0\r\nHost: t\r\n\r\n"),
+                                 std::string("GET / HTTP/1.1\r\nConnection: keep-alive\r\n\r\n")}) {
+    ASSERT_EQ(Connect(&server), INCARNE_NIB_READY);
+    ASSERT_EQ(Hit(&server, kGet), INCARNE_NIB_DONE);
+    ASSERT_EQ(Hit(&server, req), INCARNE_NIB_DONE);
+    EXPECT_EQ(server.last_request, req);
+    EXPECT_EQ(start_size_out_, req.size());
+    EXPECT_EQ(start_flags_ & INCARNE_NIB_OUT_LAST_REQUEST, 0);
+  }
+}
+
+TEST_P(HttpsVersionTest, AnnounceCloseOffSendsTheRequestAsWritten) {
+  plan_.target.http.max_requests_per_connection = 1;
+  plan_.target.http.announce_close = false;
+  ASSERT_EQ(Create(), 0);
+  Server server(GetParam(), true);
+  ASSERT_EQ(Connect(&server), INCARNE_NIB_READY);
+  ASSERT_EQ(Hit(&server, kGet), INCARNE_NIB_DONE);
+  EXPECT_EQ(server.last_request, kGet);
+  EXPECT_EQ(start_flags_ & INCARNE_NIB_OUT_LAST_REQUEST, 0);
+  EXPECT_NE(out_.flags & INCARNE_NIB_OUT_CLOSE, 0) << "the client still closes";
 }
 
 TEST_P(HttpsVersionTest, BigReplyInManyChunks) {

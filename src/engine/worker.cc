@@ -115,9 +115,11 @@ struct Slot {
   uint32_t insert_at = 0;
   iovec iov[3];
   msghdr msg;
-  bool announced_close = false;  // the hit's request carried the nib's inserted header
-  uint64_t send_pass = 0;        // the pass whose submit carried the last SEND
-  uint64_t taken_m = 0;          // take-ahead: the local shot this idle slot holds
+  // The hit's request told the server it is the connection's last (the nib's inserted header,
+  // or INCARNE_NIB_OUT_LAST_REQUEST); reset by CloseConn.
+  bool announced_close = false;
+  uint64_t send_pass = 0;  // the pass whose submit carried the last SEND
+  uint64_t taken_m = 0;    // take-ahead: the local shot this idle slot holds
   // [[rules]]: the hit's tag has rules that read the reply (its bytes go to the scan buffer);
   // the reason of the check that failed (a static string of the worker's RuleSet), or null.
   bool scan = false;
@@ -174,6 +176,10 @@ struct Worker::Impl {
   bool worker_inited_ = false;
   uint32_t transport_ = INCARNE_NIB_TRANSPORT_NONE;
   bool tcp_ = false;
+  // The nib transforms bytes (INCARNE_NIB_CAP_TLS): a hit's size_out/size_in are the
+  // application bytes it reports (out->size_out, out->size_in), never the wire bytes
+  // (docs/results.md "Byte counts").
+  bool nib_sizes_ = false;
   bool multishot_ = true;
   // Kernel receive timestamps (multishot RECVMSG + SO_TIMESTAMPNS): a reply is stamped when
   // the kernel received it, not when a batched wait reaped it — so waits can batch hard
@@ -292,6 +298,7 @@ struct Worker::Impl {
     prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
     transport_ = nib_->transport;
     tcp_ = transport_ == INCARNE_NIB_TRANSPORT_TCP;
+    nib_sizes_ = (nib_->capabilities & INCARNE_NIB_CAP_TLS) != 0;
     slice_ = ShotSlice::For(sh_->shard, sh_->shards, opt_.index, sh_->workers);
     const uint32_t n = opt_.slots != 0 ? opt_.slots : WorkerSlots(*sh_, opt_.index);
 
@@ -888,6 +895,9 @@ struct Worker::Impl {
     }
     incarne_nib_out out{};
     int r = nib_->on_start(wctx_, sl.state, &sl.req, &out);
+    if ((out.flags & INCARNE_NIB_OUT_LAST_REQUEST) != 0) {
+      sl.announced_close = true;
+    }
     HitResult(s, r, out);
   }
 
@@ -1296,8 +1306,8 @@ struct Worker::Impl {
     sl.send_len = len + sl.insert_len;
     sl.send_off = 0;
     sl.conn_send = conn;
-    if (!conn) {
-      sl.announced_close = sl.insert_len != 0;
+    if (!conn && sl.insert_len != 0) {
+      sl.announced_close = true;  // until CloseConn: later sends of the hit carry no insert
     }
     sl.sendfile = !conn && tcp_ && sh_->requests.fd >= 0 && sh_->requests.file_offset != nullptr &&
                   len >= sh_->sendfile_min && p == sl.req.data && len == sl.req.len &&
@@ -1352,7 +1362,7 @@ struct Worker::Impl {
       if (n > 0) {
         sl.send_off += static_cast<uint32_t>(n);
         sl.file_off += static_cast<uint64_t>(n);
-        if (sl.hit != kHitNone) {
+        if (sl.hit != kHitNone && !nib_sizes_) {
           sl.rec.size_out += static_cast<uint32_t>(n);
         }
         continue;
@@ -1379,7 +1389,7 @@ struct Worker::Impl {
       return;
     }
     sl.send_off += static_cast<uint32_t>(res);
-    if (sl.hit != kHitNone) {
+    if (sl.hit != kHitNone && !nib_sizes_) {
       sl.rec.size_out += static_cast<uint32_t>(res);
     }
     if (sl.send_off < sl.send_len) {
@@ -1430,6 +1440,9 @@ struct Worker::Impl {
     }
     if (out.size_in != 0) {
       sl.rec.size_in = out.size_in;
+    }
+    if (out.size_out != 0 && nib_sizes_) {
+      sl.rec.size_out = out.size_out;
     }
     if (r == INCARNE_NIB_DONE) {
       sl.rec.proto_code = out.proto_code;
@@ -1578,7 +1591,9 @@ struct Worker::Impl {
         }
         sl.rec.first_byte = static_cast<uint64_t>(EventTime(sl.rec.sent));
       }
-      sl.rec.size_in += len;
+      if (!nib_sizes_) {
+        sl.rec.size_in += len;
+      }
       if (answ_raw_) {
         CaptureReply(s, data, len);
       }

@@ -590,6 +590,55 @@ AnswSeen DrainAnsw(AnswRing* ring) {
   return seen;
 }
 
+// ---- a nib that transforms bytes (INCARNE_NIB_CAP_TLS) reports its hits' application bytes:
+// the engine records them, never the bytes it sent or received (docs/results.md "Byte counts").
+int SizedStart(void* w, void* state, const incarne_nib_request* req, incarne_nib_out* out) {
+  const int r = TcpStart(w, state, req, out);
+  out->size_out = 7;  // "the plaintext": fewer bytes than went out
+  return r;
+}
+int SizedRecv(void* w, void* state, const void* data, uint32_t len, incarne_nib_out* out) {
+  const int r = TcpRecv(w, state, data, len, out);
+  if (r == INCARNE_NIB_DONE) {
+    out->size_in = 3;
+  }
+  return r;
+}
+const incarne_nib kSizedNib = {
+    .abi_version = INCARNE_NIB_ABI_VERSION,
+    .struct_size = sizeof(incarne_nib),
+    .name = "test-sized",
+    .description = "",
+    .transport = INCARNE_NIB_TRANSPORT_TCP,
+    .capabilities = INCARNE_NIB_CAP_TLS,
+    .state_size = sizeof(MatchState),
+    .reserved0 = 0,
+    .create = nullptr,
+    .destroy = nullptr,
+    .worker_init = nullptr,
+    .worker_fini = nullptr,
+    .on_open = nullptr,
+    .on_start = SizedStart,
+    .on_sent = nullptr,
+    .on_recv = SizedRecv,
+    .on_close = nullptr,
+};
+
+TEST_F(NetFixture, ATlsNibsHitsCountTheBytesItReports) {
+  SinkThread sink;
+  Target(sink.port());
+  shared_.nib = &kSizedNib;
+  shared_.shots.count = 20;
+  std::vector<HitRecord> recs = RunOne();
+  ASSERT_EQ(recs.size(), 20u);
+  for (const HitRecord& r : recs) {
+    EXPECT_EQ(r.net_code, 0);
+    EXPECT_EQ(r.size_out, 7u) << "the nib's application bytes, not the " << sizeof(kRequest) - 1
+                              << " sent";
+    EXPECT_EQ(r.size_in, 3u);
+  }
+}
+
 TEST_F(NetFixture, AnswGetsWhatTheNibDecodedThroughTheTap) {
   SinkThread sink;
   Target(sink.port());

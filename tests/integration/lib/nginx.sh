@@ -17,6 +17,8 @@
 # NGINX_ACCESS_LOG=1 writes NGINX_DIR/access.log, one line per request:
 #   "$remote_addr $request_method $request_uri $status $request_length $content_length"
 # (the request's bytes with headers and body, and its Content-Length or "-").
+# NGINX_WORKER_CONNECTIONS=N (default 20000) for many connections (scripts/bench-peers
+# --only scale; the worker's nofile limit is raised to match, which needs the hard limit).
 #
 # Locations (all answer GET and HEAD; HEAD replies carry the headers only):
 #   /              return 200 "ok"              (Content-Length: 2, keep-alive)
@@ -86,7 +88,8 @@ daemon on;
 worker_processes 1;
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
-events { worker_connections 20000; }
+${NGINX_WORKER_CONNECTIONS:+worker_rlimit_nofile $((NGINX_WORKER_CONNECTIONS + 100));}
+events { worker_connections ${NGINX_WORKER_CONNECTIONS:-20000}; }
 http {
     $access
     client_body_temp_path $dir/tmp/body;
