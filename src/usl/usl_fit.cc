@@ -123,6 +123,9 @@ std::array<double, 3> Minimise(const std::vector<UslPoint>& points, double lambd
   for (bool f : free) {
     r.n_free += f ? 1 : 0;
   }
+  if (r.n_free == 0) {
+    return start;
+  }
   Eigen::VectorXd v(r.n_free);
   int k = 0;
   for (int i = 0; i < 3; ++i) {
@@ -209,6 +212,9 @@ void StandardErrors(const std::vector<UslPoint>& points, UslFit* fit, const Solv
     const double e = p.x - UslThroughput(*fit, p.n);
     sse += e * e;
   }
+  if (n_free == 0) {
+    return;
+  }
   if (m <= n_free) {
     fit->warnings.push_back("as many points as fitted parameters: no residual or standard errors");
     return;
@@ -265,6 +271,10 @@ absl::StatusOr<UslFit> FitUsl(const std::vector<UslPoint>& points) {
     }
   }
   const Solved s = BoundedFit(points, lambda0);
+  if (!(s.p[kLambda] > 0)) {
+    return absl::InvalidArgumentError(
+        "the points do not follow the law: the best fit has λ = 0 (no throughput at N = 1)");
+  }
   UslFit fit;
   fit.points = static_cast<int>(points.size());
   fit.lambda = s.p[kLambda] * lambda0;

@@ -98,6 +98,18 @@ TEST(UslFit, BadValuesAreRefused) {
   EXPECT_THAT(FitUsl({{1, 1}, {2, NAN}, {3, 3}}).status().message(), HasSubstr("point 2: X = nan"));
 }
 
+// Found by the usl_csv fuzz target: a jagged set that pushed λ out of bounds (no parameter
+// left free) crashed computing standard errors of nothing.
+TEST(UslFit, JaggedPointsNeverCrash) {
+  absl::StatusOr<UslFit> fit = FitUsl({{1, 5}, {2, 914}, {5, 10}});
+  if (fit.ok()) {
+    EXPECT_TRUE(std::isfinite(fit->sigma) && std::isfinite(fit->kappa) &&
+                std::isfinite(fit->lambda));
+  } else {
+    EXPECT_THAT(fit.status().message(), HasSubstr("do not follow the law"));
+  }
+}
+
 // Amdahl's law (κ = 0): no peak, a ceiling λ/σ, and no NaN anywhere.
 TEST(UslFit, KappaZeroHasNoPeak) {
   std::vector<UslPoint> points;
