@@ -26,6 +26,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "sink/capacity.h"
 
 namespace incarne {
 
@@ -43,6 +44,9 @@ struct SinkOptions {
   // floor(i·share). 1 = all.
   double fault_share = 1.0;
   bool fault_per_connection = false;
+  // A target with a known capacity (--capacity / --usl-*, src/sink/capacity.h); every
+  // request that gets no fault is held back as the model says.
+  SinkCapacityOptions capacity;
 };
 
 // "reset" | "close-mid" | "stall" | "garbage" | "slow=DURATION" (DURATION as in plans:
