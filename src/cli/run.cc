@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "cli/capacity_run.h"
 #include "cli/cli_common.h"
 #include "cli/launch_cli.h"
 #include "engine/launcher.h"
@@ -137,6 +139,10 @@ int RunRun(int argc, char** argv) {
     o.start_at_unix_ns = static_cast<int64_t>(std::llround(t * 1e9));
   }
   cli.live_tty = isatty(STDERR_FILENO) != 0;
+  // load.model = "find-max" | "usl": the capacity finder drives the steps (docs/capacity.md).
+  if (std::optional<int> code = MaybeRunCapacity(o, cli); code.has_value()) {
+    return *code;
+  }
   absl::StatusOr<LaunchResult> r = LaunchFromCli(std::move(o), cli);
   if (!r.ok()) {
     return Fail("run", r.status());
