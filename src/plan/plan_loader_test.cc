@@ -445,11 +445,13 @@ TEST(PlanErrors, EnumeratedStrings) {
 }
 
 TEST(PlanErrors, CapacityModels) {
+  // The dummy nib needs no ammo (the load checks come after the ammo's).
+  const std::string dummy = "[target]\nnib = \"dummy\"\n";
   for (const char* m : {"usl", "find-max"}) {
     std::string msg =
-        LoadError(std::string("[load]\nmodel = \"") + m + "\"\nschedule = \"const(1, 1s)\"\n");
+        LoadError(dummy + "[load]\nmodel = \"" + m + "\"\nschedule = \"const(1, 1s)\"\n");
     EXPECT_HAS(
-        msg, std::string("plan.toml:3:12: load.schedule: must be empty with load.model = \"") + m +
+        msg, std::string("plan.toml:5:12: load.schedule: must be empty with load.model = \"") + m +
                  "\"");
   }
   std::string bad = LoadError("[load]\nmodel = \"usl\"\n[load.usl]\ninstances = \"1,2\"\n");
@@ -458,7 +460,8 @@ TEST(PlanErrors, CapacityModels) {
   EXPECT_HAS(bad, "load.usl.instances: expected instance counts");
   bad = LoadError("[load]\nmodel = \"find-max\"\n[load.find_max]\nprecision = \"5\"\n");
   EXPECT_HAS(bad, "plan.toml:4:13: load.find_max.precision: expected a share such as \"5%\"");
-  bad = LoadError("[load]\nmodel = \"find-max\"\n[load.find_max]\nstart_rps = 10\nmax_rps = 5\n");
+  bad = LoadError(dummy +
+                  "[load]\nmodel = \"find-max\"\n[load.find_max]\nstart_rps = 10\nmax_rps = 5\n");
   EXPECT_HAS(bad, "load.find_max.max_rps: max_rps must be at least start_rps");
   std::string msg = LoadError("[load]\nmodel = \"open\"\n");
   EXPECT_HAS(msg, "load.model: expected one of \"rps\", \"instances\", \"stpd\"");
