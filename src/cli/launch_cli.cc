@@ -53,6 +53,12 @@ class StopRelay {
   StopRelay& operator=(const StopRelay&) = delete;
 
   // Signals already pending (e.g. sent while the ammo compiled) are relayed at once.
+  // The caller's stop flag (CliLaunchOptions::stop_flag), before Relay.
+  void WatchFlag(const std::atomic<bool>* flag, std::string reason) {
+    stop_flag_ = flag;
+    stop_reason_ = std::move(reason);
+  }
+
   void Relay(Launcher* launcher) {
     thread_ = std::thread([this, launcher] { Loop(launcher); });
   }
@@ -73,6 +79,13 @@ class StopRelay {
           sig = from_file ? SIGTERM : 0;  // handled exactly as the first SIGTERM
         }
       }
+      if (sig <= 0 && signals == 0 && stop_flag_ != nullptr && stop_flag_->load()) {
+        ++signals;  // the caller's stop counts as the first signal
+        fprintf(err_, "\nincarne: stopping: %s\n", stop_reason_.c_str());
+        fflush(err_);
+        launcher->RequestStop(1, stop_reason_);
+        continue;
+      }
       if (sig <= 0) {
         continue;
       }
@@ -92,6 +105,8 @@ class StopRelay {
 
   FILE* err_;
   std::string graceful_path_;
+  const std::atomic<bool>* stop_flag_ = nullptr;
+  std::string stop_reason_;
   sigset_t set_;
   sigset_t old_;
   struct sigaction old_pipe_ {};
@@ -224,6 +239,7 @@ absl::StatusOr<LaunchResult> LaunchFromCli(LaunchOptions options, const CliLaunc
     };
   }
   ASSIGN_OR_RETURN(launcher, Launcher::Prepare(options));
+  relay.WatchFlag(cli.stop_flag, cli.stop_reason);
   relay.Relay(launcher.get());
   RETURN_IF_ERROR(launcher->Open());
   live->SetPlanned(launcher->planned_ns());

@@ -13,6 +13,7 @@
 // signals still pending then are dropped, not delivered.
 #pragma once
 
+#include <atomic>
 #include <cstdio>
 #include <string>
 
@@ -28,6 +29,10 @@ struct CliLaunchOptions {
   bool live_tty = false;  // rewrite it in place (stderr is a terminal)
   // Taurus' stop file ($GRACEFUL): checked with one stat() every 50 ms; "" = not watched.
   std::string graceful_path;
+  // Set by the caller (e.g. from an on_second callback) to stop the run gracefully, as a first
+  // SIGTERM would; checked every 50 ms. stop_reason goes to stderr and incarne.log.
+  const std::atomic<bool>* stop_flag = nullptr;
+  std::string stop_reason;
 };
 
 // Prepare, Open, Run and Finish one run with the above around it. Errors of Prepare and Open

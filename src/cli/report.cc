@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <string>
 
+#include "cli/capacity_run.h"
 #include "cli/cli_common.h"
 #include "results/collector.h"
 
@@ -36,9 +37,22 @@ int RunReport(int argc, char** argv) {
     std::fputs(kUsage, stderr);
     return kExitBadInput;
   }
+  // A find-max run directory holds steps, not aggregates (docs/capacity.md).
+  if (std::optional<absl::StatusOr<std::string>> fm =
+          CapacityReport(args.positional()[0], args.Has("json"));
+      fm.has_value()) {
+    if (!fm->ok()) {
+      return Fail("report", fm->status());
+    }
+    std::fputs((*fm)->c_str(), stdout);
+    return std::fflush(stdout) == 0 ? kExitOk : kExitFailed;
+  }
   auto text = RenderReport(args.positional()[0], args.Has("json"));
   if (!text.ok()) {
     return Fail("report", text.status());
+  }
+  if (absl::Status st = AddUslReport(args.positional()[0], args.Has("json"), &*text); !st.ok()) {
+    return Fail("report", st);
   }
   std::fputs(text->c_str(), stdout);
   return std::fflush(stdout) == 0 ? kExitOk : kExitFailed;

@@ -23,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "cli/capacity_run.h"
 #include "cli/cli_common.h"
 #include "cli/launch_cli.h"
 #include "cli/oneline.h"
@@ -246,6 +247,10 @@ int Launch(LaunchOptions o) {
     cli.graceful_path = graceful;
   }
   cli.live_tty = isatty(STDERR_FILENO) != 0;
+  // load.model = "find-max" | "usl": the capacity finder drives the steps (docs/capacity.md).
+  if (std::optional<int> code = MaybeRunCapacity(o, cli); code.has_value()) {
+    return *code;
+  }
   absl::StatusOr<LaunchResult> r = LaunchFromCli(std::move(o), cli);
   if (!r.ok()) {
     return Fail("run", r.status());

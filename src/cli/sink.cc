@@ -22,6 +22,7 @@ constexpr char kUsage[] =
     "usage: incarne sink --listen ADDR [--body-size N] [--udp] [--fault MODE]\n"
     "                    [--fault-share P] [--fault-per request|connection]\n"
     "                    [--fault-after DURATION]\n"
+    "                    [--capacity N --service DUR | --usl-sigma S --usl-kappa K --service DUR]\n"
     "\n"
     "A small io_uring HTTP/1.1 server to aim incarne at: keep-alive, pipelining, a fixed\n"
     "`200 OK` to every request. Prints `listening on ADDR` (the bound address, so port 0\n"
@@ -42,10 +43,48 @@ constexpr char kUsage[] =
     "                    connections, and every request on a picked one gets the fault\n"
     "  --fault-after DUR faults start DUR after the first request (\"5s\"; default 0: at\n"
     "                    once), e.g. a target that starts failing 5 s into a run\n"
+    "  --capacity N      a target with N \"servers\": each takes one request for --service,\n"
+    "                    the rest queue (at most N/DUR replies per second; docs/capacity.md)\n"
+    "  --service DUR     the service time of --capacity and --usl-* (\"2ms\")\n"
+    "  --usl-sigma S     a target that follows the USL: with c requests in service each takes\n"
+    "  --usl-kappa K     DUR·(1 + S(c−1) + Kc(c−1)), so N clients get X(N) = (N/DUR) /\n"
+    "                    (1 + S(N−1) + KN(N−1)) (0 <= S, K <= 1)\n"
     "\n"
     "Exit status: 0 after a signal, 1 when it cannot serve (address in use), 2 bad usage.\n";
 
 std::atomic<bool> g_stop{false};
+
+// --capacity, --service, --usl-sigma, --usl-kappa into o->capacity (src/sink/capacity.h).
+absl::Status ParseCapacityArgs(const Args& args, SinkOptions* o) {
+  SinkCapacityOptions& c = o->capacity;
+  if (args.Has("capacity")) {
+    const std::string text = args.Get("capacity");
+    if (!absl::SimpleAtoi(text, &c.servers) || c.servers == 0 || c.servers > 1'000'000) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--capacity \"", text, "\": expected a number of servers in 1..1000000"));
+    }
+  }
+  if (args.Has("service")) {
+    absl::StatusOr<int64_t> ns = ParseDuration(args.Get("service"));
+    if (!ns.ok() || *ns <= 0) {
+      return absl::InvalidArgumentError(absl::StrCat("--service \"", args.Get("service"),
+                                                     "\": expected a positive duration (\"2ms\")"));
+    }
+    c.service_ns = *ns;
+  }
+  for (const char* name : {"usl-sigma", "usl-kappa"}) {
+    if (!args.Has(name)) {
+      continue;
+    }
+    c.usl = true;
+    double* v = std::string_view(name) == "usl-sigma" ? &c.sigma : &c.kappa;
+    if (!absl::SimpleAtod(args.Get(name), v)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", name, " \"", args.Get(name), "\": expected a number in [0, 1]"));
+    }
+  }
+  return CheckSinkCapacity(c);
+}
 
 void OnSignal(int) { g_stop.store(true); }
 
@@ -60,6 +99,10 @@ int RunSink(int argc, char** argv) {
   args.Value("fault-share");
   args.Value("fault-per");
   args.Value("fault-after");
+  args.Value("capacity");
+  args.Value("service");
+  args.Value("usl-sigma");
+  args.Value("usl-kappa");
   if (absl::Status st = args.Parse(); !st.ok()) {
     return Fail("sink", st);
   }
@@ -111,6 +154,9 @@ int RunSink(int argc, char** argv) {
                       ns.ok() ? "" : absl::StrCat(" (", ns.status().message(), ")"))));
     }
     o.fault_after_ns = *ns;
+  }
+  if (absl::Status st = ParseCapacityArgs(args, &o); !st.ok()) {
+    return Fail("sink", st);
   }
   absl::StatusOr<std::unique_ptr<Sink>> sink = Sink::Create(o);
   if (!sink.ok()) {

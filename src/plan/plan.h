@@ -93,6 +93,34 @@ struct AmmoPlan {
   bool operator==(const AmmoPlan&) const = default;
 };
 
+// [load.find_max] (load.model = "find-max", docs/capacity.md): open-model steps of
+// warmup + step_duration at start_rps, ×factor while the SLO holds, then a binary search
+// between the last good and the first bad rate down to `precision`, never above max_rps.
+struct FindMaxPlan {
+  double start_rps = 500;
+  double max_rps = 200000;
+  int64_t step_duration_ns = 5 * kNsPerSec;
+  int64_t warmup_ns = 1 * kNsPerSec;
+  double factor = 2;
+  double precision = 0.05;  // "5%": stop when (first bad − last good) ≤ precision · last good
+  // quantile(P,D) | http(CODES,R%) | net(CODES,R%) (docs/capacity.md "SLO").
+  std::vector<std::string> slo = {"http(5xx,1%)", "net(xx,1%)"};
+
+  bool operator==(const FindMaxPlan&) const = default;
+};
+
+// [load.usl] (load.model = "usl", docs/capacity.md): closed-model steps of warmup +
+// step_duration at each instance count, then the USL fit.
+struct UslPlan {
+  // "1,2,4,8" or "geometric(A, B, F)" / "linear(A, B, S)" (ParseUslInstances).
+  std::string instances = "1,2,4,8,16,32,64";
+  int64_t step_duration_ns = 5 * kNsPerSec;
+  int64_t warmup_ns = 1 * kNsPerSec;
+  std::vector<std::string> slo = {"http(5xx,1%)", "net(xx,1%)"};
+
+  bool operator==(const UslPlan&) const = default;
+};
+
 struct LoadPlan {
   LoadModel model = LoadModel::kRps;
   std::string schedule;  // the DSL text (validated by the loader)
@@ -102,6 +130,8 @@ struct LoadPlan {
   // rps/stpd: at most one timed wake-up per quantum fires every shot due by then (never
   // early; docs/engine.md "Pacing"). 0 = a wake-up at every shot's planned time.
   int64_t pacing_ns = 250'000;
+  FindMaxPlan find_max;
+  UslPlan usl;
 
   bool operator==(const LoadPlan&) const = default;
 };

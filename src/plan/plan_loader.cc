@@ -30,6 +30,7 @@
 #include <variant>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "incarne_config.h"
 #include "nibs/nib_names.h"
 #include "plan/criterion.h"
@@ -897,17 +898,117 @@ const KeySpec kAmmoKeys[] = {
      [](const Plan& p) { return Bool(p.ammo.shared); }},
 };
 
-const KeySpec kLoadKeys[] = {
-    {"model", kString,
+// A positive finite number (integer or float) in [lo, hi].
+absl::Status GetPositive(const Field& f, double lo, double hi, double* out) {
+  double v = 0;
+  if (const auto* i = f.node->as_integer()) {
+    v = static_cast<double>(i->get());
+  } else if (const auto* d = f.node->as_floating_point()) {
+    v = d->get();
+  } else {
+    return f.Expected(Cat("a number ≥ ", lo, " and ≤ ", hi));
+  }
+  if (!std::isfinite(v) || v < lo || v > hi) {
+    return f.Expected(Cat("a number ≥ ", lo, " and ≤ ", hi));
+  }
+  *out = v;
+  return absl::OkStatus();
+}
+
+std::string FormatNumber(double v) {
+  char buf[64];
+  const std::to_chars_result r = std::to_chars(buf, buf + sizeof(buf), v);
+  std::string out(buf, r.ptr);
+  return out;
+}
+
+// load.find_max.precision: "5%" or a fraction (0.05), in (0, 1).
+absl::Status GetPrecision(const Field& f, double* out) {
+  constexpr std::string_view kExpected = "a share such as \"5%\" or 0.05 (more than 0, below 1)";
+  double v = 0;
+  if (const auto* s = f.node->as_string()) {
+    std::string_view t = s->get();
+    if (!EndsWith(t, "%") || !absl::SimpleAtod(AbslView(t.substr(0, t.size() - 1)), &v)) {
+      return f.Expected(kExpected);
+    }
+    v /= 100;
+  } else if (const auto* d = f.node->as_floating_point()) {
+    v = d->get();
+  } else {
+    return f.Expected(kExpected);
+  }
+  if (!std::isfinite(v) || v <= 0 || v >= 1) {
+    return f.Expected(kExpected);
+  }
+  *out = v;
+  return absl::OkStatus();
+}
+
+std::string CheckUslInstances(std::string* s) {
+  absl::StatusOr<std::vector<uint32_t>> n = ParseUslInstances(*s);
+  return n.ok() ? std::string() : std::string(StdView(n.status().message()));
+}
+
+const KeySpec kFindMaxKeys[] = {
+    {"start_rps", kInteger | kFloat,
      [](const Field& f, Plan* p) {
-       RETURN_IF_ERROR(GetEnum(f, kModels, &p->load.model));
-       if (p->load.model == LoadModel::kUsl || p->load.model == LoadModel::kFindMax) {
-         return f.Error(Cat(Quote(f.node->as_string()->get()),
-                            " is not available in this version (reserved for the capacity finder); "
-                            "use \"rps\", \"instances\" or \"stpd\""));
+       return GetPositive(f, 0.001, 1e8, &p->load.find_max.start_rps);
+     },
+     [](const Plan& p) { return FormatNumber(p.load.find_max.start_rps); }},
+    {"max_rps", kInteger | kFloat,
+     [](const Field& f, Plan* p) { return GetPositive(f, 0.001, 1e8, &p->load.find_max.max_rps); },
+     [](const Plan& p) { return FormatNumber(p.load.find_max.max_rps); }},
+    {"step_duration", kString | kInteger | kFloat,
+     [](const Field& f, Plan* p) {
+       return GetDuration(f, kNsPerSec, 24 * 3600 * kNsPerSec, false,
+                          &p->load.find_max.step_duration_ns);
+     },
+     [](const Plan& p) { return Quote(FormatDuration(p.load.find_max.step_duration_ns)); }},
+    {"warmup", kString | kInteger | kFloat,
+     [](const Field& f, Plan* p) {
+       return GetDuration(f, 0, 24 * 3600 * kNsPerSec, false, &p->load.find_max.warmup_ns);
+     },
+     [](const Plan& p) { return Quote(FormatDuration(p.load.find_max.warmup_ns)); }},
+    {"factor", kInteger | kFloat,
+     [](const Field& f, Plan* p) { return GetPositive(f, 1.01, 100, &p->load.find_max.factor); },
+     [](const Plan& p) { return FormatNumber(p.load.find_max.factor); }},
+    {"precision", kString | kFloat,
+     [](const Field& f, Plan* p) { return GetPrecision(f, &p->load.find_max.precision); },
+     // As a fraction: a percentage would not round-trip exactly.
+     [](const Plan& p) { return FormatNumber(p.load.find_max.precision); }},
+    {"slo", kArray | kStringList,
+     [](const Field& f, Plan* p) { return GetStringList(f, nullptr, &p->load.find_max.slo); },
+     [](const Plan& p) { return QuoteList(p.load.find_max.slo); }},
+};
+
+const KeySpec kUslKeys[] = {
+    {"instances", kString,
+     [](const Field& f, Plan* p) {
+       RETURN_IF_ERROR(GetString(f, &p->load.usl.instances));
+       if (std::string err = CheckUslInstances(&p->load.usl.instances); !err.empty()) {
+         return f.Error(err);
        }
        return absl::OkStatus();
      },
+     [](const Plan& p) { return Quote(p.load.usl.instances); }},
+    {"step_duration", kString | kInteger | kFloat,
+     [](const Field& f, Plan* p) {
+       return GetDuration(f, kNsPerSec, 24 * 3600 * kNsPerSec, false,
+                          &p->load.usl.step_duration_ns);
+     },
+     [](const Plan& p) { return Quote(FormatDuration(p.load.usl.step_duration_ns)); }},
+    {"warmup", kString | kInteger | kFloat,
+     [](const Field& f, Plan* p) {
+       return GetDuration(f, 0, 24 * 3600 * kNsPerSec, false, &p->load.usl.warmup_ns);
+     },
+     [](const Plan& p) { return Quote(FormatDuration(p.load.usl.warmup_ns)); }},
+    {"slo", kArray | kStringList,
+     [](const Field& f, Plan* p) { return GetStringList(f, nullptr, &p->load.usl.slo); },
+     [](const Plan& p) { return QuoteList(p.load.usl.slo); }},
+};
+
+const KeySpec kLoadKeys[] = {
+    {"model", kString, [](const Field& f, Plan* p) { return GetEnum(f, kModels, &p->load.model); },
      [](const Plan& p) { return EnumText(kModels, p.load.model); }},
     {"schedule", kString,
      // Parsed against the model in the cross-key checks (the model may come later).
@@ -1016,6 +1117,8 @@ const SectionSpec kSections[] = {
     {"target.tls", kTlsKeys},
     {"ammo", kAmmoKeys},
     {"load", kLoadKeys},
+    {"load.find_max", kFindMaxKeys},
+    {"load.usl", kUslKeys},
     {"workers", kWorkersKeys},
     {"results", kResultsKeys},
     {"autostop", kAutostopKeys},
@@ -1439,6 +1542,20 @@ class PlanReader {
 
     // Load: the schedule must parse for the model; stpd takes its times from the ammo.
     LoadPlan& load = plan->load;
+    if (load.model == LoadModel::kUsl || load.model == LoadModel::kFindMax) {
+      if (!load.schedule.empty()) {
+        return ErrorAt("load.schedule",
+                       Cat("must be empty with load.model = ", EnumText(kModels, load.model),
+                           " (the steps come from [load.",
+                           load.model == LoadModel::kUsl ? "usl" : "find_max", "])"));
+      }
+      if (load.model == LoadModel::kFindMax && load.find_max.max_rps < load.find_max.start_rps) {
+        return ErrorAt(
+            IsSet("load.find_max.max_rps") ? "load.find_max.max_rps" : "load.find_max.start_rps",
+            "max_rps must be at least start_rps");
+      }
+      return absl::OkStatus();
+    }
     if (load.model == LoadModel::kStpd) {
       if (!load.schedule.empty()) {
         return ErrorAt("load.schedule",
@@ -1522,6 +1639,61 @@ std::string FormatPlanToml(const Plan& plan) {
     }
   }
   Append(&out, scenario::FormatScenarioKeys(plan));
+  return out;
+}
+
+absl::StatusOr<std::vector<uint32_t>> ParseUslInstances(std::string_view text) {
+  constexpr std::string_view kExpected =
+      "expected instance counts \"1,2,4,8\" (increasing), \"geometric(A, B, F)\" (A, A·F, … up to "
+      "B) or \"linear(A, B, S)\" (A, A+S, … up to B)";
+  std::vector<uint32_t> out;
+  std::string_view t = Trim(text);
+  const bool geometric = StartsWith(t, "geometric(");
+  const bool linear = StartsWith(t, "linear(");
+  if (geometric || linear) {
+    if (!EndsWith(t, ")")) {
+      return absl::InvalidArgumentError(AbslView(kExpected));
+    }
+    t = t.substr(t.find('(') + 1);
+    t.remove_suffix(1);
+  }
+  std::vector<double> nums;
+  while (true) {
+    const size_t comma = t.find(',');
+    double v = 0;
+    if (!absl::SimpleAtod(AbslView(Trim(t.substr(0, comma))), &v) || !std::isfinite(v)) {
+      return absl::InvalidArgumentError(AbslView(kExpected));
+    }
+    nums.push_back(v);
+    if (comma == std::string_view::npos || nums.size() > 4096) {
+      break;
+    }
+    t.remove_prefix(comma + 1);
+  }
+  if (geometric || linear) {
+    if (nums.size() != 3 || nums[0] < 1 || nums[1] < nums[0] || nums[1] > kMaxInstances ||
+        (geometric ? nums[2] <= 1 : nums[2] < 1) || nums[0] != std::floor(nums[0])) {
+      return absl::InvalidArgumentError(AbslView(kExpected));
+    }
+    for (double n = nums[0]; n <= nums[1] && out.size() < 4096;
+         n = geometric ? n * nums[2] : n + nums[2]) {
+      const uint32_t k = static_cast<uint32_t>(std::llround(std::floor(n)));
+      if (out.empty() || k > out.back()) {
+        out.push_back(k);
+      }
+    }
+  } else {
+    for (double v : nums) {
+      if (v < 1 || v > kMaxInstances || v != std::floor(v) || (!out.empty() && v <= out.back())) {
+        return absl::InvalidArgumentError(AbslView(kExpected));
+      }
+      out.push_back(static_cast<uint32_t>(v));
+    }
+  }
+  if (out.size() < 3) {
+    return absl::InvalidArgumentError(
+        Cat("the USL needs at least 3 levels of instances, \"", text, "\" gives ", out.size()));
+  }
   return out;
 }
 

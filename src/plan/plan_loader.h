@@ -26,4 +26,9 @@ absl::StatusOr<Plan> LoadPlanText(std::string_view text, std::string_view name,
 // to an equal Plan.
 std::string FormatPlanToml(const Plan& plan);
 
+// load.usl.instances → the levels, increasing: "1,2,4,8", "geometric(A, B, F)" (A, ⌊A·F⌋, …
+// ≤ B) or "linear(A, B, S)" (A, A+S, … ≤ B); at least 3 levels, each ≤ the instance limit.
+// InvalidArgument saying what was expected.
+absl::StatusOr<std::vector<uint32_t>> ParseUslInstances(std::string_view text);
+
 }  // namespace incarne

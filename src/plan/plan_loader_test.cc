@@ -466,12 +466,25 @@ TEST(PlanErrors, EnumeratedStrings) {
   EXPECT_HAS(msg, "plan.toml:2:15: target.tls.min_version: expected \"1.2\" or \"1.3\"");
 }
 
-TEST(PlanErrors, ReservedModels) {
+TEST(PlanErrors, CapacityModels) {
+  // The dummy nib needs no ammo (the load checks come after the ammo's).
+  const std::string dummy = "[target]\nnib = \"dummy\"\n";
   for (const char* m : {"usl", "find-max"}) {
-    std::string msg = LoadError(std::string("[load]\nmodel = \"") + m + "\"\n");
-    EXPECT_HAS(msg, std::string("plan.toml:2:9: load.model: \"") + m +
-                        "\" is not available in this version");
+    std::string msg =
+        LoadError(dummy + "[load]\nmodel = \"" + m + "\"\nschedule = \"const(1, 1s)\"\n");
+    EXPECT_HAS(
+        msg, std::string("plan.toml:5:12: load.schedule: must be empty with load.model = \"") + m +
+                 "\"");
   }
+  std::string bad = LoadError("[load]\nmodel = \"usl\"\n[load.usl]\ninstances = \"1,2\"\n");
+  EXPECT_HAS(bad, "plan.toml:4:13: load.usl.instances: the USL needs at least 3 levels");
+  bad = LoadError("[load]\nmodel = \"usl\"\n[load.usl]\ninstances = \"4,2,8\"\n");
+  EXPECT_HAS(bad, "load.usl.instances: expected instance counts");
+  bad = LoadError("[load]\nmodel = \"find-max\"\n[load.find_max]\nprecision = \"5\"\n");
+  EXPECT_HAS(bad, "plan.toml:4:13: load.find_max.precision: expected a share such as \"5%\"");
+  bad = LoadError(dummy +
+                  "[load]\nmodel = \"find-max\"\n[load.find_max]\nstart_rps = 10\nmax_rps = 5\n");
+  EXPECT_HAS(bad, "load.find_max.max_rps: max_rps must be at least start_rps");
   std::string msg = LoadError("[load]\nmodel = \"open\"\n");
   EXPECT_HAS(msg, "load.model: expected one of \"rps\", \"instances\", \"stpd\"");
 }
@@ -686,7 +699,7 @@ TEST(PlanSet, ErrorsNameTheSetArgument) {
   msg = LoadError(kMinimal, {"load.schedule=const(10,5x)"});
   EXPECT_HAS(msg, "--set load.schedule=const(10,5x): load.schedule: column ");
   msg = LoadError(kMinimal, {"load.model=usl"});
-  EXPECT_HAS(msg, "--set load.model=usl: load.model: \"usl\" is not available in this version");
+  EXPECT_HAS(msg, "load.schedule: must be empty with load.model = \"usl\"");
   msg = LoadError(kMinimal, {"ammo.file=a.txt"});
   EXPECT_HAS(msg,
              "--set ammo.file=a.txt: ammo.file: ammo.file (--set ammo.file=a.txt) and "
@@ -720,6 +733,25 @@ TEST(PlanRoundTrip, Overrides) {
 TEST(PlanRoundTrip, StpdAndDummy) {
   ExpectRoundTrip("[ammo]\nfile = \"x.stpd\"\n[load]\nmodel = \"stpd\"\n");
   ExpectRoundTrip("[target]\nnib = \"dummy\"\n[load]\nschedule = \"step(1, 10, 2, 1s)\"\n");
+}
+
+TEST(PlanRoundTrip, CapacityModels) {
+  ExpectRoundTrip(
+      "[target]\nnib = \"dummy\"\n[load]\nmodel = \"find-max\"\n[load.find_max]\n"
+      "start_rps = 250.5\nmax_rps = 9000\nstep_duration = \"2s\"\nwarmup = 0.5\nfactor = 1.5\n"
+      "precision = \"2.5%\"\nslo = [\"quantile(99,50ms)\", \"http(5xx,1%)\"]\n");
+  ExpectRoundTrip(
+      "[target]\nnib = \"dummy\"\n[load]\nmodel = \"usl\"\n[load.usl]\n"
+      "instances = \"geometric(1, 64, 2)\"\nstep_duration = \"3s\"\nwarmup = \"0s\"\n");
+  absl::StatusOr<Plan> p = Load(
+      "[target]\nnib = \"dummy\"\n[load]\nmodel = \"find-max\"\n[load.find_max]\n"
+      "precision = \"2.5%\"\n");
+  ASSERT_TRUE(p.ok()) << Message(p);
+  EXPECT_DOUBLE_EQ(p->load.find_max.precision, 0.025);
+  EXPECT_EQ(*ParseUslInstances("geometric(1, 64, 2)"),
+            (std::vector<uint32_t>{1, 2, 4, 8, 16, 32, 64}));
+  EXPECT_EQ(*ParseUslInstances("linear(4, 14, 5)"), (std::vector<uint32_t>{4, 9, 14}));
+  EXPECT_EQ(*ParseUslInstances(" 1, 3,9 "), (std::vector<uint32_t>{1, 3, 9}));
 }
 
 TEST(PlanRoundTrip, OutputIsReadable) {

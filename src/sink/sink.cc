@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <queue>
 #include <string_view>
 #include <vector>
@@ -67,6 +68,7 @@ struct Delayed {
   uint32_t slot;
   uint32_t gen;
   uint8_t variant;
+  bool served;  // held by the capacity model (SinkService): its departure is counted
   bool operator>(const Delayed& o) const { return due != o.due ? due > o.due : seq > o.seq; }
 };
 
@@ -137,6 +139,7 @@ struct Sink::Impl {
   uint64_t delay_seq = 0;
   int64_t first_request_ns = 0;  // MonoNs() of the first request (fault_after_ns counts from it)
   std::priority_queue<Delayed, std::vector<Delayed>, std::greater<Delayed>> delayed;
+  std::optional<SinkService> service;  // --capacity / --usl-*: src/sink/capacity.h
 
   ~Impl() {
     for (Conn& c : conns) {
@@ -411,6 +414,10 @@ struct Sink::Impl {
       ApplyFault(slot, v, keep_alive);
       return;
     }
+    if (service.has_value()) {
+      Delay(slot, v, service->ArriveNs(MonoNs()), true);
+      return;
+    }
     if (c.delayed != 0) {
       Delay(slot, v, 0);  // behind a held-back reply: keep the order
       return;
@@ -459,12 +466,12 @@ struct Sink::Impl {
     Enqueue(slot, v);
   }
 
-  void Delay(uint32_t slot, Variant v, int64_t delay_ns) {
+  void Delay(uint32_t slot, Variant v, int64_t delay_ns, bool served = false) {
     Conn& c = conns[slot];
     const int64_t due = std::max(MonoNs() + delay_ns, c.last_due);
     c.last_due = due;
     ++c.delayed;
-    delayed.push(Delayed{due, delay_seq++, slot, c.gen, static_cast<uint8_t>(v)});
+    delayed.push(Delayed{due, delay_seq++, slot, c.gen, static_cast<uint8_t>(v), served});
   }
 
   // Sends the held-back replies that are due; returns the next due time (INT64_MAX: none).
@@ -472,6 +479,9 @@ struct Sink::Impl {
     while (!delayed.empty() && delayed.top().due <= now) {
       const Delayed d = delayed.top();
       delayed.pop();
+      if (d.served) {
+        service->Depart();
+      }
       if (d.slot < conns.size() && conns[d.slot].gen == d.gen && conns[d.slot].fd >= 0) {
         --conns[d.slot].delayed;
         Enqueue(d.slot, static_cast<Variant>(d.variant));
@@ -722,6 +732,9 @@ absl::Status Sink::Run(const std::atomic<bool>* stop) {
     return st;
   }
   im.conns.reserve(1024);
+  if (im.opt.capacity.active()) {
+    im.service.emplace(im.opt.capacity);
+  }
   im.ArmAccept();
 
   io_uring* ring = im.uring->ring();

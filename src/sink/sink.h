@@ -29,6 +29,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "sink/capacity.h"
 
 namespace incarne {
 
@@ -48,6 +49,9 @@ struct SinkOptions {
   bool fault_per_connection = false;
   // Faults start this long after the first request arrives (0: from the start). HTTP only.
   int64_t fault_after_ns = 0;
+  // A target with a known capacity (--capacity / --usl-*, src/sink/capacity.h); every
+  // request that gets no fault is held back as the model says.
+  SinkCapacityOptions capacity;
 };
 
 // "reset" | "close-mid" | "stall" | "garbage" | "503" | "slow=DURATION" (DURATION as in plans:
