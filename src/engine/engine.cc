@@ -163,6 +163,7 @@ WorkerStats Engine::Totals() const {
     t.hits_done += s.hits_done;
     t.dropped_777 += s.dropped_777;
     t.ring_full += s.ring_full;
+    t.ring_wait_ns += s.ring_wait_ns;
     t.passes += s.passes;
     t.waits += s.waits;
     t.waits_short += s.waits_short;

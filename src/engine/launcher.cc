@@ -184,12 +184,14 @@ bool IsLoopback(const sockaddr_storage& a) {
 }
 
 // Result-ring records per worker when LaunchOptions::ring_capacity is 0. The ring only has
-// to hold what a worker completes while the collector is not draining (it drains every few
-// ms; a slow disk under the hits file can hold it for seconds). The rps model knows its peak
+// to hold the raw records a worker completes while the collector is not draining (it drains
+// every few ms; a slow disk under the hits file can hold it for seconds) — the stats do not
+// go through it (workers aggregate their seconds). The instances model waits for room rather
+// than lose a record, so one collector pass is enough: kMinRing. The rps model knows its peak
 // rate: kRingHeadroomS seconds of it per worker, plus the instances (a stalled server can
 // answer all of them at once) and a `once` burst, rounded up to a power of two between
-// kMinRing and kMaxRing. Other models have no rate bound: kMaxRing. Pages are allocated
-// up front (result_ring.cc), so this is also the rings' share of the RSS.
+// kMinRing and kMaxRing. stpd has no rate bound: kMaxRing. Pages are allocated up front
+// (result_ring.cc), so this is also the rings' share of the RSS.
 constexpr double kRingHeadroomS = 4.0;
 constexpr uint64_t kMinRing = uint64_t{1} << 14;  // 1 MiB of records
 constexpr uint64_t kMaxRing = uint64_t{1} << 18;  // 16 MiB of records
@@ -316,6 +318,9 @@ static uint32_t PacedWorkers(LoadModel model, const Schedule& schedule, int64_t 
 
 uint64_t AutoRingCapacity(LoadModel model, const Schedule& schedule, uint64_t instances,
                           uint32_t workers) {
+  if (model == LoadModel::kInstances) {
+    return kMinRing;
+  }
   if (model != LoadModel::kRps || workers == 0) {
     return kMaxRing;
   }
@@ -791,9 +796,23 @@ absl::Status Launcher::Impl::StartEngine() {
   if (pin_) {
     eo.cpus = cpus_;
   }
+  // Stats in the workers: the tag table for their aggregates, the raw records the collector
+  // writes (docs/engine.md "Workers").
+  shared_->aggregate_seconds = true;
+  shared_->tags = ammo_ ? static_cast<uint32_t>(ammo_->tags().size()) : 1;
+  shared_->raw_keep = plan_.results.hits;
+  shared_->raw_all = plan_.results.phout;
   eo.ring_capacity = opt_.ring_capacity != 0
                          ? opt_.ring_capacity
                          : AutoRingCapacity(model_, schedule_, plan_.load.instances, workers_);
+  // INCARNE_RING_RECORDS=<n> forces the ring size (tests that fill rings on purpose, benchmarks
+  // that re-measure AutoRingCapacity); read here, never on a worker.
+  if (const char* env = getenv("INCARNE_RING_RECORDS"); env != nullptr && *env != 0) {
+    const unsigned long long v = strtoull(env, nullptr, 10);
+    if (v != 0) {
+      eo.ring_capacity = v;
+    }
+  }
   ASSIGN_OR_RETURN(engine_, Engine::Create(shared_.get(), eo));
   log_.Line(absl::StrCat("result rings: ", eo.ring_capacity, " records per worker (",
                          eo.ring_capacity * sizeof(HitRecord) >> 20, " MiB each)"));
@@ -1021,7 +1040,8 @@ void Launcher::Impl::LogTotals() {
   const WorkerStats& t = engine_->Totals();
   log_.Line(absl::StrCat(
       "workers done: ", t.shots_fired, " shots fired, ", t.hits_done, " records, ", t.dropped_777,
-      " dropped (777), ", t.ring_full, " lost to full rings, ", t.connects, " connects, ",
+      " dropped (777), ", t.ring_full, " raw records lost to full rings, ",
+      t.ring_wait_ns / 1'000'000, " ms waiting for ring space, ", t.connects, " connects, ",
       t.retries, " retries, ", t.passes, " passes, ", t.waits, " waits (", t.waits_short,
       " ended by the deadline), ", t.cqes, " completions, ", t.rx_stamped,
       " kernel-stamped receives; worker CPU ", t.cpu_ns / 1'000'000, " ms",

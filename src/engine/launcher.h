@@ -148,8 +148,9 @@ std::string ExpandRunDir(const std::string& tmpl, int64_t unix_s, uint32_t shard
 
 // Result-ring records per worker when LaunchOptions::ring_capacity is 0 (docs/engine.md
 // "Workers"): for the rps model 4 s of the schedule's peak rate per worker plus the instances
-// and the largest `once` burst, a power of two in [2^14, 2^18]; 2^18 for the other models
-// (instances, stpd: no rate bound known in advance).
+// and the largest `once` burst, a power of two in [2^14, 2^18]; 2^18 for stpd (no rate bound
+// known in advance); 2^14 for the instances model, whose workers wait for room rather than
+// lose a raw record (the stats do not go through the ring).
 uint64_t AutoRingCapacity(LoadModel model, const Schedule& schedule, uint64_t instances,
                           uint32_t workers);
 

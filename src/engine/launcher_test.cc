@@ -44,8 +44,10 @@ TEST(AutoRingCapacity, FromThePeakRate) {
   EXPECT_EQ(AutoRingCapacity(LoadModel::kRps, Rps("const(1000000, 5s)"), 100, 2), 1u << 18);
   EXPECT_EQ(AutoRingCapacity(LoadModel::kRps, Rps("const(50000, 5s)"), 100, 8), 1u << 15);
   // No rate bound: the maximum.
-  EXPECT_EQ(AutoRingCapacity(LoadModel::kInstances, Schedule(), 100, 2), 1u << 18);
   EXPECT_EQ(AutoRingCapacity(LoadModel::kStpd, Schedule(), 100, 2), 1u << 18);
+  // The instances model waits for room instead of losing a raw record: one collector pass.
+  EXPECT_EQ(AutoRingCapacity(LoadModel::kInstances, Schedule(), 100, 2), 1u << 14);
+  EXPECT_EQ(AutoRingCapacity(LoadModel::kInstances, Schedule(), 50000, 1), 1u << 14);
 }
 
 // ---------------------------------------------------------------- the staged launcher

@@ -65,6 +65,11 @@ constexpr uint16_t kBufGroup = 0;
 constexpr uint32_t kNil = UINT32_MAX;
 // How often the live counters' `shots_due` is recomputed while the worker is behind.
 constexpr int64_t kCounterPeriodNs = 1'000'000;
+// Closed model, full result ring: the worker sleeps this long between looks for room (the
+// collector frees records in batches of up to 16384), and gives a raw record up after
+// kRingWaitMaxNs (the collector is gone or stuck; the hit stays in the aggregates).
+constexpr long kRingWaitStepNs = 50'000;
+constexpr int64_t kRingWaitMaxNs = 1'000'000'000;
 // Preconnect (rps model): the free slots the shots due within this window will take are
 // connected ahead of them; before the origin the window is longer, so the first shots find
 // their connections open. A failed preconnect pauses preconnecting for kPreconnectPauseNs
@@ -242,6 +247,8 @@ struct Worker::Impl {
   bool preconnect_ = false;
   int64_t preconnect_pause_until_ = INT64_MIN;
   int64_t now_ = 0;
+  SecondAggregates* seconds_ = nullptr;  // the ring's (EnableSeconds), set by Init()
+  int64_t ring_stuck_until_ = INT64_MIN;  // RingFull() gave up waiting: drop until then
   // answ log (EngineShared::answ_filter ≠ kNone, opt.answ set): per slot, the first
   // kAnswReplyMax reply bytes of the hit in flight, preallocated by Init(); null otherwise.
   uint8_t* answ_buf_ = nullptr;
@@ -296,6 +303,10 @@ struct Worker::Impl {
       }
     }
     prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+    if (sh_->aggregate_seconds && opt_.ring->seconds() == nullptr) {
+      opt_.ring->EnableSeconds(sh_->tags, RawFilter(sh_->raw_keep, sh_->raw_all));
+    }
+    seconds_ = opt_.ring->seconds();
     transport_ = nib_->transport;
     tcp_ = transport_ == INCARNE_NIB_TRANSPORT_TCP;
     nib_sizes_ = (nib_->capabilities & INCARNE_NIB_CAP_TLS) != 0;
@@ -486,6 +497,9 @@ struct Worker::Impl {
       }
       recv_bufs_.Flush();
       opt_.ring->Publish();
+      if (seconds_ != nullptr) {
+        seconds_->Tick(now_);
+      }
       UpdateCounters();
       if (firing_done_ && inflight_ == 0) {
         break;
@@ -511,6 +525,9 @@ struct Worker::Impl {
     }
     due_ = std::max(due_, fired_);
     opt_.ring->SetCounters(due_, fired_, 0);
+    if (seconds_ != nullptr) {
+      seconds_->FlushAll();  // before MarkFinished: the collector's last drain takes them
+    }
     opt_.ring->MarkFinished();
     stats_->cpu_ns = ThreadCpuNs() - cpu0;
     stats_->run_ns = MonoNs() - wall0;
@@ -600,6 +617,9 @@ struct Worker::Impl {
     }
     if (!delayed_.empty()) {
       deadline = std::min(deadline, delayed_.front().due);
+    }
+    if (seconds_ != nullptr) {
+      deadline = std::min(deadline, seconds_->next_deadline());  // hand a finished second over
     }
     if (to_head_ != kNil) {
       deadline = std::min(deadline, slots_[to_head_].deadline);
@@ -787,11 +807,49 @@ struct Worker::Impl {
     Emit(rec);
   }
 
+  // Every finished hit: into this second's aggregates (never lost), then its raw record
+  // through the result ring when results.hits (or phout) wants it.
   void Emit(const HitRecord& rec) {
     ++stats_->hits_done;
-    if (!opt_.ring->Push(rec)) {
-      ++stats_->ring_full;
+    if (seconds_ == nullptr) {
+      if (!opt_.ring->Push(rec)) {
+        ++stats_->ring_full;
+      }
+      return;
     }
+    seconds_->Add(rec);
+    if (!opt_.ring->WantRaw(rec) || opt_.ring->TryPush(rec)) {
+      return;
+    }
+    RingFull(rec);
+  }
+
+  // The result ring is full. Open model (rps, stpd): shots keep their times, so the raw record
+  // is counted lost (its hit is in the aggregates). Closed model: the worker waits for room —
+  // the next hits start later, a generator stall counted in ring_wait_ns — at most
+  // kRingWaitMaxNs per record (a collector that stopped draining), or until a stop-now.
+  __attribute__((noinline)) void RingFull(const HitRecord& rec) {
+    if (sh_->shots.model == ShotSource::Model::kInstances && now_ >= ring_stuck_until_) {
+      const int64_t t0 = MonoNs();
+      bool pushed = false;
+      int64_t t = t0;
+      while (!pushed && t - t0 < kRingWaitMaxNs && sh_->stop.load(std::memory_order_relaxed) < 2) {
+        opt_.ring->Publish();
+        const timespec ts = {0, kRingWaitStepNs};
+        nanosleep(&ts, nullptr);
+        pushed = opt_.ring->TryPush(rec);
+        t = MonoNs();
+      }
+      stats_->ring_wait_ns += static_cast<uint64_t>(t - t0);
+      opt_.ring->AddRingWait(static_cast<uint64_t>(t - t0));
+      if (pushed) {
+        return;
+      }
+      // Stuck: no more waiting for a while, every raw record in between is counted lost.
+      ring_stuck_until_ = now_ + kRingWaitMaxNs;
+    }
+    opt_.ring->CountDropped();
+    ++stats_->ring_full;
   }
 
   void StartHit(uint32_t s, int64_t planned, uint64_t i, uint64_t seq) {

@@ -31,6 +31,7 @@
 
 #include "absl/status/status.h"
 #include "incarne/nib.h"
+#include "plan/plan.h"
 #include "results/answ.h"
 #include "results/hit_record.h"
 #include "results/result_ring.h"
@@ -116,6 +117,17 @@ struct EngineShared {
   // rules: one predictable branch per hit end). Each worker checks with its own Clone().
   const scenario::RuleSet* rules = nullptr;
 
+  // Stats in the worker (docs/engine.md "Workers"): each worker aggregates every hit per second
+  // and tag itself (SecondAggregates, merged by the collector) and sends raw records through
+  // its result ring only as `raw_keep` asks (results.hits), or all of them with `raw_all`
+  // (phout.log is written from them). A full ring then never costs a stat: the instances
+  // model waits for room (ring_wait_ns, a generator stall), the rps model counts the raw
+  // record lost. false: every record goes through the ring, the collector aggregates them.
+  bool aggregate_seconds = true;
+  uint32_t tags = 1;  // the ammo tag table's size (tag ids at or above it count as tag 0)
+  HitsKeep raw_keep;
+  bool raw_all = true;
+
   int64_t origin_mono_ns = 0;  // CLOCK_MONOTONIC of time 0
   uint32_t workers = 1;
   uint32_t shard = 0;
@@ -145,7 +157,8 @@ struct WorkerStats {
   uint64_t shots_fired = 0;  // hits started + shots dropped (777)
   uint64_t hits_done = 0;    // records produced (pushed or counted as ring drops)
   uint64_t dropped_777 = 0;
-  uint64_t ring_full = 0;
+  uint64_t ring_full = 0;     // raw records lost to a full result ring
+  uint64_t ring_wait_ns = 0;  // time spent waiting for result-ring space (instances model)
   uint64_t passes = 0;
   uint64_t waits = 0;        // io_uring_enter calls that could sleep
   uint64_t waits_short = 0;  // of those, returned with fewer CQEs than asked (the deadline)

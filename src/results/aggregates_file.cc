@@ -91,6 +91,11 @@ std::string EncodeSecondBlock(const SecondStats& s) {
       EncodeStats(*s.tags[i], &payload);
     }
   }
+  // Optional trailing field: only a second with a stall has it, so runs without one stay
+  // readable by readers that predate it.
+  if (s.ring_wait_ns != 0) {
+    AppendVarint(&payload, s.ring_wait_ns);
+  }
   std::string out;
   const uint32_t len = static_cast<uint32_t>(payload.size());
   const uint32_t crc = static_cast<uint32_t>(
@@ -188,6 +193,10 @@ absl::StatusOr<bool> AggregatesReader::Next(SecondStats* out) {
     out->tags[tag] = storage_[tag].get();
     out->overall.Merge(*storage_[tag]);
   }
+  out->ring_wait_ns = 0;
+  if (!payload.empty() && !ReadVarint(&payload, &out->ring_wait_ns)) {
+    return corrupt("truncated ring wait");
+  }
   if (!payload.empty()) {
     return corrupt("trailing bytes");
   }
@@ -209,6 +218,7 @@ void AddSecondToSummary(const SecondStats& s, RunSummary* sum) {
   sum->inflight_max = std::max(sum->inflight_max, s.inflight_max);
   sum->ring_dropped += s.ring_dropped;
   sum->late += s.late;
+  sum->ring_wait_ns += s.ring_wait_ns;
   ++sum->seconds;
 }
 

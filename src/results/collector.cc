@@ -75,7 +75,7 @@ class Collector::Impl {
     uint64_t late = 0;
   };
   struct Sample {
-    uint64_t due = 0, fired = 0, dropped = 0, inflight_max = 0;
+    uint64_t due = 0, fired = 0, dropped = 0, inflight_max = 0, ring_wait_ns = 0;
   };
 
   void Run();
@@ -109,6 +109,7 @@ class Collector::Impl {
     return true;
   }
   void SelectSecond(int64_t sec);
+  uint64_t MergeBlock(const SecondBlock& b);
   Stats* AllocStats();
   void Tick(int64_t now_rel, bool allow_emit);
   Sample ReadCounters();
@@ -262,6 +263,31 @@ void Collector::Impl::SelectSecond(int64_t sec) {
   cur_sec_ = sec;
 }
 
+// A worker's second (SecondAggregates), by the rule Account() applies to a record: into its
+// own second, or — that second already written — into the oldest one not yet written, as late.
+uint64_t Collector::Impl::MergeBlock(const SecondBlock& b) {
+  const bool late = b.second < next_emit_;
+  const int64_t target = late ? next_emit_ : b.second;
+  auto [it, inserted] = open_.try_emplace(target);
+  Second& sec = it->second;
+  if (inserted) {
+    sec.tags.assign(meta_.tags.size(), nullptr);
+  }
+  for (uint16_t t : b.used) {
+    if (t >= sec.tags.size()) {
+      continue;  // a worker built for another tag table: cannot happen in one run
+    }
+    Stats*& st = sec.tags[t];
+    if (st == nullptr) {
+      st = AllocStats();
+      sec.used.push_back(t);
+    }
+    st->Merge(*b.tags[t]);
+  }
+  sec.late += late ? b.hits : b.misfiled;
+  return b.hits;
+}
+
 void Collector::Impl::WriteHits(struct iovec* iov, int iovcnt, uint64_t records) {
   if (hits_failed_) {
     unwritten_ += records;
@@ -352,18 +378,35 @@ uint64_t Collector::Impl::DrainOnce(bool* capped) {
   *capped = false;
   iov_.clear();
   uint64_t total = 0;
-  const bool keep_all = opt_.keep.mode == HitsKeep::Mode::kAll;
+  uint64_t hits = 0;
+  uint64_t blocks = 0;
   for (size_t i = 0; i < rings_.size(); ++i) {
+    // A worker that aggregates its seconds itself sends only the raw records the hits file
+    // keeps (or all of them for phout.log, filtered here as for any ring).
+    SecondAggregates* seconds = rings_[i]->seconds();
+    const bool keep_all =
+        opt_.keep.mode == HitsKeep::Mode::kAll || (seconds != nullptr && !opt_.phout);
     const ResultRing::Batch b = rings_[i]->Peek(kMaxPerRingPass);
     taken_[i] = b.size();
     total += b.size();
     *capped = *capped || b.size() == kMaxPerRingPass;
+    if (seconds != nullptr) {
+      while (SecondBlock* blk = seconds->Pop()) {
+        hits += MergeBlock(*blk);
+        seconds->Recycle(blk);
+        ++blocks;
+      }
+    } else {
+      hits += b.size();
+    }
     for (std::span<const HitRecord> span : {b.first, b.second}) {
       if (span.empty()) {
         continue;
       }
-      for (const HitRecord& r : span) {
-        Account(r);
+      if (seconds == nullptr) {
+        for (const HitRecord& r : span) {
+          Account(r);
+        }
       }
       if (keep_all) {
         iov_.push_back({const_cast<HitRecord*>(span.data()), span.size_bytes()});
@@ -405,10 +448,10 @@ uint64_t Collector::Impl::DrainOnce(bool* capped) {
       rings_[i]->Release(taken_[i]);
     }
   }
-  if (total != 0) {
-    hits_so_far_.fetch_add(total, std::memory_order_relaxed);
+  if (hits != 0) {
+    hits_so_far_.fetch_add(hits, std::memory_order_relaxed);
   }
-  return total;
+  return total + blocks;
 }
 
 Collector::Impl::Sample Collector::Impl::ReadCounters() {
@@ -418,6 +461,7 @@ Collector::Impl::Sample Collector::Impl::ReadCounters() {
     s.due += h->shots_due.load(std::memory_order_relaxed);
     s.fired += h->shots_fired.load(std::memory_order_relaxed);
     s.dropped += h->dropped.load(std::memory_order_relaxed);
+    s.ring_wait_ns += h->ring_wait_ns.load(std::memory_order_relaxed);
     // The worker raises inflight_max; the collector resets it to the current in-flight count
     // at each second boundary, so each sample holds the maximum of the second that ended.
     const uint64_t now = h->inflight.load(std::memory_order_relaxed);
@@ -476,6 +520,7 @@ void Collector::Impl::EmitSecond(int64_t s) {
   }
   ss.sent = Delta(b.fired, a.fired);
   ss.ring_dropped = Delta(b.dropped, a.dropped);
+  ss.ring_wait_ns = Delta(b.ring_wait_ns, a.ring_wait_ns);
   ss.inflight_max = b.inflight_max;
   ss.overall.Clear();
   std::fill(ss.tags.begin(), ss.tags.end(), nullptr);

@@ -99,7 +99,8 @@ class CollectorTest : public ::testing::Test {
   uint64_t TotalRecords() const { return per_worker_[0].size() + per_worker_[1].size(); }
 
   // The aggregates file holds exactly the expected per-second, per-tag stats.
-  void CheckAggregates() {
+  // allow_dropped: raw records lost to a full ring (worker seconds: the stats stay exact).
+  void CheckAggregates(bool allow_dropped = false) {
     auto reader = AggregatesReader::Open(dir_ + "/aggregates");
     ASSERT_TRUE(reader.ok()) << reader.status();
     EXPECT_EQ(reader->meta().tags, kTags);
@@ -117,7 +118,9 @@ class CollectorTest : public ::testing::Test {
       EXPECT_EQ(s.second, next) << "seconds are continuous from 0";
       ++next;
       EXPECT_EQ(s.late, 0u);
-      EXPECT_EQ(s.ring_dropped, 0u);
+      if (!allow_dropped) {
+        EXPECT_EQ(s.ring_dropped, 0u);
+      }
       planned_total += s.planned;
       // Planned shots with planned time in [s, s+1).
       uint64_t want_planned = 0;
@@ -420,6 +423,61 @@ TEST_F(CollectorTest, ErrorsOnly) {
   for (const HitRecord& r : hits->view().records()) {
     EXPECT_TRUE(IsError(r));
   }
+}
+
+// Workers that aggregate their seconds themselves (what the engine's workers do): the same
+// files, exactly, and raw records only as results.hits asks.
+TEST_F(CollectorTest, WorkerSecondsKeepAllAreExact) {
+  const RunSummary sum = RunCollector(dir_, per_worker_, kTags, HitsKeep{}, /*phout=*/true,
+                                      kOrigin, 1 << 16, /*worker_seconds=*/true);
+  CheckAggregates();
+  CheckSummary(sum);
+  EXPECT_EQ(sum.hits_written, TotalRecords());
+  EXPECT_EQ(Lines(ReadAll(dir_ + "/phout.log")).size(), TotalRecords());
+}
+
+TEST_F(CollectorTest, WorkerSecondsSampleEachWorkersNthSuccess) {
+  HitsKeep keep;
+  keep.mode = HitsKeep::Mode::kSample;
+  keep.every = 10;
+  const RunSummary sum =
+      RunCollector(dir_, per_worker_, kTags, keep, false, kOrigin, 1 << 16, true);
+  CheckAggregates();
+  CheckSummary(sum);
+  uint64_t errors = 0, kept_successes = 0;
+  for (const auto& recs : per_worker_) {
+    uint64_t successes = 0;
+    for (const HitRecord& r : recs) {
+      (IsError(r) ? errors : successes) += 1;
+    }
+    kept_successes += (successes + 9) / 10;
+  }
+  auto hits = HitsFile::Open(dir_ + "/hits");
+  ASSERT_TRUE(hits.ok());
+  uint64_t got_errors = 0, got_successes = 0;
+  for (const HitRecord& r : hits->view().records()) {
+    (IsError(r) ? got_errors : got_successes) += 1;
+  }
+  EXPECT_EQ(got_errors, errors);
+  EXPECT_EQ(got_successes, kept_successes);
+  EXPECT_EQ(sum.hits_written, got_errors + got_successes);
+}
+
+// A ring far too small for the raw records: every hit is still in the stats (nothing late,
+// nothing missing), and the raw records lost are counted.
+TEST_F(CollectorTest, WorkerSecondsFullRingLosesRawRecordsNeverHits) {
+  const RunSummary sum =
+      RunCollector(dir_, per_worker_, kTags, HitsKeep{}, false, kOrigin, 64, true);
+  CheckAggregates(/*allow_dropped=*/true);
+  ExpectStatsEq(sum.overall, expected_->overall, "summary overall");
+  EXPECT_EQ(sum.late, 0u);
+  EXPECT_GT(sum.ring_dropped, 0u);
+  EXPECT_EQ(sum.hits_written + sum.ring_dropped, TotalRecords());
+  auto text = RenderReport(dir_, false);
+  ASSERT_TRUE(text.ok());
+  EXPECT_NE(text->find(absl::StrCat(sum.ring_dropped, " records lost to full result rings")),
+            std::string::npos)
+      << *text;
 }
 
 TEST(Collector, FullRingIsCountedAndReportedNeverSilent) {

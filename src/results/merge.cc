@@ -294,6 +294,7 @@ absl::Status MergeAggregates(MergeInputs& mi, FileOut* agg_out, FileOut* stats_o
     out.second = second;
     out.unix_ns = mi.meta.origin_realtime_ns + second * kNsPerS;
     out.planned = out.sent = out.inflight_max = out.ring_dropped = out.late = 0;
+    out.ring_wait_ns = 0;
     out.overall.Clear();
     out.tags.assign(mi.meta.tags.size(), nullptr);
     for (auto& in : mi.inputs) {
@@ -306,6 +307,7 @@ absl::Status MergeAggregates(MergeInputs& mi, FileOut* agg_out, FileOut* stats_o
       out.inflight_max += c.inflight_max;  // concurrent runs: in flight adds up
       out.ring_dropped += c.ring_dropped;
       out.late += c.late;
+      out.ring_wait_ns += c.ring_wait_ns;
       for (size_t t = 0; t < c.tags.size(); ++t) {
         if (c.tags[t] == nullptr) {
           continue;

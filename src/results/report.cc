@@ -208,6 +208,8 @@ std::string SecondJsonLine(const SecondStats& s, const RunMeta& meta) {
   j.Uint(s.ring_dropped);
   j.Key("late");
   j.Uint(s.late);
+  j.Key("ring_wait_ms");
+  j.Double(static_cast<double>(s.ring_wait_ns) / 1e6, 3);
   j.Key("overall");
   WriteStatsJson(&j, s.overall, true);
   j.Key("tags");
@@ -234,7 +236,10 @@ std::string LiveLine(const SecondStats& s) {
       Ms(o.latency.ValueAtPercentile(99)), Percent(o.errors, o.hits),
       Ms(o.lag.ValueAtPercentile(99)));
   if (s.ring_dropped > 0) {
-    absl::StrAppend(&line, " | LOST ", s.ring_dropped, " records (ring full)");
+    absl::StrAppend(&line, " | LOST ", s.ring_dropped, " raw records (ring full)");
+  }
+  if (s.ring_wait_ns >= 1'000'000) {
+    absl::StrAppend(&line, " | STALL ", s.ring_wait_ns / 1'000'000, "ms (ring full)");
   }
   return line;
 }
@@ -277,6 +282,8 @@ std::string RenderReport(const RunSummary& sum, bool json) {
     j.Uint(sum.ring_dropped);
     j.Key("late");
     j.Uint(sum.late);
+    j.Key("ring_wait_ms");
+    j.Double(static_cast<double>(sum.ring_wait_ns) / 1e6, 3);
     j.Key("seconds");
     j.Uint(sum.seconds);
     j.Key("hits_kept");
@@ -347,9 +354,15 @@ std::string RenderReport(const RunSummary& sum, bool json) {
   }
   if (sum.ring_dropped > 0) {
     absl::StrAppendFormat(&out,
-                          "WARNING          %d records lost to full result rings (not in any "
-                          "figure below)\n",
+                          "WARNING          %d records lost to full result rings (raw records: "
+                          "their hits are in every figure below, not in hits or phout)\n",
                           sum.ring_dropped);
+  }
+  if (sum.ring_wait_ns > 0) {
+    absl::StrAppendFormat(&out,
+                          "WARNING          workers waited %.3f s for result-ring space "
+                          "(generator stall: the collector could not keep up)\n",
+                          static_cast<double>(sum.ring_wait_ns) / 1e9);
   }
   if (sum.late > 0) {
     absl::StrAppendFormat(&out,

@@ -68,6 +68,8 @@ ResultRing& ResultRing::operator=(ResultRing&& o) noexcept {
     std::swap(map_size_, o.map_size_);
     std::swap(local_head_, o.local_head_);
     std::swap(cached_tail_, o.cached_tail_);
+    std::swap(raw_, o.raw_);
+    std::swap(seconds_, o.seconds_);
   }
   return *this;
 }

@@ -10,14 +10,21 @@
 // setters; exactly one consumer thread (the collector) calls Peek/Release. Push never blocks
 // and never allocates: when the ring is full the record is counted in `dropped` and Push
 // returns false (the collector reports drops; they are never silent).
+//
+// With EnableSeconds() (what the engine's workers do) the worker also aggregates every hit per
+// second and tag itself (SecondAggregates, handed to the collector beside the ring) and sends
+// raw records only as RawFilter asks: a full ring then costs a raw record, never a stat.
+// Without it (tests, tools) the collector aggregates the raw records as they come.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <span>
 
 #include "absl/status/statusor.h"
 #include "results/hit_record.h"
+#include "results/second_aggregates.h"
 
 namespace incarne {
 
@@ -40,6 +47,9 @@ struct alignas(64) RingHeader {
   std::atomic<uint64_t> inflight;             // hits in flight now
   std::atomic<uint64_t> inflight_max;         // max since the collector last reset it
   std::atomic<uint64_t> finished;             // 1 when the worker has stopped producing
+  // Appended in version 1 (readers of older rings see 0): ns the worker spent waiting for
+  // ring space (closed model: a raw record it must not drop), a generator stall.
+  std::atomic<uint64_t> ring_wait_ns;
 };
 static_assert(sizeof(RingHeader) <= 4096);
 
@@ -57,15 +67,31 @@ class ResultRing {
   RingHeader* header() const { return header_; }
   uint64_t capacity() const { return capacity_; }
 
+  // ---- control thread, before the producer starts ----
+  // The worker aggregates per second (`tags`: the ammo tag table's size) and sends raw
+  // records through the ring only as `raw` says. Allocates; call before the collector starts.
+  void EnableSeconds(uint32_t tags, RawFilter raw) {
+    seconds_ = std::make_unique<SecondAggregates>(tags);
+    raw_ = raw;
+  }
+  // Null unless EnableSeconds() was called.
+  SecondAggregates* seconds() const { return seconds_.get(); }
+
   // ---- producer (worker thread) ----
   // Copies `r` into the next slot; false (and `dropped` counted) when full. Not yet visible
   // to the consumer until Publish() (or every kPublishBatch records).
   bool Push(const HitRecord& r) {
+    if (TryPush(r)) {
+      return true;
+    }
+    CountDropped();
+    return false;
+  }
+  // Push without counting a drop: false when full (the caller waits, or CountDropped()).
+  bool TryPush(const HitRecord& r) {
     if (local_head_ - cached_tail_ >= capacity_) {
       cached_tail_ = header_->tail.load(std::memory_order_acquire);
       if (local_head_ - cached_tail_ >= capacity_) {
-        header_->dropped.store(header_->dropped.load(std::memory_order_relaxed) + 1,
-                               std::memory_order_relaxed);
         return false;
       }
     }
@@ -76,6 +102,16 @@ class ResultRing {
     }
     return true;
   }
+  void CountDropped() {
+    header_->dropped.store(header_->dropped.load(std::memory_order_relaxed) + 1,
+                           std::memory_order_relaxed);
+  }
+  void AddRingWait(uint64_t ns) {
+    header_->ring_wait_ns.store(header_->ring_wait_ns.load(std::memory_order_relaxed) + ns,
+                                std::memory_order_relaxed);
+  }
+  // Whether record `r` goes through the ring (always true without EnableSeconds()).
+  bool WantRaw(const HitRecord& r) { return raw_.Want(r); }
   // Makes every pushed record visible to the consumer. Call once per worker loop pass.
   void Publish() { header_->head.store(local_head_, std::memory_order_release); }
   void SetCounters(uint64_t shots_due, uint64_t shots_fired, uint64_t inflight) {
@@ -114,6 +150,8 @@ class ResultRing {
   size_t map_size_ = 0;
   uint64_t local_head_ = 0;   // producer-private
   uint64_t cached_tail_ = 0;  // producer-private
+  RawFilter raw_;             // producer-private
+  std::unique_ptr<SecondAggregates> seconds_;
 };
 
 }  // namespace incarne

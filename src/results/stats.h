@@ -176,8 +176,9 @@ struct SecondStats {
   uint64_t planned = 0;       // shots planned in this second
   uint64_t sent = 0;          // shots fired (started or dropped) in this second
   uint64_t inflight_max = 0;  // max in-flight hits (sum over workers of their maxima)
-  uint64_t ring_dropped = 0;  // records lost to full result rings in this second
-  uint64_t late = 0;          // records that arrived after their second was written
+  uint64_t ring_dropped = 0;  // raw records lost to full result rings in this second
+  uint64_t late = 0;          // hits that arrived after their second was written
+  uint64_t ring_wait_ns = 0;  // workers' time waiting for result-ring space (a stall)
   Stats overall;
   // Per tag id; nullptr when the tag had no completions this second. Valid only during the
   // on_second callback.
@@ -208,6 +209,7 @@ struct RunSummary {
   uint64_t inflight_max = 0;
   uint64_t ring_dropped = 0;
   uint64_t late = 0;
+  uint64_t ring_wait_ns = 0;
   uint64_t seconds = 0;            // per-second entries written
   uint64_t hits_written = 0;       // raw records in the hits file
   uint64_t hits_write_errors = 0;  // records not written because the hits file failed

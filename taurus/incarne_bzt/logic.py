@@ -896,7 +896,7 @@ def phout_sample(line, http_errors=True, concurrency=0):
 
 # stats.jsonl: one JSON object per finished second (src/results/report.cc SecondJsonLine):
 #   {"second": 3, "ts": 1732640003.437, "planned", "sent", "inflight_max", "ring_dropped",
-#    "late", "overall": STATS, "tags": {"<tag>": STATS}}
+#    "late", "ring_wait_ms", "overall": STATS, "tags": {"<tag>": STATS}}
 #   STATS = {"hits", "errors", "net_errors", "bytes_out", "bytes_in",
 #            "latency_us" | "service_us" | "lag_us": {"p50", "p75", "p90", "p95", "p99",
 #                                                     "p99.9", "max", "min", "mean", "count"},
@@ -907,12 +907,16 @@ def phout_sample(line, http_errors=True, concurrency=0):
 # Optional, used when present: "<metric>_hist_us", the histogram as {"<value µs>": count} or
 # [[value µs, count], ...]; without it the histogram is rebuilt from the percentiles.
 
-# Lost records and unsent shots. incarne counts both and never hides them (docs/results.md
-# §2, §5); bzt's figures cannot show them, so the readers and the executor name them in
-# bzt's log. `unsent` (shots planned but not fired) is read when the run writes it.
+# Lost raw records, generator stalls and unsent shots. incarne counts them and never hides
+# them (docs/results.md §2, §5); bzt's figures cannot show them, so the readers and the
+# executor name them in bzt's log. `unsent` (shots planned but not fired) and `ring_wait_ms`
+# are read when the run writes them. Lost raw records are in stats.jsonl (incarne aggregates
+# in its workers) but in no phout line: bzt's figures miss them with `results: phout`.
 LOSS_FIELDS = (
-    ("ring_dropped", "raw records lost to full result rings: those hits are in no figure "
-                     "bzt shows"),
+    ("ring_dropped", "raw records lost to full result rings: those hits are in stats.jsonl "
+                     "but in no phout line nor hits file"),
+    ("ring_wait_ms", "ms the workers waited for result-ring space (a generator stall: fewer "
+                     "hits than the load asked)"),
     ("unsent", "planned shots not fired"),
 )
 MAX_LOSS_WARNINGS = 10  # per reader; the executor logs the run's totals at the end anyway
@@ -977,8 +981,13 @@ def summary_warnings(path):
     dropped = _count_field(summary, "ring_dropped")
     if dropped:
         warnings.append("incarne lost %d raw records to full result rings (ring_dropped in %s): "
-                        "those hits are in no figure, bzt's counts are short by %d"
-                        % (dropped, path, dropped))
+                        "those hits are in stats.jsonl but in no phout line (with results: phout, "
+                        "bzt's counts are short by %d)" % (dropped, path, dropped))
+    waited = _count_field(summary, "ring_wait_ms")
+    if waited:
+        warnings.append("incarne's workers waited %d ms for result-ring space (ring_wait_ms in "
+                        "%s): a generator stall, the load was lighter than asked"
+                        % (waited, path))
     unsent = _count_field(summary, "unsent")
     if unsent:
         planned = _count_field(summary, "planned")

@@ -178,8 +178,9 @@ def test_readers_warn_about_lost_records_as_they_read(tmp_path, caplog, monkeypa
         list(ex.reader._read(final_pass=True))
     ex.post_process()
     found = warnings_of(caplog)
-    assert ("incarne second 0: 7 raw records lost to full result rings: those hits are in no "
-            "figure bzt shows (ring_dropped, 7 in the run so far)") in found
+    assert ("incarne second 0: 7 raw records lost to full result rings: those hits are in "
+            "stats.jsonl but in no phout line nor hits file (ring_dropped, 7 in the run so "
+            "far)") in found
     assert any("incarne lost 7 raw records" in w for w in found)
     assert any("incarne did not fire 3 of 3 planned shots" in w for w in found)
 
@@ -193,3 +194,17 @@ def test_loss_warnings_are_capped_per_reader():
     assert "more seconds with losses" in warnings[-1]
     assert losses.totals["ring_dropped"] == 2 * (logic.MAX_LOSS_WARNINGS + 5)
     assert losses.pop_warnings() == []
+
+
+def test_generator_stall_is_a_warning(tmp_path):
+    # Workers that waited for result-ring space (instances model) fired fewer hits than asked.
+    losses = logic.LossCounter()
+    losses.add({"second": 4, "ring_wait_ms": 12.5, "ring_dropped": 0})
+    warnings = losses.pop_warnings()
+    assert len(warnings) == 1
+    assert warnings[0].startswith("incarne second 4: 12 ms the workers waited for result-ring "
+                                  "space")
+    path = tmp_path / "summary.json"
+    path.write_text('{"hits": 10, "planned": 10, "sent": 10, "ring_wait_ms": 250.0}')
+    assert any("waited 250 ms for result-ring space" in w
+               for w in logic.summary_warnings(str(path)))
