@@ -98,7 +98,8 @@ const std::string_view kPlotPageJs = R"js(
     });
     if (rep.ring_dropped > 0) {
       app.appendChild(el("p", {"class": "warn"}, "WARNING: " + rep.ring_dropped +
-                         " records lost to full result rings (not in any figure)"));
+                         " raw records lost to full result rings (their hits are in every" +
+                         " figure; the hits file lacks them)"));
     }
   });
 
