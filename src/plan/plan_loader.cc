@@ -917,7 +917,11 @@ absl::Status GetPositive(const Field& f, double lo, double hi, double* out) {
 
 std::string FormatNumber(double v) {
   char buf[64];
-  const std::to_chars_result r = std::to_chars(buf, buf + sizeof(buf), v);
+  // Whole numbers as integers ("200000", not the shortest form "2e+05").
+  const bool whole = v == std::floor(v) && std::fabs(v) < 1e15;
+  const std::to_chars_result r =
+      whole ? std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed)
+            : std::to_chars(buf, buf + sizeof(buf), v);
   std::string out(buf, r.ptr);
   return out;
 }
@@ -975,7 +979,7 @@ const KeySpec kFindMaxKeys[] = {
     {"precision", kString | kFloat,
      [](const Field& f, Plan* p) { return GetPrecision(f, &p->load.find_max.precision); },
      // As a fraction: a percentage would not round-trip exactly.
-     [](const Plan& p) { return FormatNumber(p.load.find_max.precision); }},
+     [](const Plan& p) { return Quote(FormatNumber(p.load.find_max.precision * 100) + "%"); }},
     {"slo", kArray | kStringList,
      [](const Field& f, Plan* p) { return GetStringList(f, nullptr, &p->load.find_max.slo); },
      [](const Plan& p) { return QuoteList(p.load.find_max.slo); }},
