@@ -75,7 +75,7 @@ constexpr char kUsage[] =
     "  -d, --duration D      how long (default 10s): 30s, 1m30s, 500ms\n"
     "  --schedule EXPR       the rps schedule instead of -r/-c/-d (`incarne schedule` syntax)\n"
     "  -m, --method M        request method (default GET)\n"
-    "  -H 'Name: value'      a request header; may repeat (Host is added unless given)\n"
+    "  -H, --header 'N: v'   a request header; may repeat (Host is added unless given)\n"
     "  --body FILE           the request body (@- = stdin; needs -m); udp://: the datagram\n"
     "  -t, --threads N       worker threads (default 0: one per core)\n"
     "  --timeout D           budget of one hit (default 11s)\n"

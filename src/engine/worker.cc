@@ -247,7 +247,7 @@ struct Worker::Impl {
   bool preconnect_ = false;
   int64_t preconnect_pause_until_ = INT64_MIN;
   int64_t now_ = 0;
-  SecondAggregates* seconds_ = nullptr;  // the ring's (EnableSeconds), set by Init()
+  SecondAggregates* seconds_ = nullptr;   // the ring's (EnableSeconds), set by Init()
   int64_t ring_stuck_until_ = INT64_MIN;  // RingFull() gave up waiting: drop until then
   // answ log (EngineShared::answ_filter ≠ kNone, opt.answ set): per slot, the first
   // kAnswReplyMax reply bytes of the hit in flight, preallocated by Init(); null otherwise.

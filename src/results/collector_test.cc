@@ -428,8 +428,8 @@ TEST_F(CollectorTest, ErrorsOnly) {
 // Workers that aggregate their seconds themselves (what the engine's workers do): the same
 // files, exactly, and raw records only as results.hits asks.
 TEST_F(CollectorTest, WorkerSecondsKeepAllAreExact) {
-  const RunSummary sum = RunCollector(dir_, per_worker_, kTags, HitsKeep{}, /*phout=*/true,
-                                      kOrigin, 1 << 16, /*worker_seconds=*/true);
+  const RunSummary sum = RunCollector(dir_, per_worker_, kTags, HitsKeep{}, /*phout=*/true, kOrigin,
+                                      1 << 16, /*worker_seconds=*/true);
   CheckAggregates();
   CheckSummary(sum);
   EXPECT_EQ(sum.hits_written, TotalRecords());

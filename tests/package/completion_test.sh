@@ -63,7 +63,7 @@ expect "ms ns us" incarne schedule x --unit ""
 expect "lag latency service" incarne convert run1 --hist ""
 expect "connection request" incarne sink --fault-per ""
 expect "" incarne run plan.toml --set ""
-expect "--out --set --shard --start-at --tank" incarne run --
+expect "--ammo-out --autocases --body --ca --connections --duration --header --https-insecure --method --out --print-plan --rate --schedule --set --shard --start-at --tank --threads --timeout" incarne run --
 expect "--json" incarne report --j
 # Every option a command's help names is offered for that command.
 for c in $commands; do
