@@ -75,9 +75,12 @@ print(round(svc), round(lat), round(con), len(ok), round(con50))'
 # on the box's load): the quiet-box targets, mean connect ≤ REF_CONNECT + 100 µs and service
 # median ≤ REF + 50 µs. For plain TCP REF_CONNECT is 0 (the target is absolute, as phout's
 # connect_time on loopback).
+# An optional 5th argument replaces REF / 2 as the busy-box part of the slack (see
+# tls_fresh_conn.sh).
 check_fresh() {
-  local name=$1 hits=$2 ref=$3 ref_conn=$4 s slack=500
-  [ $((ref / 2)) -gt $slack ] && slack=$((ref / 2))
+  local name=$1 hits=$2 ref=$3 ref_conn=$4 s slack=500 part=$(($3 / 2))
+  [ -n "${5:-}" ] && part=$5
+  [ "$part" -gt $slack ] && slack=$part
   s=$(phase_stats "$name") || fail "$name: cannot read its hits"
   set -- $s
   echo "$name: service p50 $1 µs, latency p50 $2 µs, connect mean $3 / p50 $5 µs, $4 hits ok" \
