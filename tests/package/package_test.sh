@@ -54,7 +54,9 @@ trap _package_cleanup EXIT
 
 # ---- build ----------------------------------------------------------------------------------
 echo "building the packages (scripts/package; log: $ROOT/build-deb/build.log)"
-DIST_DIR=$WORK/dist "$ROOT/scripts/package" >"$WORK/package.log" 2>&1 || {
+# noopt (-O0): the packaging is under test, not the optimizer; half the compile time in CI.
+DEB_BUILD_OPTIONS="noopt ${DEB_BUILD_OPTIONS:-}" DIST_DIR=$WORK/dist "$ROOT/scripts/package" \
+  >"$WORK/package.log" 2>&1 || {
   cat "$WORK/package.log" >&2
   fail "scripts/package failed"
 }
