@@ -229,36 +229,37 @@ check({k: v["planned"] for k, v in sm.items() if v["planned"]} ==
       "per-second planned counts equal: %s" % [sm[k]["planned"] for k in sorted(sm)])
 
 # ---- 2. http nib against the sink; the ammo travels in the ConfigMap
-sink = subprocess.Popen(["ip", "netns", "exec", SINK_NS, incarne, "sink", "--listen",
-                         SUBNET + ".1:0", "--body-size", "16384"],
-                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-procs.append(sink)
-line = sink.stdout.readline()
-if not line.startswith("listening on "):
-    fail("sink did not start: %r" % line)
-address = line.split()[-1]
-# Shard 0's replies cross 34 Mbit/s: ~3.9 ms per 16 KiB reply, ~78 % busy at 200 hits/s, so
-# its latencies queue up to several times the others' (the link stays faster than the load).
-htb = sh("tc", "-n", SW, "qdisc", "add", "dev", "p0", "root", "handle", "1:", "htb", "default",
-         "10", ok=False)
-if htb.returncode == 0:
-    sh("tc", "-n", SW, "class", "add", "dev", "p0", "parent", "1:", "classid", "1:10", "htb",
-       "rate", "34mbit", "ceil", "34mbit", "burst", "4k", "cburst", "4k")
-ammo = write(os.path.join(d, "ammo.uri"), "[Host: sink]\n/a\n/b\n/c\n")
-HTTP_SCHED = "const(600, 4s)"
-http = write(os.path.join(d, "http.toml"), """
+def start_sink(body_size):
+    sink = subprocess.Popen(["ip", "netns", "exec", SINK_NS, incarne, "sink", "--listen",
+                             SUBNET + ".1:0", "--body-size", str(body_size)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    procs.append(sink)
+    line = sink.stdout.readline()
+    if not line.startswith("listening on "):
+        fail("sink did not start: %r" % line)
+    return sink, line.split()[-1]
+
+
+def http_plan(name, address, schedule, ammo_keys):
+    return write(os.path.join(d, name + ".toml"), """
 [target]
 address = "%s"
 nib = "http"
 timeout = "5s"
 [ammo]
-file = "%s"
+%s
 [load]
 schedule = "%s"
 instances = 300
 [results]
 dir = "unused"
-""" % (address, ammo, HTTP_SCHED))
+""" % (address, ammo_keys, schedule))
+
+
+sink, address = start_sink(1024)
+ammo = write(os.path.join(d, "ammo.uri"), "[Host: sink]\n/a\n/b\n/c\n")
+HTTP_SCHED = "const(600, 4s)"
+http = http_plan("http", address, HTTP_SCHED, 'file = "%s"' % ammo)
 cm, job = render(http, "http")
 check(set(cm.get("binaryData", {})) == {"ammo.ammo"}, "the compiled ammo is in the ConfigMap")
 logs = run_shards(cm, job, "http")
@@ -276,8 +277,26 @@ for sec in range(4):
     dev = abs(s["overall"]["hits"] - s["planned"]) / s["planned"]
     check(dev <= 0.01, "second %d: %d hits for %d planned (%.2f %% off, at most 1 %%)"
           % (sec, s["overall"]["hits"], s["planned"], dev * 100))
+sink.terminate()
+sink.wait()
 
-# The merged p99 is the p99 of every hit together; averaging the shards' p99s is not.
+# ---- 2b. The merged p99 is the p99 of every hit together; averaging the shards' p99s is not.
+# Shard 0's 256 KiB replies cross a 70 Mbit/s HTB class on its bridge port: ~30 ms each, the
+# link ~60 % busy at 20 hits/s, while the other shards' replies take a few ms.
+sink, address = start_sink(262144)
+htb = sh("tc", "-n", SW, "qdisc", "add", "dev", "p0", "root", "handle", "1:", "htb", "default",
+         "10", ok=False)
+if htb.returncode != 0:
+    print("SKIP: no HTB qdisc here (%s): cannot make one shard slower" % htb.stderr.strip())
+    sys.exit(SKIP)
+sh("tc", "-n", SW, "class", "add", "dev", "p0", "parent", "1:", "classid", "1:10", "htb",
+   "rate", "70mbit", "ceil", "70mbit", "burst", "8k", "cburst", "8k")
+cm, job = render(http_plan("slow", address, "const(60, 3s)", 'uris = ["/p"]'), "slow")
+logs = run_shards(cm, job, "slow")
+out = os.path.join(d, "slow-out")
+collect(logs, out)
+rm = report(incarne, os.path.join(out, "merged"))
+check(rm["hits"] == 180 and rm["overall"]["errors"] == 0, "180 hits, no errors")
 lat = sorted(r["done_ns"] - r["planned_ns"] for r in records(incarne, os.path.join(out, "merged")))
 true_p99 = lat[max(0, -(-99 * len(lat) // 100) - 1)] / 1000.0
 merged_p99 = rm["overall"]["latency_us"]["p99"]
@@ -290,13 +309,9 @@ print("p99 µs: shards %s, their mean %.0f, merged %.0f, of all raw hits %.0f"
 check(true_p99 - 1 <= merged_p99 <= true_p99 * 1.008 + 1,
       "merged p99 %.0f µs = the p99 of all hits %.0f µs (to the histogram's precision)"
       % (merged_p99, true_p99))
-if htb.returncode == 0:
-    # Wrong by more than the histogram's precision (where merge is right), by how much printed.
-    check(abs(mean_p99 - true_p99) > 0.01 * true_p99 + 1,
-          "the mean of the shards' p99s (%.0f µs) is not the p99 of the test (%.0f µs): "
-          "%.0f %% off" % (mean_p99, true_p99, 100 * abs(mean_p99 - true_p99) / true_p99))
-else:
-    print("note: no HTB here (%s): the shards' latencies are alike" % htb.stderr.strip())
+check(abs(mean_p99 - true_p99) > 0.2 * true_p99,
+      "the mean of the shards' p99s (%.0f µs) is not the p99 of the test (%.0f µs): %.0f %% off"
+      % (mean_p99, true_p99, 100 * abs(mean_p99 - true_p99) / true_p99))
 
 # ---- 3. a missing shard is named, never a silent partial total
 p = collect([logs[0], logs[2]], os.path.join(d, "missing"), expect=2)
