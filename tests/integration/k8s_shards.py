@@ -15,8 +15,11 @@ in a private mount namespace). Their output is kept as `kubectl logs` would show
    plan's shots, no errors, each second's hits within 1 % of its planned count; shard 0's
    replies cross a 34 Mbit/s link (HTB on its bridge port), so its latencies differ from the
    others': the merged p99 is the p99 of all hits together (merged histograms, to their
-   precision), and the mean of the shards' p99s misses it by more than that precision.
+   precision), and the mean of the shards' p99s misses it by far (shard 0's replies: 256 KiB
+   through a 70 Mbit/s HTB class); `incarne plot` draws the merged run.
 3. A shard whose log is missing: collect and merge name it (exit 2); merge --partial warns.
+4. SIGTERM to a pod (the Job deleted): the script hands it to incarne, which stops gracefully
+   (exit 0), and the shorter run directory still streams out whole.
 
 Skips (77) without root, network namespaces, bridges or PyYAML.
   tests/integration/k8s_shards.py build/src/incarne
@@ -60,7 +63,11 @@ def sh(*args, ok=True):
 def cleanup():
     for p in procs:
         if p.poll() is None:
-            p.kill()
+            # A pod's shell has incarne as a child: the whole group (each started a session).
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             p.wait()
     for ns in reversed(namespaces):
         subprocess.run(["ip", "netns", "del", ns], capture_output=True)
@@ -146,24 +153,30 @@ def pod_root(cm, job, k):
     return mounts
 
 
+def start_pod(cm, job, k, label):
+    """Starts pod k: the Job's container command in shard k's namespace, its volumes mounted,
+    JOB_COMPLETION_INDEX=k; stdout and stderr into one log, as `kubectl logs` shows them."""
+    command = job["spec"]["template"]["spec"]["containers"][0]["command"]
+    mounts = pod_root(cm, job, k)
+    setup = "mount -t tmpfs tmpfs /var/lib"
+    for path, src in mounts.items():
+        setup += " && mkdir -p %s && mount --bind %s %s" % (path, src, path)
+    log = os.path.join(d, "%s-%d.log" % (label, k))
+    f = open(log, "w")
+    env = dict(os.environ, JOB_COMPLETION_INDEX=str(k),
+               PATH=bindir + ":" + os.environ.get("PATH", "/usr/bin:/bin"))
+    p = subprocess.Popen(["ip", "netns", "exec", "%s-%d" % (tag, k), "unshare", "--mount",
+                          "sh", "-c", setup + ' && exec "$@"', "pod"] + command,
+                         stdout=f, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    procs.append(p)
+    return p, f, log
+
+
 def run_shards(cm, job, label):
     """Runs the Job's container command once per index; returns the log files."""
-    container = job["spec"]["template"]["spec"]["containers"][0]
-    command = container["command"]
     logs, started = [], []
     for k in range(SHARDS):
-        mounts = pod_root(cm, job, k)
-        setup = "mount -t tmpfs tmpfs /var/lib"
-        for path, src in mounts.items():
-            setup += " && mkdir -p %s && mount --bind %s %s" % (path, src, path)
-        log = os.path.join(d, "%s-%d.log" % (label, k))
-        f = open(log, "w")
-        env = dict(os.environ, JOB_COMPLETION_INDEX=str(k),
-                   PATH=bindir + ":" + os.environ.get("PATH", "/usr/bin:/bin"))
-        p = subprocess.Popen(["ip", "netns", "exec", "%s-%d" % (tag, k), "unshare", "--mount",
-                              "sh", "-c", setup + ' && exec "$@"', "pod"] + command,
-                             stdout=f, stderr=subprocess.STDOUT, env=env)
-        procs.append(p)
+        p, f, log = start_pod(cm, job, k, label)
         started.append((p, f))
         logs.append(log)
     for k, (p, f) in enumerate(started):
@@ -232,7 +245,8 @@ check({k: v["planned"] for k, v in sm.items() if v["planned"]} ==
 def start_sink(body_size):
     sink = subprocess.Popen(["ip", "netns", "exec", SINK_NS, incarne, "sink", "--listen",
                              SUBNET + ".1:0", "--body-size", str(body_size)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     procs.append(sink)
     line = sink.stdout.readline()
     if not line.startswith("listening on "):
@@ -297,6 +311,9 @@ out = os.path.join(d, "slow-out")
 collect(logs, out)
 rm = report(incarne, os.path.join(out, "merged"))
 check(rm["hits"] == 180 and rm["overall"]["errors"] == 0, "180 hits, no errors")
+page = os.path.join(d, "slow.html")
+p = run(incarne, ["plot", os.path.join(out, "merged"), "-o", page])
+check(p.returncode == 0 and os.path.getsize(page) > 0, "incarne plot draws the merged run")
 lat = sorted(r["done_ns"] - r["planned_ns"] for r in records(incarne, os.path.join(out, "merged")))
 true_p99 = lat[max(0, -(-99 * len(lat) // 100) - 1)] / 1000.0
 merged_p99 = rm["overall"]["latency_us"]["p99"]
@@ -325,4 +342,30 @@ p = run(incarne, ["merge", os.path.join(out, "shard-0"), os.path.join(out, "shar
                   os.path.join(d, "m3"), "--partial"])
 check(p.returncode == 0 and "warning: shard 1 of 3 is missing" in p.stderr,
       "merge --partial: merged, with a warning (%s)" % p.stderr.strip())
+
+# ---- 4. SIGTERM to a pod (its Job deleted, its node drained): the script passes it to
+# incarne, which stops firing gracefully, and the run directory still streams out.
+longer = write(os.path.join(d, "longer.toml"), open(dummy).read().replace(SCHED,
+                                                                           "const(300, 60s)"))
+cm, job = render(longer, "term")
+start_at = int(job["metadata"]["annotations"]["incarne.io/start-at"])
+p, f, log = start_pod(cm, job, 0, "term")
+while time.time() < start_at + 1.5 and p.poll() is None:  # let it fire for a while
+    time.sleep(0.1)
+check(p.poll() is None, "the pod runs")
+os.kill(p.pid, signal.SIGTERM)
+try:
+    rc = p.wait(timeout=30)
+except subprocess.TimeoutExpired:
+    fail("the pod did not end within 30 s of SIGTERM")
+f.close()
+check(rc == 0 and "incarne-k8s-shard 0/3 end rc=0" in open(log).read(),
+      "SIGTERM: the pod ends, incarne exited 0 (stopped gracefully)")
+p = run(incarne, ["k8s", "collect", "--logs", log, "-o", os.path.join(d, "term-out"),
+                  "--partial"])
+check(p.returncode == 0 and "warning: shards 1, 2 of 3 are missing" in p.stderr,
+      "collect --partial with one shard's log: merged, the others named (%s)" % p.stderr.strip())
+rt = report(incarne, os.path.join(d, "term-out", "shard-0"))
+check(0 < rt["hits"] < 6000 and rt["hits"] == rt["sent"],
+      "the stopped shard's run is complete: %d hits, every fired shot recorded" % rt["hits"])
 print("PASS")
