@@ -289,8 +289,10 @@ void PodSpecYaml(std::string* y, const RenderSpec& s) {
   const std::string cpu = absl::StrCat(s.cpus);
   absl::StrAppend(
       y, "      containers:\n      - name: \"incarne\"\n        image: ", Q(s.image),
-      "\n        imagePullPolicy: \"IfNotPresent\"\n", "        command: [\"/bin/sh\", \"-c\", ",
-      Q(PodScript(s)), "]\n", "        resources:\n          requests:\n            cpu: ", Q(cpu),
+      "\n        imagePullPolicy: \"IfNotPresent\"\n",
+      "        command:\n        - \"/bin/sh\"\n        - \"-c\"\n        - ",
+      Block(PodScript(s), 10), "\n",
+      "        resources:\n          requests:\n            cpu: ", Q(cpu),
       "\n            memory: ", Q(s.memory), "\n          limits:\n            cpu: ", Q(cpu),
       "\n            memory: ", Q(s.memory), "\n",
       "        volumeMounts:\n        - name: \"plan\"\n          mountPath: ", Q(kPlanDir),
