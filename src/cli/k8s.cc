@@ -193,11 +193,12 @@ struct RenderSpec {
   bool seccomp_unconfined = false;
   uint32_t cpus = 1;
   std::string memory = "1Gi";
-  std::string plan_toml;   // the resolved plan the pods run
-  std::string ammo;        // compiled ammo bytes for the ConfigMap ("" = none there)
-  std::string ammo_claim;  // a PVC to mount at kAmmoDir
-  int64_t grace_s = 0;     // terminationGracePeriodSeconds
-  std::string source;      // the plan file, for the header comment
+  std::string plan_toml;           // the resolved plan the pods run
+  std::string ammo;                // compiled ammo bytes for the ConfigMap ("" = none there)
+  std::string ammo_claim;          // a PVC to mount at kAmmoDir
+  int64_t grace_s = 0;             // terminationGracePeriodSeconds
+  std::string source;              // the plan file, for the header comment
+  std::vector<std::string> notes;  // for stderr: what the pods may not have
 };
 
 // The start time as `--start-at` takes it: whole seconds, or seconds with 9 decimals.
@@ -514,6 +515,22 @@ absl::StatusOr<RenderSpec> Resolve(const Args& args) {
         absl::StrCat("--memory \"", s.memory, "\": expected a quantity, e.g. 1Gi or 512Mi"));
   }
   RETURN_IF_ERROR(PlaceAmmo(args, &plan, &s));
+  // Paths and addresses of this box that the plan names travel as they are.
+  for (const auto& [key, path] :
+       {std::pair<const char*, const std::string*>{"target.tls.ca_file", &plan.target.tls.ca_file},
+        {"target.tls.cert_file", &plan.target.tls.cert_file},
+        {"target.tls.key_file", &plan.target.tls.key_file}}) {
+    if (!path->empty()) {
+      s.notes.push_back(absl::StrCat(key, " = \"", *path,
+                                     "\": the pods read this path in their container: put the "
+                                     "file in the image or on a volume (docs/k8s.md)"));
+    }
+  }
+  if (!plan.target.source_ips.empty()) {
+    s.notes.push_back(
+        "target.source_ips: the pods bind to these addresses, which must be theirs "
+        "(--host-network on nodes that have them)");
+  }
   s.plan_toml = FormatPlanToml(plan);
   // What the pods load must load: the same check `incarne check` makes.
   absl::StatusOr<Plan> again = LoadPlanText(s.plan_toml, "rendered plan", {});
@@ -530,6 +547,9 @@ int Render(const Args& args) {
   absl::StatusOr<RenderSpec> spec = Resolve(args);
   if (!spec.ok()) {
     return Fail("k8s render", spec.status());
+  }
+  for (const std::string& n : spec->notes) {
+    std::fprintf(stderr, "incarne k8s render: note: %s\n", n.c_str());
   }
   const std::string yaml = Manifests(*spec);
   if (std::fwrite(yaml.data(), 1, yaml.size(), stdout) != yaml.size() || std::fflush(stdout)) {

@@ -131,6 +131,9 @@ check("namespace" not in job["metadata"], "no namespace unless given (kubectl's)
 check(ctr["resources"]["limits"]["cpu"] == "2" and "threads = 2" in cm["data"]["plan.toml"],
       "--cpus 2: two cores and two workers")
 check("const(5, 1s)" in cm["data"]["plan.toml"], "--set applies")
+p = render(plan, "--shards", "1", "--set", "target.tls.ca_file=/etc/ssl/ca.pem")
+check(p.returncode == 0 and "note: target.tls.ca_file" in p.stderr and "image" in p.stderr,
+      "a file the plan names: a note that the pods need it too (%s)" % p.stderr.strip())
 check(ctr["securityContext"] == {"seccompProfile": {"type": "Unconfined"}},
       "--seccomp-unconfined: the container's seccomp profile")
 
