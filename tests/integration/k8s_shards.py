@@ -12,21 +12,20 @@ in a private mount namespace). Their output is kept as `kubectl logs` would show
    (to the ns), shard K holds the shots i = K (mod 3), and the merged run equals an unsharded
    run of the same plan: equal totals, equal planned counts in every second.
 2. HTTP nib against the sink, 3 shards, the ammo compiled into the ConfigMap: hits = the
-   plan's shots, no errors, each second's hits within 1 % of its planned count; shard 0's
-   replies cross a 34 Mbit/s link (HTB on its bridge port), so its latencies differ from the
-   others': the merged p99 is the p99 of all hits together (merged histograms, to their
-   precision), and the mean of the shards' p99s misses it by far (shard 0's replies: 256 KiB
-   through a 70 Mbit/s HTB class); `incarne plot` draws the merged run.
+   plan's shots, no errors, each second's hits within 1 % of its planned count. Then a second
+   run where shard 0's 256 KiB replies cross a 70 Mbit/s HTB class on its bridge port (~30 ms
+   each), so its latencies are far above the others': the merged p99 is the p99 of all hits
+   together (merged histograms, to their precision), and the mean of the shards' p99s misses
+   it by far; `incarne plot` draws the merged run.
 3. A shard whose log is missing: collect and merge name it (exit 2); merge --partial warns.
 4. SIGTERM to a pod (the Job deleted): the script hands it to incarne, which stops gracefully
    (exit 0), and the shorter run directory still streams out whole.
 
-Skips (77) without root, network namespaces, bridges or PyYAML.
+Skips (77) without root, network namespaces, bridges, the HTB qdisc or PyYAML.
   tests/integration/k8s_shards.py build/src/incarne
 """
 import atexit
 import base64
-import json
 import os
 import signal
 import subprocess
