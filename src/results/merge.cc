@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "results/aggregates_file.h"
 #include "results/collector.h"
 #include "results/hits_file.h"
@@ -169,10 +170,61 @@ absl::Status AddToMeta(Input* in, bool first, MergeInputs* mi) {
   return absl::OkStatus();
 }
 
+// Shards of one test (every input `--shard K/N` with the same N > 1 and the same plan.toml)
+// must be there exactly once each: a missing shard would make the merged totals silently
+// partial, a shard twice would count its hits twice. Refused (InvalidArgument naming the
+// shards) unless `partial`, which turns a missing shard into a warning; anything else (runs
+// side by side) is not checked.
+absl::Status CheckShards(const MergeInputs& mi, const std::vector<std::string>& run_dirs,
+                         bool partial, std::vector<std::string>* notes) {
+  const uint32_t n = mi.inputs.front()->agg.meta().shards;
+  if (n <= 1) {
+    return absl::OkStatus();
+  }
+  const std::string plan = PlanHash(run_dirs[0]);
+  for (size_t i = 0; i < mi.inputs.size(); ++i) {
+    if (mi.inputs[i]->agg.meta().shards != n || PlanHash(run_dirs[i]) != plan) {
+      return absl::OkStatus();
+    }
+  }
+  std::vector<std::string> dir_of(n);
+  for (size_t i = 0; i < mi.inputs.size(); ++i) {
+    const uint32_t k = mi.inputs[i]->agg.meta().shard;
+    if (!dir_of[k].empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(run_dirs[i], " and ", dir_of[k],
+                                                     " are both shard ", k, " of ", n,
+                                                     ": its hits would be counted twice"));
+    }
+    dir_of[k] = run_dirs[i];
+  }
+  std::vector<std::string> missing;
+  for (uint32_t k = 0; k < n; ++k) {
+    if (dir_of[k].empty()) {
+      missing.push_back(absl::StrCat(k));
+    }
+  }
+  if (missing.empty()) {
+    return absl::OkStatus();
+  }
+  const std::string what =
+      absl::StrCat(missing.size() == 1 ? "shard " : "shards ", absl::StrJoin(missing, ", "), " of ",
+                   n, missing.size() == 1 ? " is" : " are", " missing (given ", mi.inputs.size(),
+                   " of the test's ", n, " shards)");
+  if (partial) {
+    notes->push_back(absl::StrCat("warning: ", what,
+                                  ": --partial: the merged totals are those of the shards given"));
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      what,
+      ": the merged totals would be silently partial; give every shard's run directory, "
+      "or --partial to merge the shards there are"));
+}
+
 // Opens every input, refusing the same folder or the same run twice and noting runs that
 // differ in plan; fills the merged meta.
 absl::StatusOr<MergeInputs> OpenInputs(const std::vector<std::string>& run_dirs, bool skip_bad,
-                                       std::vector<std::string>* notes) {
+                                       bool partial, std::vector<std::string>* notes) {
   MergeInputs mi;
   mi.meta.origin_realtime_ns = std::numeric_limits<int64_t>::max();
   mi.meta.tags = {""};
@@ -216,6 +268,7 @@ absl::StatusOr<MergeInputs> OpenInputs(const std::vector<std::string>& run_dirs,
     RETURN_IF_ERROR(AddToMeta(in.get(), mi.inputs.empty(), &mi));
     mi.inputs.push_back(std::move(in));
   }
+  RETURN_IF_ERROR(CheckShards(mi, run_dirs, partial, notes));
   mi.meta.shard = 0;
   mi.meta.shards = 1;
   mi.meta.run_id = NewRunId();  // the merged run is a run of its own
@@ -346,13 +399,13 @@ absl::Status MergeAggregates(MergeInputs& mi, FileOut* agg_out, FileOut* stats_o
 }  // namespace
 
 absl::Status MergeRuns(const std::vector<std::string>& run_dirs, const std::string& out_dir,
-                       std::vector<std::string>* notes, bool skip_bad) {
+                       std::vector<std::string>* notes, bool skip_bad, bool partial) {
   if (run_dirs.empty()) {
     return absl::InvalidArgumentError("merge: no run directories given");
   }
   // The output may be neither an input nor inside one (compared by st_dev/st_ino).
   RETURN_IF_ERROR(CheckOutputNotInput(out_dir + "/hits", {}, run_dirs));
-  ASSIGN_OR_RETURN(MergeInputs mi, OpenInputs(run_dirs, skip_bad, notes));
+  ASSIGN_OR_RETURN(MergeInputs mi, OpenInputs(run_dirs, skip_bad, partial, notes));
 
   // The output directory.
   if (mkdir(out_dir.c_str(), 0755) != 0 && errno != EEXIST) {

@@ -9,6 +9,8 @@ shutdown() stops it with SIGTERM (incarne flushes and exits 0). See docs/taurus.
 """
 
 import os
+import shlex
+import subprocess
 
 from bzt import AutomatedShutdown, TaurusConfigError, ToolError
 from bzt.engine import ScenarioExecutor
@@ -39,6 +41,10 @@ class IncarneExecutor(ScenarioExecutor):
         self.run_dir = None
         self.script = None
         self.overrides = None
+        self.k8s = None          # logic.K8sConfig of a sharded execution (docs/k8s.md)
+        self.k8s_dir = None      # collect's output: shard-K/ and merged/
+        self.k8s_steps = []      # the commands still to run, in order
+        self.k8s_step = None     # (name, argv, Popen, stdout file) running now
 
     # --- bzt lifecycle -------------------------------------------------------------------
 
@@ -57,7 +63,20 @@ class IncarneExecutor(ScenarioExecutor):
             raise TaurusConfigError("incarne: results must be %r or %r, got %r"
                                     % (RESULTS_STATS, RESULTS_PHOUT, mode))
 
-        self.run_dir = self.engine.create_artifact("incarne-run", "")
+        try:
+            self.k8s = logic.k8s_config(self.execution.get("incarne", None), self.label,
+                                        dehumanize_time)
+        except logic.ConfigError as exc:
+            raise TaurusConfigError("incarne: %s" % exc)
+        if self.k8s is not None and mode == RESULTS_PHOUT:
+            raise TaurusConfigError("incarne: results: phout is not available with shards "
+                                    "(the merged run has stats, not phout.log)")
+        if self.k8s is not None:
+            # The shards' run directories are merged into k8s_dir/merged, read like one run.
+            self.k8s_dir = self.engine.create_artifact("incarne-k8s", "")
+            self.run_dir = logic.k8s_merged_dir(self.k8s_dir)
+        else:
+            self.run_dir = self.engine.create_artifact("incarne-run", "")
         self.plan_file = self.engine.create_artifact("incarne", ".toml")
         if requests or not self.script:
             self.ammo_file = self.engine.create_artifact("incarne-ammo", ".txt")
@@ -128,6 +147,9 @@ class IncarneExecutor(ScenarioExecutor):
             self.engine.aggregator.add_underling(self.reader)
 
     def startup(self):
+        if self.k8s is not None:
+            self._start_k8s()
+            return
         cmdline = logic.run_command(self.tool.tool_path, self.plan_file, self.run_dir,
                                     overrides=self.overrides,
                                     cmdline=self.settings.get("cmdline", None))
@@ -135,6 +157,8 @@ class IncarneExecutor(ScenarioExecutor):
         self.process = self._execute(cmdline)
 
     def check(self):
+        if self.k8s is not None:
+            return self._check_k8s()
         if self.process is None:
             return True
         ret_code = self.process.poll()
@@ -150,6 +174,9 @@ class IncarneExecutor(ScenarioExecutor):
         raise ToolError(message, self.get_error_diagnostics())
 
     def shutdown(self):
+        if self.k8s is not None:
+            self._stop_k8s()
+            return
         # The engine has created the $GRACEFUL file by now; shutdown_process waits 1 s, then
         # sends SIGTERM to the process group: incarne stops firing, flushes and exits 0.
         shutdown_process(self.process, self.log)
@@ -199,6 +226,70 @@ class IncarneExecutor(ScenarioExecutor):
     def resource_files(self):
         script = self.get_script_path()
         return [script] if script else []
+
+    # --- shards on Kubernetes (docs/taurus.md "Shards on Kubernetes") ---------------------
+
+    def _start_k8s(self):
+        """render → apply → wait → collect, one local command at a time (polled in check());
+        with `dry-run: true` the commands are only written to incarne-k8s-commands.txt."""
+        manifest = self.engine.create_artifact("incarne-k8s", ".yaml")
+        length_s = (self.run_config.load.duration_ns or 0) / 1e9
+        self.k8s_steps = logic.k8s_steps(self.tool.tool_path, self.plan_file, manifest,
+                                         self.k8s_dir, self.k8s, overrides=self.overrides,
+                                         run_length_s=length_s)
+        if self.k8s.dry_run:
+            lines = []
+            for name, argv, out in self.k8s_steps:
+                lines.append(shlex.join(argv) + ((" > " + shlex.quote(out)) if out else ""))
+                self.log.info("incarne k8s %s (dry run): %s", name, lines[-1])
+            with open(self.engine.create_artifact("incarne-k8s-commands", ".txt"), "w") as fds:
+                fds.write("\n".join(lines) + "\n")
+            self.k8s_steps = []
+            return
+        self._next_k8s_step()
+
+    def _next_k8s_step(self):
+        name, argv, out = self.k8s_steps.pop(0)
+        self.log.info("incarne k8s %s: %s", name, shlex.join(argv))
+        stdout = open(out, "w") if out else self.stdout
+        proc = subprocess.Popen(argv, stdout=stdout, stderr=self.stderr)
+        self.k8s_step = (name, argv, proc, stdout if out else None)
+
+    def _check_k8s(self):
+        if self.k8s_step is None:
+            return not self.k8s_steps
+        name, argv, proc, out = self.k8s_step
+        ret_code = proc.poll()
+        if ret_code is None:
+            return False
+        if out is not None:
+            out.close()
+        self.k8s_step = None
+        if ret_code != 0:
+            raise ToolError("incarne k8s %s failed (exit code %s): %s"
+                            % (name, ret_code, shlex.join(argv)), self.get_error_diagnostics())
+        if self.k8s_steps:
+            self._next_k8s_step()
+            return False
+        self.log.info("incarne: %d shards merged into %s", self.k8s.shards, self.run_dir)
+        return True
+
+    def _stop_k8s(self):
+        if self.k8s_step is None:
+            return
+        name, _, proc, out = self.k8s_step
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait()
+        if out is not None:
+            out.close()
+        self.k8s_step = None
+        if name in ("wait", "collect"):
+            ns = " --namespace %s" % self.k8s.namespace if self.k8s.namespace else ""
+            self.log.warning("incarne: stopped before the shards were collected; the Job keeps "
+                             "running in the cluster. Later: incarne k8s collect %s%s -o DIR; "
+                             "to stop it: kubectl%s delete job %s", self.k8s.name, ns, ns,
+                             self.k8s.name)
 
     # --- helpers ---------------------------------------------------------------------------
 

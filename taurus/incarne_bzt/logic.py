@@ -485,6 +485,8 @@ EXECUTION_KEYS = {
     # provisioning's start delay, pass/fail criteria of this execution, cloud locations
     "env": _MAPPED, "files": _MAPPED, "delay": _MAPPED, "start-at": _MAPPED,
     "criteria": _MAPPED, "locations": _MAPPED, "locations-weighted": _MAPPED,
+    # shards on Kubernetes (k8s_config below, docs/taurus.md "Shards on Kubernetes")
+    "incarne": _MAPPED,
 }
 
 _NO_ASSERT = ("incarne checks no response content: a hit fails on a net error or, with "
@@ -759,6 +761,116 @@ def overrides_list(overrides):
             value = "true" if value else "false"
         out.append((str(key), str(value)))
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Shards on Kubernetes: `execution[].incarne.shards: N` (docs/taurus.md, docs/k8s.md)
+
+K8sConfig = namedtuple("K8sConfig", "shards name image namespace start_in node_selector "
+                                    "host_network seccomp_unconfined cpus memory kubectl "
+                                    "dry_run wait")
+
+# key → (field, kind); kinds: int (≥ 1), str, bool, dict (of str), duration (seconds)
+_K8S_KEYS = {
+    "shards": ("shards", "int"), "name": ("name", "str"), "image": ("image", "str"),
+    "namespace": ("namespace", "str"), "start-in": ("start_in", "duration"),
+    "node-selector": ("node_selector", "dict"), "host-network": ("host_network", "bool"),
+    "seccomp-unconfined": ("seccomp_unconfined", "bool"),
+    "cpus": ("cpus", "int"), "memory": ("memory", "str"), "kubectl": ("kubectl", "str"),
+    "dry-run": ("dry_run", "bool"), "wait": ("wait", "duration"),
+}
+
+
+def _k8s_name(label):
+    """incarne-<label> as a DNS label (≤ 52, what `incarne k8s render --name` takes)."""
+    out = "incarne-"
+    for ch in str(label or "bzt").lower():
+        ok = ch.isascii() and ch.isalnum()
+        if ok or not out.endswith("-"):
+            out += ch if ok else "-"
+    return out[:52].rstrip("-") or "incarne"
+
+
+def k8s_config(raw, label=None, dehumanize=None):
+    """The execution item's `incarne:` block → K8sConfig, or None without `shards`.
+    `dehumanize` turns "30s" into seconds (bzt's dehumanize_time; default: whole seconds)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ConfigError("execution key 'incarne' must be a map (shards: N, image: ...), "
+                          "got %r" % (raw,))
+    values = {"shards": None, "name": _k8s_name(label), "image": None, "namespace": None,
+              "start_in": 60.0, "node_selector": {}, "host_network": False,
+              "seccomp_unconfined": False, "cpus": None,
+              "memory": None, "kubectl": "kubectl", "dry_run": False, "wait": None}
+    for key, value in raw.items():
+        if key not in _K8S_KEYS:
+            raise ConfigError("execution key 'incarne': unknown key %r (known: %s)"
+                              % (key, ", ".join(sorted(_K8S_KEYS))))
+        field, kind = _K8S_KEYS[key]
+        if kind == "int":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError("incarne.%s: expected a whole number >= 1, got %r"
+                                  % (key, value))
+        elif kind == "bool":
+            if not isinstance(value, bool):
+                raise ConfigError("incarne.%s: expected true or false, got %r" % (key, value))
+        elif kind == "dict":
+            if not isinstance(value, dict):
+                raise ConfigError("incarne.%s: expected a map of labels, got %r" % (key, value))
+            value = {str(k): str(v) for k, v in value.items()}
+        elif kind == "duration":
+            value = float(dehumanize(value) if dehumanize else value)
+            if value <= 0:
+                raise ConfigError("incarne.%s: expected a duration > 0, got %r" % (key, value))
+        else:
+            value = str(value)
+        values[field] = value
+    if values["shards"] is None:
+        if raw:
+            raise ConfigError("execution key 'incarne': 'shards' is required (the pods of "
+                              "the Indexed Job)")
+        return None
+    return K8sConfig(**values)
+
+
+def k8s_steps(tool_path, plan_path, manifest_path, out_dir, cfg, overrides=None,
+              run_length_s=0.0):
+    """The commands of a sharded execution, in order, as (step, argv, stdout_path or None):
+    render (its stdout is the manifest), apply, wait for the Job to complete, collect (unpacks
+    every shard and merges them into out_dir/merged)."""
+    ns = ["--namespace", cfg.namespace] if cfg.namespace else []
+    render = [tool_path, "k8s", "render", plan_path, "--shards", str(cfg.shards), "--name",
+              cfg.name, "--start-in", format_duration(cfg.start_in)]
+    if cfg.image:
+        render += ["--image", cfg.image]
+    render += ns
+    for key, value in sorted(cfg.node_selector.items()):
+        render += ["--node-selector", "%s=%s" % (key, value)]
+    if cfg.host_network:
+        render.append("--host-network")
+    if cfg.seccomp_unconfined:
+        render.append("--seccomp-unconfined")
+    if cfg.cpus:
+        render += ["--cpus", str(cfg.cpus)]
+    if cfg.memory:
+        render += ["--memory", cfg.memory]
+    for key, value in overrides_list(overrides):
+        render += ["--set", "%s=%s" % (key, value)]
+    # Long enough for the start delay, the run, the graceful stop and the upload.
+    wait = cfg.wait if cfg.wait else cfg.start_in + run_length_s + 600
+    return [
+        ("render", render, manifest_path),
+        ("apply", [cfg.kubectl] + ns + ["apply", "-f", manifest_path], None),
+        ("wait", [cfg.kubectl] + ns + ["wait", "--for=condition=complete", "job/" + cfg.name,
+                                       "--timeout=%ds" % math.ceil(wait)], None),
+        ("collect", [tool_path, "k8s", "collect", cfg.name] + ns +
+         ["--kubectl", cfg.kubectl, "-o", out_dir], None),
+    ]
+
+
+def k8s_merged_dir(out_dir):
+    return os.path.join(out_dir, "merged")
 
 
 # ---------------------------------------------------------------------------------------------
