@@ -96,6 +96,71 @@ bool IsVarName(std::string_view s) {
   });
 }
 
+// Well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF): what TOML, RE2 and
+// JSON need of every text the converter writes.
+bool IsUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = 0;
+    uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xe0) == 0xc0) {
+      n = 1;
+      cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      n = 2;
+      cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) {
+      return false;  // cut short
+    }
+    for (size_t k = 1; k <= n; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if ((b & 0xc0) != 0x80) {
+        return false;
+      }
+      cp = (cp << 6) | (b & 0x3f);
+    }
+    constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+// An HTTP field name (RFC 9110 token).
+bool IsHeaderName(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  });
+}
+
+// A request or scenario name: part of a tag, which is one token of at most kMaxName bytes.
+constexpr size_t kMaxName = 200;
+bool IsName(std::string_view s) {
+  return !s.empty() && s.size() <= kMaxName && std::all_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u > 0x20 && u != 0x7f;
+  });
+}
+
+// Longest assert text: RE2 compiles a quoted text to about one instruction a byte, and the
+// plan loader refuses programs over 20000 (docs/scenario.md).
+constexpr size_t kMaxAssertText = 2048;
+// Longest tag regex (all the steps' tags of one request, alternated).
+constexpr size_t kMaxTagRegex = 4096;
+
 bool IsBuiltin(std::string_view s) {
   return s == "instance" || s == "iteration" || s == "now_ms" || s == "uuid" || s == "random";
 }
@@ -317,8 +382,8 @@ absl::StatusOr<std::vector<std::pair<YAML::Node, YAML::Node>>> Converter::Entrie
       }
       continue;
     }
-    if (!it->first.IsScalar()) {
-      return Error(it->first, where, "expected a text key");
+    if (!it->first.IsScalar() || !IsUtf8(it->first.Scalar())) {
+      return Error(it->first, where, "expected a UTF-8 text key");
     }
     own.emplace_back(it->first, it->second);
   }
@@ -331,7 +396,7 @@ absl::StatusOr<std::vector<std::pair<YAML::Node, YAML::Node>>> Converter::Entrie
       return Error(m, where, "expected a map to merge with <<");
     }
     for (auto it = m.begin(); it != m.end(); ++it) {
-      if (!it->first.IsScalar() || it->first.Scalar() == "<<") {
+      if (!it->first.IsScalar() || it->first.Scalar() == "<<" || !IsUtf8(it->first.Scalar())) {
         return Error(it->first, where, "expected a text key (nested << is not converted)");
       }
       if (seen.insert(it->first.Scalar()).second) {
@@ -345,6 +410,9 @@ absl::StatusOr<std::vector<std::pair<YAML::Node, YAML::Node>>> Converter::Entrie
 absl::StatusOr<std::string> Converter::Scalar(const YAML::Node& n, std::string_view where) const {
   if (!n.IsScalar()) {
     return Error(n, where, "expected a text value");
+  }
+  if (!IsUtf8(n.Scalar())) {
+    return Error(n, where, "expected UTF-8 text");
   }
   return n.Scalar();
 }
@@ -512,7 +580,7 @@ absl::Status Converter::ReadPostprocessor(Request* r, const YAML::Node& n, std::
                               "; capture the whole value, or a part with a regex capture in "
                               "the plan)"));
           }
-          if (arg.empty() || arg.find_first_of(" :\t\r\n") != std::string::npos) {
+          if (!IsHeaderName(arg)) {
             return Error(mv, kw, Cat("expected a header name, got ", Shown(arg)));
           }
         }
@@ -545,6 +613,12 @@ absl::Status Converter::ReadPostprocessor(Request* r, const YAML::Node& n, std::
         ASSIGN_OR_RETURN(auto hs, Entries(v, kw));
         for (const auto& [hk, hv] : hs) {
           ASSIGN_OR_RETURN(std::string value, Scalar(hv, Cat(kw, ".", hk.Scalar())));
+          if (!IsHeaderName(hk.Scalar())) {
+            return Error(hk, kw, Cat("expected a header name, got ", Shown(hk.Scalar())));
+          }
+          if (value.size() > kMaxAssertText) {
+            return Refuse(hv, kw, Cat("a text longer than ", kMaxAssertText, " bytes"));
+          }
           // Go's strings.Contains(x, "") is true: an empty pattern checks nothing.
           if (!value.empty()) {
             a.headers.emplace_back(hk.Scalar(), std::move(value));
@@ -556,6 +630,9 @@ absl::Status Converter::ReadPostprocessor(Request* r, const YAML::Node& n, std::
         }
         for (const YAML::Node& b : v) {
           ASSIGN_OR_RETURN(std::string s, Scalar(b, kw));
+          if (s.size() > kMaxAssertText) {
+            return Refuse(b, kw, Cat("a text longer than ", kMaxAssertText, " bytes"));
+          }
           if (!s.empty()) {
             a.bodies.push_back(std::move(s));
           }
@@ -635,8 +712,10 @@ absl::Status Converter::ReadRequest(const YAML::Node& n, size_t index) {
       return Error(k, where, Cat("unknown key ", Shown(key)));
     }
   }
-  if (r.name.empty()) {
-    return Error(n, where, "expected a `name`");
+  if (!IsName(r.name)) {
+    return Error(n, where,
+                 Cat("expected a `name` of 1..", kMaxName,
+                     " bytes without spaces or control characters (it is part of a tag)"));
   }
   if (!has_uri) {
     return Error(n, where, "expected a `uri`");
@@ -678,8 +757,10 @@ absl::Status Converter::ReadScenario(const YAML::Node& n, size_t index) {
       return Error(k, where, Cat("unknown key ", Shown(key)));
     }
   }
-  if (s.name.empty()) {
-    return Error(n, where, "expected a `name`");
+  if (!IsName(s.name)) {
+    return Error(n, where,
+                 Cat("expected a `name` of 1..", kMaxName,
+                     " bytes without spaces or control characters (it is part of a tag)"));
   }
   if (!scenario_names_.insert(s.name).second) {
     return Error(n, Cat(where, ".name"), Cat("a second scenario named ", Shown(s.name)));
@@ -1145,6 +1226,16 @@ absl::StatusOr<PandoraConversion> Converter::Convert(const YAML::Node& root) {
     RETURN_IF_ERROR(ReadScenario(s, i++));
   }
   for (Request& r : requests_) {
+    size_t tag_bytes = 0;
+    for (const std::string& t : r.tags) {
+      tag_bytes += RE2::QuoteMeta(t).size() + 1;
+    }
+    if (tag_bytes > kMaxTagRegex && (!r.captures.empty() || !r.asserts.empty())) {
+      return Refuse(
+          r.node, Cat("requests.", r.name),
+          Cat("postprocessors of a request in ", r.tags.size(),
+              " scenarios (its rule's tag regex would be over ", kMaxTagRegex, " bytes)"));
+    }
     if (!r.used) {
       notes_.push_back(
           Cat(Pos(r.node), ": the request ", Shown(r.name), " is in no scenario: not written"));

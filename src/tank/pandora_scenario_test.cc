@@ -229,6 +229,17 @@ TEST(PandoraScenario, RefusesWhatItCannotKeepByName) {
   }
 }
 
+TEST(PandoraScenario, LongAssertTextIsRefused) {
+  const std::string text =
+      "requests:\n  - name: a\n    uri: /\n    postprocessors:\n"
+      "      - {type: assert/response, body: [" +
+      std::string(3000, 'x') + "]}\nscenarios: [{name: s, requests: [a]}]\n";
+  absl::StatusOr<PandoraConversion> c = ConvertPandoraScenario(text, "r.yaml", {});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(Msg(c.status()).find("a text longer than 2048 bytes"), std::string::npos)
+      << Msg(c.status());
+}
+
 TEST(PandoraScenario, BadInputNamesThePosition) {
   const Refusal cases[] = {
       {"requests: [\n", "r.yaml:2:1: YAML syntax error"},
@@ -245,6 +256,14 @@ TEST(PandoraScenario, BadInputNamesThePosition) {
        "scenarios: [{name: s, requests: [a]}]\n",
        "the request \"a\" has no postprocessor variable \"t\""},
       {"scenarios: [{name: s, requests: [a]}]\n", "r.yaml:1:1: requests: expected a list"},
+      // Found by the fuzzer: a header name the plan loader refuses.
+      {"requests:\n  - name: a\n    uri: /\n    postprocessors:\n      - type: assert/response\n"
+       "        headers: {\"C\\x0cT\": json}\nscenarios: [{name: s, requests: [a]}]\n",
+       "r.yaml:6:19: requests[0].postprocessors[0].headers: expected a header name"},
+      {"requests: [{name: a, uri: '/\xff'}]\nscenarios: [{name: s, requests: [a]}]\n",
+       "r.yaml:1:27: requests.a.uri: expected UTF-8 text"},
+      {"requests: [{name: 'a b', uri: /}]\nscenarios: [{name: s, requests: [a]}]\n",
+       "r.yaml:1:12: requests[0]: expected a `name` of 1..200 bytes without spaces"},
   };
   for (const Refusal& r : cases) {
     absl::StatusOr<PandoraConversion> c = ConvertPandoraScenario(r.text, "r.yaml", {});
