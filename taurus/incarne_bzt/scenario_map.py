@@ -56,6 +56,22 @@ def quote_meta(text):
     return "".join(out)
 
 
+# Java regex constructs RE2 (linear time) does not have: JMeter's patterns may use them.
+_NOT_RE2 = (("(?=", "lookahead"), ("(?!", "negative lookahead"), ("(?<=", "lookbehind"),
+            ("(?<!", "negative lookbehind"), ("(?>", "atomic group"), ("*+", "possessive *+"),
+            ("++", "possessive ++"), ("?+", "possessive ?+"))
+
+
+def not_re2(pattern):
+    """The first Java-only construct in `pattern` (RE2 refuses it), else None."""
+    for text, name in _NOT_RE2:
+        if text in pattern:
+            return name
+    if re.search(r"(?<!\\)\\[1-9]", pattern):
+        return "a backreference"
+    return None
+
+
 def think_time_ms(value):
     """bzt's constant think-time ("500ms", "1s", 2) in ms; None for a distribution."""
     if value is None or value == "":
@@ -155,6 +171,10 @@ class _Mapper(object):
                 continue
             if subject == "body":
                 for p in patterns:
+                    if regexp and not_re2(p):
+                        self.warn(index, key, "pattern %r: %s (incarne's regexes are RE2)"
+                                  % (p, not_re2(p)))
+                        continue
                     self.rules.append({"tag": tag_re, "body": p if regexp else quote_meta(p)})
             elif subject == "headers":
                 for p in patterns:
@@ -162,6 +182,10 @@ class _Mapper(object):
                     if not m:
                         self.warn(index, key, "headers pattern %r (incarne checks a header by "
                                   "name: write 'Name: value')" % p)
+                        continue
+                    if regexp and not_re2(m.group(2)):
+                        self.warn(index, key, "pattern %r: %s (incarne's regexes are RE2)"
+                                  % (p, not_re2(m.group(2))))
                         continue
                     value = m.group(2) if regexp else quote_meta(m.group(2))
                     self.rules.append({"tag": tag_re, "headers": {m.group(1): value}})
@@ -225,6 +249,10 @@ class _Mapper(object):
                 if str(cfg.get("match-no", 1)) != "1":
                     self.warn(index, key, "match-no %r (incarne takes the first match)"
                               % cfg.get("match-no"))
+                    continue
+                if not_re2(str(cfg.get("regexp"))):
+                    self.warn(index, key, "regexp %r: %s (incarne's regexes are RE2)"
+                              % (cfg.get("regexp"), not_re2(str(cfg.get("regexp")))))
                     continue
                 self.capture(index, key, tag_re, str(var), {"regex": str(cfg.get("regexp"))})
             else:

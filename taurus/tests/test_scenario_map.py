@@ -182,3 +182,19 @@ def test_status_complement_covers_every_other_code():
 
 def test_quote_meta_is_re2s():
     assert scenario_map.quote_meta("a.b c_1\u00e9\0") == "a\\.b\\ c_1\u00e9\\x00"
+
+
+def test_java_only_regex_constructs_are_warned_not_written():
+    _, _, m = plan_of([
+        {"url": "http://h:1/a", "label": "a",
+         "assert": ["ok(?=!)", {"contains": ["X-A: (?<!x)y"], "subject": "headers"}, "(a)\\1",
+                    "fine \\\\1"],
+         "extract-regexp": {"v": "id=(\\d++)"}},
+    ])
+    text = "\n".join(m.warnings)
+    for part in ("assert[0]: pattern 'ok(?=!)': lookahead",
+                 "assert[1]: pattern 'X-A: (?<!x)y': negative lookbehind",
+                 "assert[2]: pattern '(a)\\\\1': a backreference",
+                 "extract-regexp.v: regexp 'id=(\\\\d++)': possessive ++"):
+        assert part in text, (part, text)
+    assert m.rules == [{"tag": "a", "body": "fine \\\\1"}]  # an escaped backslash, then 1
