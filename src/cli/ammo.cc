@@ -4,6 +4,7 @@
 //   incarne ammo compile uris.txt --header 'Host: example.com' --autocases 2 -o u.ammo
 //   incarne ammo inspect ammo.ammo
 //   incarne ammo dump ammo.ammo --as stpd --schedule 'line(1, 5, 2s)'   (diff with Tank's stpd)
+//   incarne ammo convert --from pandora-scenario payload.yaml   (→ payload.jsonl + payload.toml)
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "ammo/ammo_compiler.h"
 #include "ammo/ammo_dump.h"
 #include "ammo/ammo_file.h"
@@ -26,8 +28,10 @@
 #include "ammo/http_request.h"
 #include "cli/cli_common.h"
 #include "plan/schedule.h"
+#include "tank/pandora_scenario.h"
 #include "util/absl_view.h"
 #include "util/output_file.h"
+#include "util/small_file.h"
 #include "util/status.h"
 
 namespace incarne::cli {
@@ -40,6 +44,8 @@ constexpr char kUsage[] =
     "       incarne ammo inspect FILE.ammo [--json]\n"
     "       incarne ammo dump FILE.ammo [--as phantom|stpd] [--limit N]\n"
     "                    [--schedule EXPR [--model rps|instances]] [-o OUT]\n"
+    "       incarne ammo convert --from pandora-scenario FILE.yaml [-o OUT.jsonl]\n"
+    "                    [--plan OUT.toml] [--target HOST:PORT]\n"
     "\n"
     "compile  reads Tank/Pandora ammo (plain or gzip) and writes the binary ammo file that\n"
     "         `incarne run` maps into memory. Default output: INPUT with its extension\n"
@@ -67,6 +73,15 @@ constexpr char kUsage[] =
     "                       record per shot; instances gives the instance starts then 0s,\n"
     "                       --limit or one pass over the ammo long (Tank's loop = 1)\n"
     "  --limit N            at most N records\n"
+    "\n"
+    "convert  reads another tool's scenario and writes jsonline ammo with scenario steps and a\n"
+    "         plan with its rules (docs/scenario.md \"Pandora\"); what incarne cannot keep\n"
+    "         is refused by name. Both files are written whole or not at all.\n"
+    "  --from pandora-scenario  pandora's http/scenario ammo in YAML\n"
+    "  -o OUT.jsonl         the ammo (default: FILE with .jsonl)\n"
+    "  --plan OUT.toml      the plan: [ammo], [scenario], [[rules]] (default: FILE with .toml);\n"
+    "                       add [load] (and [target] without --target) before running it\n"
+    "  --target HOST:PORT   pandora's gun.target: [target] address and every request's Host\n"
     "\n"
     "Exit status: 0 done, 1 I/O failure, 2 bad input (the message names file, line and byte\n"
     "offset and what was expected).\n";
@@ -378,6 +393,124 @@ int Dump(int argc, char** argv) {
   return kExitOk;
 }
 
+std::string ReplaceExtension(const std::string& path, std::string_view ext) {
+  const size_t slash = path.rfind('/');
+  const size_t dot = path.rfind('.');
+  if (dot != std::string::npos && (slash == std::string::npos || dot > slash + 1)) {
+    return absl::StrCat(path.substr(0, dot), std::string(ext));
+  }
+  return absl::StrCat(path, std::string(ext));
+}
+
+// incarne names a data file's columns by its first line; pandora's `fields` may name them
+// instead. A mismatch would make every ${column} unknown at run start: say it now.
+absl::Status CheckDataHeader(const PandoraConversion& c, const std::string& yaml_path) {
+  if (c.data_file.empty() || c.data_columns.empty()) {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::string> text = ReadSmallFile(c.data_file, size_t{1} << 30, "data file");
+  if (!text.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(yaml_path, ": the file/csv source's file: ", text.status().message(),
+                     " (relative paths are relative to the current directory, as in pandora)"));
+  }
+  std::string_view first(*text);
+  first = first.substr(0, first.find('\n'));
+  if (!first.empty() && first.back() == '\r') {
+    first.remove_suffix(1);
+  }
+  const std::string want = absl::StrJoin(c.data_columns, ",");
+  if (first != want) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(c.data_file, ":1: expected the header row '", want,
+                     "' (the source's fields: incarne names the columns by this line), got '",
+                     std::string(first.substr(0, 200)), "'"));
+  }
+  return absl::OkStatus();
+}
+
+int ConvertScenario(int argc, char** argv) {
+  Args args(argc, argv);
+  args.Value("from");
+  args.Value("output", 'o');
+  args.Value("plan");
+  args.Value("target");
+  if (absl::Status st = args.Parse(); !st.ok()) {
+    return Fail("ammo convert", st);
+  }
+  if (args.help()) {
+    std::fputs(kUsage, stdout);
+    return kExitOk;
+  }
+  if (args.Get("from") != "pandora-scenario") {
+    return Fail("ammo convert",
+                absl::InvalidArgumentError(absl::StrCat(
+                    "--from '", args.Get("from"), "': expected pandora-scenario (see --help)")));
+  }
+  if (args.positional().size() != 1) {
+    return Fail("ammo convert",
+                absl::InvalidArgumentError("expected exactly one FILE.yaml (see --help)"));
+  }
+  const std::string input = args.positional()[0];
+  const std::string ammo_out = args.Get("output", ReplaceExtension(input, ".jsonl"));
+  const std::string plan_out = args.Get("plan", ReplaceExtension(input, ".toml"));
+  for (const std::string& out : {ammo_out, plan_out}) {
+    if (absl::Status st = CheckOutputNotInput(out, {input}, {}); !st.ok()) {
+      return Fail("ammo convert",
+                  absl::InvalidArgumentError(absl::StrCat(
+                      st.message(), " (expected an output path different from the input)")));
+    }
+  }
+  if (ammo_out == plan_out) {
+    return Fail("ammo convert",
+                absl::InvalidArgumentError("-o and --plan name the same file: expected two paths"));
+  }
+  absl::StatusOr<std::string> text = ReadSmallFile(input, size_t{4} << 20, "pandora scenario");
+  if (!text.ok()) {
+    return Fail("ammo convert", text.status());
+  }
+  PandoraOptions o;
+  o.ammo_path = ammo_out;
+  o.target = args.Get("target");
+  absl::StatusOr<PandoraConversion> c = ConvertPandoraScenario(*text, input, o);
+  if (!c.ok()) {
+    return Fail("ammo convert", c.status());
+  }
+  if (absl::Status st = CheckDataHeader(*c, input); !st.ok()) {
+    return Fail("ammo convert", st);
+  }
+  // Both files or neither: both are built aside and renamed only when both are written.
+  absl::StatusOr<std::unique_ptr<OutputFile>> ammo = OutputFile::Open(ammo_out);
+  if (!ammo.ok()) {
+    return Fail("ammo convert", ammo.status());
+  }
+  absl::StatusOr<std::unique_ptr<OutputFile>> plan = OutputFile::Open(plan_out);
+  if (!plan.ok()) {
+    return Fail("ammo convert", plan.status());
+  }
+  absl::Status st = (*ammo)->Write(c->ammo_jsonl);
+  if (st.ok()) {
+    st = (*plan)->Write(c->plan_toml);
+  }
+  if (st.ok()) {
+    st = (*ammo)->Commit();
+  }
+  if (st.ok()) {
+    st = (*plan)->Commit();
+  }
+  if (!st.ok()) {
+    return Fail("ammo convert", st);
+  }
+  for (const std::string& note : c->notes) {
+    std::fprintf(stderr, "incarne ammo convert: note: %s\n", note.c_str());
+  }
+  std::printf("%s -> %s: %llu steps in %u sessions; %s: %u rules%s%s\n", input.c_str(),
+              ammo_out.c_str(), static_cast<unsigned long long>(c->records), c->sessions,
+              plan_out.c_str(), c->rules, c->data_file.empty() ? "" : ", data file ",
+              c->data_file.c_str());
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunAmmo(int argc, char** argv) {
@@ -399,9 +532,12 @@ int RunAmmo(int argc, char** argv) {
   if (sub == "dump") {
     return Dump(argc - 1, argv + 1);
   }
+  if (sub == "convert") {
+    return ConvertScenario(argc - 1, argv + 1);
+  }
   std::fprintf(stderr,
-               "incarne ammo: unknown subcommand '%s': expected compile, inspect or "
-               "dump (see --help)\n",
+               "incarne ammo: unknown subcommand '%s': expected compile, inspect, "
+               "dump or convert (see --help)\n",
                argv[1]);
   return kExitBadInput;
 }

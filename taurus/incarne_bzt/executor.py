@@ -19,7 +19,7 @@ from bzt.requests_model import HTTPRequest
 from bzt.utils import CALL_PROBLEMS, RequiredTool, dehumanize_time, get_full_path
 from bzt.utils import shutdown_process
 
-from . import logic
+from . import logic, scenario_map
 from .readers import IncarnePhoutReader, IncarneStatsReader
 
 RESULTS_STATS = "stats"
@@ -81,6 +81,7 @@ class IncarneExecutor(ScenarioExecutor):
         if requests or not self.script:
             self.ammo_file = self.engine.create_artifact("incarne-ammo", ".txt")
 
+        scenario_logic = self._scenario_logic(requests)
         timeout = self.scenario.get("timeout", None)
         protocol = self.scenario.get("protocol", None)
         if protocol and str(protocol).endswith(".so"):
@@ -104,7 +105,8 @@ class IncarneExecutor(ScenarioExecutor):
                 max_duration=dehumanize_time(self.settings.get("max-duration", "1h")),
                 threads=self.execution.get("worker-threads", None),
                 label=self.label,
-                hits=self.settings.get("hits", "errors"))
+                hits=self.settings.get("hits", "errors"),
+                scenario_logic=scenario_logic)
         except logic.ConfigError as exc:
             raise TaurusConfigError("incarne: %s" % exc)
         for warning in self.run_config.load.warnings:
@@ -325,6 +327,21 @@ class IncarneExecutor(ScenarioExecutor):
         if not specs:
             raise TaurusConfigError("incarne: the scenario's requests have no HTTP request")
         return specs
+
+    def _scenario_logic(self, requests):
+        """asserts, extracts, think-time, store-cookie and variables → scenario_map.ScenarioLogic
+        (None without generated requests); what cannot be mapped is a warning."""
+        if not requests:
+            return None
+        present = set(str(k) for k in self.scenario)
+        scenario = dict((k, self.scenario.get(k)) for k in ("think-time", "variables",
+                                                            "store-cookie") if k in present)
+        raw_requests = self.scenario.get("requests", None) or []
+        tags = [logic.tag_of(r.label) for r in requests]
+        result = scenario_map.map_scenario(scenario, raw_requests, requests, tags, self.label)
+        for warning in result.warnings:
+            self.log.warning("incarne: %s", warning)
+        return result
 
     def _check_plan(self):
         """`incarne check PLAN` so a bad plan fails in prepare, before any load."""

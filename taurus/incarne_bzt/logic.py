@@ -10,10 +10,13 @@ Decisions the spec left open are written down in docs/taurus.md (the mapping tab
 
 import json
 import math
+import re
 import os
 import shlex
 from collections import namedtuple
 from urllib.parse import quote, urlencode, urlsplit
+
+from . import scenario_map
 
 # What `ScenarioExecutor.get_load()` returns (same field order); tests build it directly.
 LoadSpec = namedtuple("LoadSpec", "concurrency throughput ramp_up hold iterations duration steps")
@@ -365,6 +368,13 @@ def tag_of(label):
 _PATH_SAFE = "/?&=%:@!$'()*+,;-._~#[]"
 
 
+def quote_path(path):
+    """Percent-encodes what a request line cannot carry, leaving `${name}` references whole
+    (incarne's templates, docs/scenario.md)."""
+    parts = re.split(r"(\$\{[^}\s]*\})", path)
+    return "".join(p if i % 2 else quote(p, safe=_PATH_SAFE) for i, p in enumerate(parts))
+
+
 def _headers_list(headers):
     if headers is None:
         return []
@@ -417,7 +427,7 @@ def build_http_request(req, target, scenario_headers=None, default_address=None,
     body, query = _body_bytes(req, headers)
     if query:
         path += ("&" if "?" in path else "?") + query
-    path = quote(path, safe=_PATH_SAFE)  # spaces, controls and non-ASCII only
+    path = quote_path(path)  # spaces, controls and non-ASCII only
     names = set(name.lower() for name, _ in headers)
     if "content-length" not in names and (body or req.method in ("POST", "PUT", "PATCH")):
         headers.append(("Content-Length", str(len(body))))
@@ -489,33 +499,33 @@ EXECUTION_KEYS = {
     "incarne": _MAPPED,
 }
 
-_NO_ASSERT = ("incarne checks no response content: a hit fails on a net error or, with "
-              "modules.incarne.http-errors, on HTTP status >= 400")
-_NO_EXTRACT = "incarne sends fixed requests: nothing is extracted or substituted"
-_NO_THINK = ("incarne fires at the schedule's times, with no pause between an instance's "
-             "requests: shape the load with throughput, concurrency, ramp-up and steps")
+_NO_ASSERT = ("incarne's rules check status, body and headers by regex and that a JSON path "
+              "exists (assert, assert-jsonpath); other assertions are not mapped")
+_NO_EXTRACT = ("incarne captures by regex and JSON path (extract-regexp, extract-jsonpath); "
+               "other extractors are not mapped")
 
 SCENARIO_KEYS = {
     "requests": _MAPPED, "default-address": _MAPPED, "headers": _MAPPED, "keepalive": _MAPPED,
     "script": _MAPPED, "ammo-format": _MAPPED, "timeout": _MAPPED, "protocol": _MAPPED,
     "set": _MAPPED,
-    "think-time": _NO_THINK,
-    "data-sources": ("requests are not parameterized: give an ammo file (script) with one "
-                     "record per variant"),
-    "variables": "${var} is sent as written, never expanded",
+    # scenario logic (scenario_map.py): what cannot be mapped inside them is warned there
+    "think-time": _MAPPED, "variables": _MAPPED, "store-cookie": _MAPPED,
+    "data-sources": ("requests are not parameterized from bzt's data sources: give an ammo "
+                     "file (script) with one record per variant"),
 }
 
 REQUEST_KEYS = {
     "url": _MAPPED, "method": _MAPPED, "label": _MAPPED, "headers": _MAPPED, "body": _MAPPED,
     "body-file": _MAPPED,
-    "think-time": _NO_THINK,
+    "think-time": _MAPPED, "assert": _MAPPED, "assert-jsonpath": _MAPPED,
+    "extract-regexp": _MAPPED, "extract-jsonpath": _MAPPED,
     "timeout": "incarne has one timeout per execution: set the scenario's timeout",
     "keepalive": "incarne keeps or closes connections per execution: set the scenario's "
                  "keepalive",
     "upload-files": "multipart uploads are not generated: give the body, or an ammo file",
 }
 
-# Prefixes of key families (assert, assert-jsonpath, extract-regexp, …), at either level.
+# Prefixes of key families (assert-xpath, extract-boundary, …), at either level.
 _KEY_FAMILIES = (("assert", _NO_ASSERT), ("extract-", _NO_EXTRACT))
 
 # Logic blocks of bzt's request list (bzt/requests_model.py HierarchicRequestParser). bzt's
@@ -656,13 +666,16 @@ def build_run_config(load, requests=(), scenario_headers=None, default_address=N
                      protocol=None, timeout=None, keepalive=True, ammo_file=None,
                      ammo_path=None, ammo_format=None, run_dir=None, phout=False,
                      default_instances=DEFAULT_INSTANCES, max_duration=DEFAULT_MAX_DURATION,
-                     threads=None, label=None, hits=None):
+                     threads=None, label=None, hits=None, scenario_logic=None):
     """Everything the executor writes before starting incarne.
 
     requests     RequestSpec list (generated ammo), or empty
     ammo_file    a user ammo file (scenario `script`), used as is; excludes `requests`
     ammo_path    where the generated ammo will be written (goes into the plan)
     hits         [results] hits: raw records kept (all | errors | sample:N), None = incarne's
+    scenario_logic  scenario_map.ScenarioLogic of the requests (asserts, extracts, think-time,
+                 cookies, variables): its requests replace `requests`, its rules and
+                 [scenario] keys go into the plan, think-time makes the ammo jsonline steps
     Returns RunConfig(plan TOML text, Ammo or None, LoadMapping, nib, Target or None,
     {ammo tag: Taurus label} for the readers).
     """
@@ -674,10 +687,17 @@ def build_run_config(load, requests=(), scenario_headers=None, default_address=N
     nib = nib_for(protocol, target)
 
     ammo = None
+    generated_format = "phantom"
+    if scenario_logic is not None and requests:
+        requests = list(scenario_logic.requests)
     if requests:
         ammo = build_ammo(requests, target, nib, scenario_headers, default_address, keepalive)
         if ammo_path is None:
             raise ConfigError("internal: no path for the generated ammo")
+        if scenario_logic is not None and scenario_logic.sleeps_ms is not None:
+            ammo = _session_ammo(requests, ammo, target, scenario_headers, default_address,
+                                 keepalive, scenario_logic.sleeps_ms, label)
+            generated_format = "jsonline"
     elif not ammo_file and nib != "dummy":
         # Only the dummy nib runs without ammo. An http(s)/udp scenario with just a
         # default-address shoots `GET /` (an empty datagram for udp).
@@ -707,7 +727,7 @@ def build_run_config(load, requests=(), scenario_headers=None, default_address=N
 
     ammo_keys = []
     if ammo is not None:
-        ammo_keys += [("file", ammo_path), ("format", "phantom")]
+        ammo_keys += [("file", ammo_path), ("format", generated_format)]
     elif ammo_file:
         ammo_keys += [("file", ammo_file), ("format", ammo_format or "auto")]
         if scenario_headers:
@@ -734,7 +754,38 @@ def build_run_config(load, requests=(), scenario_headers=None, default_address=N
          ("workers", workers_keys), ("results", results_keys)],
         comment="Generated by the incarne Taurus module%s; edit the Taurus config instead."
                 % (" for scenario %s" % label if label else ""))
+    plan += scenario_map.render(scenario_logic)
     return RunConfig(plan, ammo, mapping, nib, target, label_map(requests))
+
+
+def _session_ammo(requests, ammo, target, scenario_headers, default_address, keepalive,
+                  sleeps_ms, label):
+    """The requests as jsonline steps of one session (think-time as each step's sleep)."""
+    def headers_of(req):
+        headers = merge_headers(scenario_headers, req.headers)
+        names = set(name.lower() for name, _ in headers)
+        if not keepalive and "connection" not in names:
+            headers.append(("Connection", "close"))
+        return [(n, v) for n, v in headers if n.lower() not in ("host", "content-length")]
+
+    def body_of(req):
+        body, _ = _body_bytes(req, merge_headers(scenario_headers, req.headers))
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ConfigError("request %r: think-time makes the requests jsonline steps, "
+                              "whose body must be UTF-8 text" % req.url)
+
+    def path_of(req):
+        _, _, _, path = _split_url(req.url, default_address)
+        _, query = _body_bytes(req, merge_headers(scenario_headers, req.headers))
+        if query:
+            path += ("&" if "?" in path else "?") + query
+        return quote_path(path)
+
+    data = scenario_map.build_session_ammo(requests, ammo.tags, sleeps_ms, label or "session",
+                                           host_header(target), headers_of, body_of, path_of)
+    return Ammo(data, ammo.records, ammo.tags)
 
 
 def run_command(tool_path, plan_path, run_dir, overrides=None, cmdline=None):

@@ -118,10 +118,10 @@ scenarios:
   api:
     default-address: http://127.0.0.1:8080
     foo-bar: 1
-    think-time: 1s
+    data-sources: [d.csv]
     requests:
       - url: /items
-        assert: [ok]
+        assert-xpath: [//ok]
 """
 
 
@@ -131,13 +131,13 @@ def test_unmapped_keys_are_warnings_and_logic_blocks_errors(tmp_path):
     rc, out, _ = run_bzt(tmp_path, ["taurus/incarne-module.yml", str(config)])
     assert rc == 0, out
     assert "scenario 'api' key 'foo-bar' ignored" in out
-    assert "scenario 'api' key 'think-time' ignored" in out
-    assert "request key 'assert' ignored (in 1 request, first requests[0])" in out
+    assert "scenario 'api' key 'data-sources' ignored" in out
+    assert "request key 'assert-xpath' ignored (in 1 request, first requests[0])" in out
     second = tmp_path / "blocks"
     second.mkdir()
     blocks = second / "blocks.yml"
     blocks.write_text(UNMAPPED_YML.replace(
-        "      - url: /items\n        assert: [ok]\n",
+        "      - url: /items\n        assert-xpath: [//ok]\n",
         "      - if: '${a} == 1'\n        then:\n          - url: /items\n"))
     assert "- if:" in blocks.read_text()
     rc, out, _ = run_bzt(second, ["taurus/incarne-module.yml", str(blocks)])

@@ -69,23 +69,26 @@ def test_every_unmapped_key_is_named_in_a_warning(tmp_path, caplog):
     scenario.update({"foo-bar": 1, "think-time": "1s", "assert": ["ok"], "data-sources": ["d"],
                      "extract-jsonpath": {"v": "$.v"}})
     scenario["requests"] = [
-        {"url": "/a", "assert": ["ok"], "think-time": "2s"},
-        {"url": "/b", "assert-jsonpath": ["$.ok"], "assert": ["x"], "follow-redirects": True},
+        {"url": "/a", "assert": ["ok"], "think-time": "2s", "assert-xpath": ["//a"]},
+        {"url": "/b", "assert-jsonpath": ["$.ok"], "assert": ["x"], "follow-redirects": True,
+         "extract-xpath": {"t": "//title"}},
         "/c",
     ]
     ex = executor(tmp_path, scenario, {"properties": {"a": 1}})
     ex.prepare()
     found = "\n".join(warnings_of(caplog))
+    # Scenario-level assert/extract: bzt reads them per request only.
     for key in ("execution key 'properties'", "scenario 'api' key 'foo-bar'",
-                "key 'think-time' ignored: incarne fires at the schedule's times",
-                "key 'assert' ignored: incarne checks no response content",
-                "key 'data-sources'", "key 'extract-jsonpath' ignored: incarne sends fixed",
-                "request key 'assert' ignored (in 2 requests, first requests[0])",
-                "request key 'think-time' ignored (in 1 request, first requests[0])",
-                "request key 'assert-jsonpath'", "request key 'follow-redirects'"):
+                "scenario 'api' key 'assert' ignored: incarne's rules check status, body",
+                "key 'data-sources'",
+                "scenario 'api' key 'extract-jsonpath' ignored: incarne captures by regex",
+                "request key 'assert-xpath' ignored (in 1 request, first requests[0])",
+                "request key 'extract-xpath' ignored (in 1 request, first requests[1])",
+                "request key 'follow-redirects'"):
         assert key in found, key
     for mapped in ("'default-address'", "'requests'", "'concurrency'", "'hold-for'", "'url'",
-                   "'scenario'", "'executor'"):
+                   "'scenario'", "'executor'", "'think-time' ignored",
+                   "request key 'assert' ignored", "'assert-jsonpath' ignored"):
         assert mapped not in found, mapped
     assert ex.run_config.ammo.records == 3
 

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from incarne_bzt import logic
+from incarne_bzt import logic, scenario_map
 from incarne_bzt.logic import LoadSpec, RequestSpec
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -34,7 +34,26 @@ pytestmark = pytest.mark.skipif(not _has_check(),
 REQS = [RequestSpec("http://127.0.0.1:8080/items?x=1", label="list items"),
         RequestSpec("http://127.0.0.1:8080/items", "POST", body={"a": "b"}, label="create")]
 
+# asserts, extracts, a template and JMeter functions (no think-time or store-cookie: those need
+# the session keys of docs/scenario.md)
+LOGIC_RAW = [
+    {"url": "http://127.0.0.1:8080/login", "label": "login", "method": "POST",
+     "body": "u=${user}", "extract-jsonpath": {"token": "$.access_token"},
+     "extract-regexp": {"sid": "sid=(\\w+)"}, "assert-jsonpath": ["$.access_token"],
+     "assert": [{"contains": [200], "subject": "http-code"}, "token",
+                {"contains": ["Content-Type: json"], "subject": "headers"},
+                {"contains": [500], "subject": "http-code", "not": True}]},
+    {"url": "http://127.0.0.1:8080/p/${__Random(1,5)}", "label": "profile",
+     "headers": {"Authorization": "Bearer ${token}", "X-Id": "${__UUID()}"}},
+]
+LOGIC_REQS = [RequestSpec(r["url"], r.get("method", "GET"), r.get("headers"), r.get("body"),
+                          r["label"]) for r in LOGIC_RAW]
+LOGIC = scenario_map.map_scenario({"variables": {"user": "alice"}}, LOGIC_RAW, LOGIC_REQS,
+                                  ["login", "profile"], "api")
+
 CASES = {
+    "scenario-logic": dict(load=LoadSpec(1, 0, None, 5.0, 0, 5.0, None), requests=LOGIC_REQS,
+                           scenario_logic=LOGIC),
     "readme-dummy": dict(load=LoadSpec(10, 0, 30.0, 60.0, 0, 90.0, None), protocol="dummy"),
     "dummy-iterations": dict(load=LoadSpec(4, 0, None, 0, 3, 0, None), protocol="dummy"),
     "rps-line": dict(load=LoadSpec(50, 100, 30.0, 60.0, 0, 90.0, None), requests=REQS),
