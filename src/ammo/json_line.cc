@@ -5,7 +5,7 @@
 namespace incarne {
 namespace {
 
-enum class Field { kNone, kHost, kMethod, kUri, kTag, kBody, kHeaders };
+enum class Field { kNone, kHost, kMethod, kUri, kTag, kBody, kHeaders, kScenario, kStep, kSleep };
 
 Field FieldOf(std::string_view key) {
   if (key == "host") {
@@ -25,6 +25,15 @@ Field FieldOf(std::string_view key) {
   }
   if (key == "headers") {
     return Field::kHeaders;
+  }
+  if (key == "scenario") {
+    return Field::kScenario;
+  }
+  if (key == "step") {
+    return Field::kStep;
+  }
+  if (key == "sleep") {
+    return Field::kSleep;
   }
   return Field::kNone;
 }
@@ -352,6 +361,28 @@ class Parser {
     return false;
   }
 
+  // "step": an integer 1..65535, or null.
+  bool Step(JsonAmmo* out) {
+    out->step = 0;
+    if (Null()) {
+      return true;
+    }
+    const size_t at = i_;
+    uint32_t v = 0;
+    while (i_ < t_.size() && t_[i_] >= '0' && t_[i_] <= '9' && v <= 65535) {
+      v = v * 10 + static_cast<uint32_t>(t_[i_] - '0');
+      ++i_;
+    }
+    if (i_ == at || v == 0 || v > 65535 || (t_[at] == '0') ||
+        (i_ < t_.size() &&
+         (t_[i_] == '.' || t_[i_] == 'e' || t_[i_] == 'E' || (t_[i_] >= '0' && t_[i_] <= '9')))) {
+      i_ = at;
+      return Fail("expected an integer 1..65535 for \"step\"");
+    }
+    out->step = v;
+    return true;
+  }
+
   bool Headers(JsonAmmo* out) {
     out->headers.clear();
     if (Null()) {
@@ -440,12 +471,18 @@ class Parser {
         if (!Headers(out)) {
           return false;
         }
+      } else if (f == Field::kStep) {
+        if (!Step(out)) {
+          return false;
+        }
       } else if (f != Field::kNone) {
-        std::string* dst = f == Field::kHost     ? &out->host
-                           : f == Field::kMethod ? &out->method
-                           : f == Field::kUri    ? &out->uri
-                           : f == Field::kTag    ? &out->tag
-                                                 : &out->body;
+        std::string* dst = f == Field::kHost       ? &out->host
+                           : f == Field::kMethod   ? &out->method
+                           : f == Field::kUri      ? &out->uri
+                           : f == Field::kTag      ? &out->tag
+                           : f == Field::kScenario ? &out->scenario
+                           : f == Field::kSleep    ? &out->sleep
+                                                   : &out->body;
         dst->clear();
         if (f == Field::kUri) {
           out->has_uri = false;

@@ -1,6 +1,6 @@
 // A small strict JSON (RFC 8259) parser for one Pandora jsonline ammo object:
 //   {"host": "...", "method": "...", "uri": "...", "headers": {"Name": "value", ...},
-//    "tag": "...", "body": "..."}
+//    "tag": "...", "body": "...", "scenario": "...", "step": 1, "sleep": "100ms"}
 // Known keys must hold strings (headers: an object of strings) or null (= absent); unknown
 // keys are allowed (Pandora ignores them) but their values must still be valid JSON. A later
 // duplicate key replaces an earlier one, as in Go's encoding/json. Strings must be valid
@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -24,6 +25,11 @@ struct JsonAmmo {
   std::string tag;
   std::string body;
   bool has_uri = false;
+  // Multi-step sessions (docs/scenario.md): "scenario" a string, "step" an integer
+  // 1..65535 (0 = absent), "sleep" a duration string ("100ms"; "" = absent).
+  std::string scenario;
+  uint32_t step = 0;
+  std::string sleep;
   std::vector<std::pair<std::string, std::string>> headers;  // in document order
 };
 

@@ -19,6 +19,7 @@
 #include "ammo/json_line.h"
 #include "ammo/reader_util.h"
 #include "ammo/readers.h"
+#include "plan/duration.h"
 #include "util/status.h"
 
 namespace incarne {
@@ -102,6 +103,23 @@ class JsonBuilder {
               "breaks), found '",
               Excerpt(json_.tag), "'"));
     }
+    if (HasControl(json_.scenario, false)) {
+      return fail(Cat("expected a \"scenario\" without control characters, found '",
+                      Excerpt(json_.scenario), "'"));
+    }
+    int64_t sleep_ns = 0;
+    if (!json_.sleep.empty()) {
+      absl::StatusOr<int64_t> ns = ParseDuration(json_.sleep);
+      if (!ns.ok() || *ns < 0) {
+        return fail(Cat("expected a think time such as \"100ms\" in \"sleep\", found '",
+                        Excerpt(json_.sleep), "'"));
+      }
+      sleep_ns = *ns;
+    }
+    if (json_.scenario.empty() && (json_.step != 0 || sleep_ns != 0)) {
+      return fail("expected \"scenario\" beside \"step\" and \"sleep\" (docs/scenario.md)");
+    }
+    RETURN_IF_ERROR(sink_.Mark(json_.scenario, json_.step, sleep_ns));
     headers_ = config_;
     for (const auto& [name, value] : json_.headers) {
       if (!IsToken(name)) {

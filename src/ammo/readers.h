@@ -35,6 +35,13 @@ class RecordSink {
   virtual void Skipped(uint64_t line, uint64_t offset, std::string_view why) {}
   // The dump trailer of a request-style file named the format it was compiled from.
   virtual void SourceFormat(std::string_view format) {}
+  // jsonline: the next record's session fields (docs/scenario.md "Multi-step sessions"),
+  // called before its Begin() for every object: scenario "" and step 0 when absent,
+  // sleep_ns 0 without "sleep". The compiler ignores them (the ammo file has no place for
+  // them); the scenario reader (src/ammo/scenario_ammo.h) collects them.
+  virtual absl::Status Mark(std::string_view scenario, uint32_t step, int64_t sleep_ns) {
+    return absl::OkStatus();
+  }
 
   // A whole record in one call.
   absl::Status Record(uint64_t line, uint64_t offset, std::string_view request,

@@ -27,6 +27,7 @@
 #include "ammo/ammo_compiler.h"
 #include "ammo/ammo_file.h"
 #include "ammo/ammo_format.h"
+#include "ammo/scenario_ammo.h"
 #include "engine/engine.h"
 #include "engine/nib_registry.h"
 #include "engine/target.h"
@@ -37,7 +38,10 @@
 #include "plan/schedule.h"
 #include "results/collector.h"
 #include "results/html_report.h"
+#include "scenario/cookies.h"
+#include "scenario/data_file.h"
 #include "scenario/rules.h"
+#include "scenario/session.h"
 #include "util/clock.h"
 #include "util/exit_code.h"
 #include "util/output_file.h"
@@ -394,9 +398,7 @@ class Launcher::Impl {
   const std::string& run_dir() const { return run_dir_.path(); }
   int64_t origin_real() const { return origin_real_; }
   int64_t planned_ns() const { return planned_ns_; }
-  std::vector<std::string> tags() const {
-    return ammo_ ? ammo_->tags() : std::vector<std::string>{""};
-  }
+  std::vector<std::string> tags() const { return tags_; }
 
  private:
   absl::Status LoadPlan();
@@ -405,6 +407,7 @@ class Launcher::Impl {
   absl::Status CreateRunDir();
   absl::Status OpenAmmo();
   absl::Status CompileRules();
+  absl::StatusOr<std::shared_ptr<scenario::SessionTable>> LoadSessions();
   void WireShots();
   absl::Status StartEngine();
   absl::Status StartCollector();
@@ -432,6 +435,9 @@ class Launcher::Impl {
   std::optional<AmmoFile> ammo_;
   AmmoCtx ammo_ctx_{nullptr};
   std::unique_ptr<scenario::RuleSet> rules_;  // [[rules]] against the ammo's tags, or null
+  // The run's tag table: the ammo's, then the session tags (docs/scenario.md "Multi-step
+  // sessions"); what the workers, the collector and the reports index.
+  std::vector<std::string> tags_{""};
   uint64_t hit_cap_ = UINT64_MAX;
   int64_t planned_ns_ = 0;
   bool pin_ = false;
@@ -662,6 +668,7 @@ absl::Status Launcher::Impl::OpenAmmo() {
   ASSIGN_OR_RETURN(AmmoFile opened, AmmoFile::Open(ammo_path));
   ammo_.emplace(std::move(opened));
   ammo_ctx_.file = &*ammo_;
+  tags_ = ammo_->tags();
   if (ammo_->count() == 0) {
     return absl::InvalidArgumentError(absl::StrCat(where_, "ammo: no records"));
   }
@@ -677,18 +684,116 @@ absl::Status Launcher::Impl::OpenAmmo() {
   return absl::OkStatus();
 }
 
+// Multi-step sessions (docs/scenario.md): from [[scenario.steps]], or from the scenario fields
+// of jsonline ammo (read from the source: the compiled ammo file has no place for them); null
+// when the run has none. The session tags are appended to tags_.
+absl::StatusOr<std::shared_ptr<scenario::SessionTable>> Launcher::Impl::LoadSessions() {
+  if (!ammo_) {
+    if (!plan_.scenario.steps.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(where_, plan_.scenario.steps[0].where,
+                                                     ": scenario.steps: a session needs ammo"));
+    }
+    return nullptr;
+  }
+  if (!plan_.scenario.steps.empty()) {
+    std::vector<uint16_t> record_tags(ammo_->count());
+    for (uint64_t r = 0; r < ammo_->count(); ++r) {
+      record_tags[r] = ammo_->Tag(r);
+    }
+    ASSIGN_OR_RETURN(scenario::SessionTable t,
+                     scenario::SessionsFromSteps(plan_.scenario.steps, plan_.scenario.name,
+                                                 record_tags, &tags_));
+    return std::make_shared<scenario::SessionTable>(std::move(t));
+  }
+  if (plan_.ammo.file.empty()) {
+    return nullptr;
+  }
+  AmmoFormat format = plan_.ammo.format;
+  if (format == AmmoFormat::kAuto) {
+    absl::StatusOr<AmmoFormat> f = DetectAmmoFileFormat(plan_.ammo.file);
+    format = f.ok() ? *f : AmmoFormat::kAuto;
+  }
+  if (format != AmmoFormat::kJsonLine) {
+    return nullptr;
+  }
+  absl::StatusOr<std::vector<scenario::StepMark>> marks =
+      ReadScenarioMarksFile(plan_.ammo.file, plan_.ammo.limit);
+  if (!marks.ok()) {
+    return absl::Status(marks.status().code(),
+                        absl::StrCat(where_, "ammo: ", marks.status().message()));
+  }
+  if (marks->empty()) {
+    return nullptr;
+  }
+  if (!plan_.ammo.chosen_cases.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where_,
+                     "ammo.chosen_cases: not available with multi-step sessions in the ammo (a "
+                     "session's steps would be dropped); use [[scenario.steps]] to pick tags"));
+  }
+  if (marks->size() != ammo_->count()) {
+    return absl::InternalError(absl::StrCat(where_, "ammo: ", marks->size(),
+                                            " jsonline objects read for sessions, ", ammo_->count(),
+                                            " records compiled"));
+  }
+  absl::StatusOr<scenario::SessionTable> t = scenario::SessionsFromMarks(*marks, &tags_);
+  if (!t.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(where_, "ammo: ", t.status().message()));
+  }
+  return std::make_shared<scenario::SessionTable>(std::move(*t));
+}
+
 // [[rules]] resolved against the ammo's tag table once (docs/scenario.md): the workers look a
-// hit's tag up in a flat table. Rules that match no tag are worth a warning (a typo).
+// hit's tag up in a flat table. Rules that match no tag are worth a warning (a typo). The
+// rest of the scenario machinery (sessions, data file, cookies) rides on the same RuleSet.
 absl::Status Launcher::Impl::CompileRules() {
-  if (plan_.rules.empty()) {
+  ASSIGN_OR_RETURN(std::shared_ptr<scenario::SessionTable> sessions, LoadSessions());
+  std::shared_ptr<scenario::DataTable> data;
+  if (!plan_.scenario.data_file.empty()) {
+    absl::StatusOr<scenario::DataTable> d =
+        scenario::ReadDataCsv(plan_.scenario.data_file, plan_.scenario.max_value);
+    if (!d.ok()) {
+      return absl::Status(
+          d.status().code(),
+          absl::StrCat(plan_.scenario.data_where, ": scenario.data.file: ", d.status().message()));
+    }
+    data = std::make_shared<scenario::DataTable>(std::move(*d));
+  }
+  if (plan_.rules.empty() && sessions == nullptr && data == nullptr && !plan_.scenario.cookies) {
     return absl::OkStatus();
   }
-  const std::vector<std::string> tags = ammo_ ? ammo_->tags() : std::vector<std::string>{""};
-  ASSIGN_OR_RETURN(rules_, scenario::RuleSet::Compile(plan_.rules, plan_.scenario, tags));
+  absl::StatusOr<std::unique_ptr<scenario::RuleSet>> compiled =
+      scenario::RuleSet::Compile(plan_.rules, plan_.scenario, tags_,
+                                 data != nullptr ? data->columns : std::vector<std::string>{});
+  if (!compiled.ok()) {
+    return compiled.status();
+  }
+  rules_ = std::move(*compiled);
+  rules_->SetSessions(sessions);
+  rules_->SetData(data);
+  rules_->set_max_request(ammo_ ? ammo_->max_length() : 0);
   shared_->rules = rules_.get();
+  const std::vector<std::string>& tags = tags_;
   log_.Line(absl::StrCat("rules: ", plan_.rules.size(), " rules touch ", rules_->tags_touched(),
                          " of ", tags.size(), " tags; reply bytes kept per hit for them: ",
                          rules_->scan_bytes(), "; variables: ", rules_->var_names().size()));
+  if (sessions != nullptr) {
+    uint32_t longest = 0;
+    for (size_t i = 0; i < sessions->count(); ++i) {
+      longest = std::max(longest, sessions->Steps(i));
+    }
+    log_.Line(
+        absl::StrCat("sessions: ", sessions->count(), " of up to ", longest,
+                     " steps; on_fail = ", plan_.scenario.on_fail_stop ? "stop" : "continue"));
+  }
+  if (data != nullptr) {
+    log_.Line(absl::StrCat(
+        "data: ", plan_.scenario.data_file, ": ", data->rows(), " rows of ", data->columns.size(),
+        " columns, rows = ", plan_.scenario.data_round_robin ? "round_robin" : "instance"));
+  }
+  if (plan_.scenario.cookies) {
+    log_.Line(absl::StrCat("cookies: a jar of ", scenario::kJarCookies, " cookies per instance"));
+  }
   if (ammo_ && !rules_->var_names().empty()) {
     // Templates read variables: with captures, the ammo's records are looked at once for
     // "${" (docs/scenario.md "Templates").
@@ -799,7 +904,7 @@ absl::Status Launcher::Impl::StartEngine() {
   // Stats in the workers: the tag table for their aggregates, the raw records the collector
   // writes (docs/engine.md "Workers").
   shared_->aggregate_seconds = true;
-  shared_->tags = ammo_ ? static_cast<uint32_t>(ammo_->tags().size()) : 1;
+  shared_->tags = static_cast<uint32_t>(tags_.size());
   shared_->raw_keep = plan_.results.hits;
   shared_->raw_all = plan_.results.phout;
   eo.ring_capacity = opt_.ring_capacity != 0
@@ -860,7 +965,7 @@ absl::Status Launcher::Impl::StartCollector() {
   co.run_dir = run_dir_.path();
   co.keep = plan_.results.hits;
   co.phout = plan_.results.phout;
-  co.tags = ammo_ ? ammo_->tags() : std::vector<std::string>{""};
+  co.tags = tags_;
   co.shard = opt_.shard;
   co.shards = opt_.shards;
   co.workers = workers_;

@@ -21,8 +21,11 @@
 #include "engine/uring_compat.h"
 #include "engine/user_data.h"
 #include "plan/schedule.h"
+#include "scenario/cookies.h"
+#include "scenario/http_reply.h"
 #include "scenario/jsonpath.h"
 #include "scenario/rules.h"
+#include "scenario/session.h"
 #include "util/check.h"
 #include "util/clock.h"
 #include "util/errno_name.h"
@@ -133,6 +136,18 @@ struct Slot {
   // sendfile'd from the ammo file); hits this instance started (${iteration}).
   bool templated = false;
   uint64_t iterations = 0;
+  // Multi-step sessions (docs/scenario.md): the session this instance (closed model) or shot
+  // (open model) runs, the step of the hit in flight, and what the session record sums up.
+  bool in_session = false;
+  bool data_loaded = false;  // [scenario.data] rows = "instance": the row is in the store
+  uint32_t step = 0;
+  uint16_t sess_net = 0;  // the first failed step's net code
+  uint64_t sess = 0;
+  uint64_t sess_index = 0;  // req.index of the shot that started it (open model)
+  uint64_t sess_planned = 0;
+  uint64_t sess_start = 0;
+  uint64_t sess_out = 0;
+  uint64_t sess_in = 0;
 };
 
 struct DelayItem {
@@ -277,6 +292,22 @@ struct Worker::Impl {
   uint32_t tmpl_cap_ = 0;
   size_t tmpl_stride_ = 0;
   uint64_t rng_ = 1;
+  // Multi-step sessions (RuleSet::sessions(), shared read-only): the sessions this worker has
+  // begun (session k is (first + stride·k) mod count), and the instances in think time
+  // before their next step, min-heap on when it is due (preallocated: one entry per slot).
+  const scenario::SessionTable* sessions_ = nullptr;
+  uint64_t sessions_begun_ = 0;
+  std::vector<DelayItem> thinking_;
+  bool stopped_ = false;  // StopFiring ran: sessions in progress take no next step
+  // [scenario.data]: the data table and the rows this worker handed out (round_robin).
+  const scenario::DataTable* data_ = nullptr;
+  uint64_t data_rows_taken_ = 0;
+  // [scenario] cookies = true: a jar per slot and a buffer per slot that a request is copied
+  // into with its Cookie header (preallocated by Init).
+  std::vector<scenario::CookieJar> jars_;
+  char* ck_buf_ = nullptr;
+  uint32_t ck_cap_ = 0;
+  size_t ck_stride_ = 0;
 
   Impl(const EngineShared* s, WorkerOptions o, WorkerStats* st)
       : sh_(s), opt_(o), stats_(st), nib_(s->nib) {}
@@ -287,6 +318,7 @@ struct Worker::Impl {
     free(scan_buf_);
     free(var_values_);
     free(tmpl_buf_);
+    free(ck_buf_);
   }
 
   // ---------------------------------------------------------------- setup
@@ -397,6 +429,7 @@ struct Worker::Impl {
                static_cast<uint64_t>(ts.tv_nsec) ^ (static_cast<uint64_t>(ts.tv_sec) << 30);
         rng_ |= 1;  // xorshift needs a nonzero state
       }
+      RETURN_IF_ERROR(InitScenario(n));
     }
 
     if (transport_ != INCARNE_NIB_TRANSPORT_NONE) {
@@ -455,6 +488,29 @@ struct Worker::Impl {
     return absl::OkStatus();
   }
 
+  // Sessions, data rows and cookie jars (docs/scenario.md), all preallocated here.
+  absl::Status InitScenario(uint32_t n) {
+    sessions_ = rules_->sessions();
+    if (sessions_ != nullptr && sessions_->count() == 0) {
+      sessions_ = nullptr;
+    }
+    thinking_.reserve(sessions_ != nullptr ? n : 0);
+    data_ = rules_->data();
+    if (rules_->cookies() && n != 0) {
+      jars_.resize(n);
+      for (scenario::CookieJar& j : jars_) {
+        j.Clear();
+      }
+      ck_cap_ = std::max(rules_->max_request(), tmpl_cap_) + scenario::kCookieHeaderMax;
+      ck_stride_ = (size_t{ck_cap_} + 63) / 64 * 64;
+      ck_buf_ = static_cast<char*>(aligned_alloc(64, ck_stride_ * n));
+      if (ck_buf_ == nullptr) {
+        return absl::ResourceExhaustedError("cannot allocate the cookie buffers");
+      }
+    }
+    return absl::OkStatus();
+  }
+
   int64_t ShotTime(uint64_t m) const {
     return sh_->shots.time_ns(sh_->shots.ctx, slice_.first + slice_.stride * m);
   }
@@ -477,12 +533,15 @@ struct Worker::Impl {
       ReapCqes();
       ExpireDelayed();
       ExpireTimeouts();
+      ExpireThinking();
       const int stop = sh_->stop.load(std::memory_order_relaxed);
       if (stop >= 2) {
         AbortAll();
         break;
       }
-      if (!firing_done_ && (stop == 1 || (sh_->hard_stop && now_ >= sh_->stop_ns))) {
+      // (Sessions may still be stepping after the last shot: the stop cuts them too.)
+      if (!stopped_ && (!firing_done_ || !thinking_.empty()) &&
+          (stop == 1 || (sh_->hard_stop && now_ >= sh_->stop_ns))) {
         StopFiring();
       }
       if (!firing_done_) {
@@ -501,7 +560,7 @@ struct Worker::Impl {
         seconds_->Tick(now_);
       }
       UpdateCounters();
-      if (firing_done_ && inflight_ == 0) {
+      if (firing_done_ && inflight_ == 0 && thinking_.empty()) {
         break;
       }
       Wait();
@@ -535,6 +594,16 @@ struct Worker::Impl {
 
   void StopFiring() {
     firing_done_ = true;
+    stopped_ = true;
+    // Sessions in think time take no next step: cut, they record no session hit; an open
+    // model's instance goes back to the free stack.
+    for (const DelayItem& d : thinking_) {
+      slots_[d.slot].in_session = false;
+      if (sh_->shots.model == ShotSource::Model::kRps) {
+        free_stack_[free_top_++] = d.slot;
+      }
+    }
+    thinking_.clear();
     ready_count_ = 0;  // instances waiting to fire do not
     for (const DelayItem& d : taken_) {
       free_stack_[free_top_++] = d.slot;  // shots held for later are not fired
@@ -617,6 +686,9 @@ struct Worker::Impl {
     }
     if (!delayed_.empty()) {
       deadline = std::min(deadline, delayed_.front().due);
+    }
+    if (!thinking_.empty()) {
+      deadline = std::min(deadline, thinking_.front().due);
     }
     if (seconds_ != nullptr) {
       deadline = std::min(deadline, seconds_->next_deadline());  // hand a finished second over
@@ -763,18 +835,31 @@ struct Worker::Impl {
     }
     uint32_t n = std::min(ready_count_, kMaxFirePerPass);
     while (n-- > 0) {
-      if (hits_started_ >= hit_end_) {
+      if (hits_started_ >= hit_end_ && sessions_ == nullptr) {
         StopFiring();
         return;
       }
       const uint32_t s = ready_[ready_head_];
       ready_head_ = ready_head_ + 1 == ready_.size() ? 0 : ready_head_ + 1;
       --ready_count_;
-      const uint64_t h = hits_started_++;
+      uint64_t h = hits_started_;
+      if (sessions_ == nullptr) {
+        ++hits_started_;
+      } else if (!slots_[s].in_session) {
+        // A session takes all its steps from the hit cap when it begins (one that ends early
+        // still counts them all), so the cap is a whole number of sessions; no room for the
+        // next one: this instance ends. A begun session always runs to its end.
+        const uint32_t steps = sessions_->Steps(NextSession());
+        if (hits_started_ + steps > hit_end_) {
+          slots_[s].active = false;
+          continue;
+        }
+        hits_started_ += steps;
+      }
       const uint64_t i = slice_.first + slice_.stride * h;
       StartHit(s, now_, i, sh_->ammo_shared ? i : h);
     }
-    if (m_next_ >= m_end_ && ready_count_ == 0 && inflight_ == 0) {
+    if (m_next_ >= m_end_ && ready_count_ == 0 && inflight_ == 0 && thinking_.empty()) {
       firing_done_ = true;  // every instance this worker owns ended (or none started)
     }
   }
@@ -852,15 +937,23 @@ struct Worker::Impl {
     ++stats_->ring_full;
   }
 
-  void StartHit(uint32_t s, int64_t planned, uint64_t i, uint64_t seq) {
+  // `shot`: the hit is a shot of the schedule (false: the next step of a session in the open
+  // model, which the schedule does not count).
+  void StartHit(uint32_t s, int64_t planned, uint64_t i, uint64_t seq, bool shot = true) {
     Slot& sl = slots_[s];
     sl.rec = HitRecord{};
     sl.rec.planned = static_cast<uint64_t>(planned);
     sl.rec.start = static_cast<uint64_t>(now_);
     sl.rec.worker = static_cast<uint8_t>(opt_.index);
     sl.req = incarne_nib_request{};
+    if (sessions_ != nullptr && !sl.in_session) {
+      BeginSession(s, planned, i);
+    } else if (data_ != nullptr && sessions_ == nullptr) {
+      LoadDataRow(s);  // without sessions every hit is an iteration
+    }
     if (sh_->requests.count != 0) {
-      sl.record = seq % sh_->requests.count;
+      sl.record = sessions_ != nullptr ? sessions_->Step(sl.sess, sl.step).record
+                                       : seq % sh_->requests.count;
       sh_->requests.get(sh_->requests.ctx, sl.record, &sl.req);
       sl.rec.tag = sl.req.tag;
     }
@@ -874,8 +967,10 @@ struct Worker::Impl {
       scan_len_[s] = 0;
     }
     ++inflight_;
-    ++fired_;
-    ++stats_->shots_fired;
+    if (shot || sh_->shots.model == ShotSource::Model::kInstances) {
+      ++fired_;
+      ++stats_->shots_fired;
+    }
     ++sl.iterations;
     sl.templated = false;
     if (tmpl_buf_ != nullptr && sh_->requests.count != 0) {
@@ -884,6 +979,12 @@ struct Worker::Impl {
           EndHit(s, code, false);
           return;
         }
+      }
+    }
+    if (ck_buf_ != nullptr && sh_->requests.count != 0) {
+      if (const int code = AddCookies(s); code != 0) {
+        EndHit(s, code, false);
+        return;
       }
     }
 
@@ -965,8 +1066,14 @@ struct Worker::Impl {
   void EndHit(uint32_t s, int code, bool close, bool by_nib = false) {
     Slot& sl = slots_[s];
     sl.rec.done = static_cast<uint64_t>(EventTime(sl.rec.first_byte));
+    const bool replied = code == 0;
     if (code == 0 && rules_ != nullptr && rules_->Touches(sl.rec.tag)) {
       code = CheckRules(s);
+    }
+    if (replied && !jars_.empty() && sl.scan) {
+      if (const int c = TakeCookies(s); c != 0 && code == 0) {
+        code = c;
+      }
     }
     sl.rec.net_code = static_cast<uint16_t>(code);
     if (sl.hit == kHitWaitConn || sl.hit == kHitActive) {
@@ -992,11 +1099,179 @@ struct Worker::Impl {
         sl.used_before = true;
       }
     }
+    if (sl.in_session && NextStep(s, code)) {
+      return;  // the instance stays with its session: the next step follows its think time
+    }
     if (sh_->shots.model == ShotSource::Model::kRps) {
       free_stack_[free_top_++] = s;
     } else if (sl.active && !firing_done_) {
       PushReady(s);
     }
+  }
+
+  // ---------------------------------------------------------------- sessions
+
+  // The session this worker begins next (its k-th: first + stride·k, mod the table).
+  uint64_t NextSession() const {
+    return (slice_.first + slice_.stride * sessions_begun_) % sessions_->count();
+  }
+
+  // Slot s takes its next session (the hit starting now is its first step); with a data file
+  // whose rows go round-robin, the session's row is loaded.
+  void BeginSession(uint32_t s, int64_t planned, uint64_t i) {
+    Slot& sl = slots_[s];
+    sl.sess = NextSession();
+    ++sessions_begun_;
+    sl.in_session = true;
+    sl.step = 0;
+    sl.sess_net = 0;
+    sl.sess_index = i;
+    sl.sess_planned = static_cast<uint64_t>(planned);
+    sl.sess_start = static_cast<uint64_t>(now_);
+    sl.sess_out = 0;
+    sl.sess_in = 0;
+    if (!jars_.empty()) {
+      jars_[s].Clear();  // a session is a visit: it starts without cookies
+    }
+    if (data_ != nullptr) {
+      LoadDataRow(s);
+    }
+  }
+
+  // After slot s's step ended with `code`: true when the session goes on (the slot is
+  // parked for the next step's think time), false when it ended — then its session record is
+  // emitted (unless the run is stopping: a cut session records nothing).
+  bool NextStep(uint32_t s, int code) {
+    Slot& sl = slots_[s];
+    sl.sess_out += sl.rec.size_out;
+    sl.sess_in += sl.rec.size_in;
+    if (code != 0 && sl.sess_net == 0) {
+      sl.sess_net = static_cast<uint16_t>(code);
+    }
+    const uint32_t steps = sessions_->Steps(sl.sess);
+    if (stopped_) {
+      sl.in_session = false;
+      return false;
+    }
+    if (sl.step + 1 < steps && (code == 0 || !rules_->stop_on_fail())) {
+      ++sl.step;
+      const int64_t sleep = sessions_->Step(sl.sess, sl.step).sleep_ns;
+      if (sleep == 0 && sh_->shots.model == ShotSource::Model::kInstances) {
+        PushReady(s);
+      } else {
+        thinking_.push_back(DelayItem{now_ + sleep, s});
+        std::push_heap(thinking_.begin(), thinking_.end(), DelayLater());
+      }
+      return true;
+    }
+    sl.in_session = false;
+    const uint32_t tag = sessions_->tag[sl.sess];
+    if (tag != scenario::kNoSessionTag) {
+      // The session record: from its first step's start to its last step's end, the first
+      // failed step's net code and the last step's status (docs/scenario.md).
+      HitRecord r{};
+      r.planned = sl.sess_planned;
+      r.start = sl.sess_start;
+      r.connected = sl.sess_start;
+      r.sent = sl.sess_start;
+      r.first_byte = sl.rec.done;
+      r.done = sl.rec.done;
+      r.size_out = static_cast<uint32_t>(std::min<uint64_t>(sl.sess_out, UINT32_MAX));
+      r.size_in = static_cast<uint32_t>(std::min<uint64_t>(sl.sess_in, UINT32_MAX));
+      r.net_code = sl.sess_net;
+      r.proto_code = sl.rec.proto_code;
+      r.tag = static_cast<uint16_t>(tag);
+      r.worker = static_cast<uint8_t>(opt_.index);
+      Emit(r);
+    }
+    return false;
+  }
+
+  // Think times that ended: the closed model's instance is ready to fire its next step; the
+  // open model's starts it now (the step is no shot of the schedule).
+  void ExpireThinking() {
+    while (!thinking_.empty() && thinking_.front().due <= now_) {
+      const uint32_t s = thinking_.front().slot;
+      std::pop_heap(thinking_.begin(), thinking_.end(), DelayLater());
+      thinking_.pop_back();
+      if (sh_->shots.model == ShotSource::Model::kInstances) {
+        PushReady(s);
+      } else {
+        StartHit(s, now_, slots_[s].sess_index, 0, /*shot=*/false);
+      }
+    }
+  }
+
+  // [scenario.data]: the slot's row into its variables — rows = "instance": row
+  // (instance mod rows) once; "round_robin": the next row of this worker's share.
+  void LoadDataRow(uint32_t s) {
+    Slot& sl = slots_[s];
+    uint64_t row = 0;
+    const uint64_t instance = uint64_t{opt_.index} + uint64_t{sh_->workers} * s;
+    if (!rules_->data_round_robin()) {
+      if (sl.data_loaded) {
+        return;
+      }
+      sl.data_loaded = true;
+      row = instance % data_->rows();
+    } else {
+      row = (opt_.index + uint64_t{sh_->workers} * data_rows_taken_++) % data_->rows();
+    }
+    const size_t first = size_t{rules_->max_vars()} * s;
+    char* values = var_values_ + first * rules_->max_value();
+    uint16_t* lens = &var_lens_[first];
+    const std::vector<uint32_t>& vars = rules_->data_vars();
+    for (size_t c = 0; c < vars.size(); ++c) {
+      const std::string_view v = data_->Cell(row, c);
+      memcpy(values + size_t{vars[c]} * rules_->max_value(), v.data(), v.size());
+      lens[vars[c]] = static_cast<uint16_t>(v.size());
+    }
+  }
+
+  // ---------------------------------------------------------------- cookies
+
+  static int64_t RealSeconds() {
+    timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ts.tv_sec;
+  }
+
+  // The hit starting on slot s carries the jar's cookies for its host and path: the request
+  // is copied with its Cookie header into the slot's cookie buffer. 0, or EMSGSIZE.
+  int AddCookies(uint32_t s) {
+    Slot& sl = slots_[s];
+    char* out = ck_buf_ + ck_stride_ * s;
+    const int64_t n = scenario::InsertCookies(
+        jars_[s], std::string_view(static_cast<const char*>(sl.req.data), sl.req.len),
+        RealSeconds(), out, ck_cap_);
+    if (n < 0) {
+      sl.assert_why = "cookies: the request with its Cookie header is longer than its buffer";
+      return EMSGSIZE;
+    }
+    if (n > 0) {
+      sl.req.data = out;
+      sl.req.len = static_cast<uint32_t>(n);
+      sl.templated = true;  // sent from the buffer, never with sendfile
+    }
+    return 0;
+  }
+
+  // The reply of the hit ending on slot s: its Set-Cookie lines into the jar. 0, or
+  // EOVERFLOW (a cookie over the jar's limits; the reason in the slot).
+  int TakeCookies(uint32_t s) {
+    Slot& sl = slots_[s];
+    char* reply = reinterpret_cast<char*>(scan_buf_ + scan_stride_ * s);
+    const scenario::ReplyView view = scenario::SplitReply(reply, std::min(scan_len_[s], scan_cap_));
+    if (scenario::TakeSetCookies(
+            &jars_[s], view.headers,
+            std::string_view(static_cast<const char*>(sl.req.data), sl.req.len),
+            RealSeconds()) != 0) {
+      sl.assert_why =
+          "cookies: a Set-Cookie over the jar's limits (16 cookies; name 64, value "
+          "1024, Path and Domain 128 bytes)";
+      return EOVERFLOW;
+    }
+    return 0;
   }
 
   // Net codes set by the scenario machinery, not by the network: the connection stays

@@ -182,15 +182,33 @@ struct CapturePlan {
   bool operator==(const CapturePlan&) const = default;
 };
 
+// One [[scenario.steps]] table (docs/scenario.md "Multi-step sessions"): the step takes the
+// next ammo record tagged `tag`, after `sleep_ns` of think time.
+struct StepPlan {
+  std::string tag;
+  int64_t sleep_ns = 0;
+  std::string where;  // "plan.toml:12:1" (messages only; not compared)
+
+  bool operator==(const StepPlan& o) const { return tag == o.tag && sleep_ns == o.sleep_ns; }
+};
+
 // [scenario] (docs/scenario.md): the per-instance variable store and session behaviour.
 struct ScenarioPlan {
-  uint32_t max_vars = 16;    // variables per instance
-  uint32_t max_value = 256;  // bytes per value (a longer capture fails the hit)
-  bool cookies = false;      // a per-instance cookie jar
-  bool on_fail_stop = true;  // on_fail = "stop" | "continue"
-  std::string data_file;     // [scenario.data] file: a CSV of per-instance values
+  uint32_t max_vars = 16;         // variables per instance
+  uint32_t max_value = 256;       // bytes per value (a longer capture fails the hit)
+  bool cookies = false;           // a per-instance cookie jar
+  bool on_fail_stop = true;       // on_fail = "stop" | "continue"
+  std::string data_file;          // [scenario.data] file: a CSV of per-instance values
+  bool data_round_robin = false;  // [scenario.data] rows = "round_robin" (else "instance")
+  std::string data_where;         // "plan.toml:7:8" of data.file (messages only; not compared)
+  std::string name = "session";   // [[scenario.steps]]: the tag of the session records
+  std::vector<StepPlan> steps;    // [[scenario.steps]]
 
-  bool operator==(const ScenarioPlan&) const = default;
+  bool operator==(const ScenarioPlan& o) const {
+    return max_vars == o.max_vars && max_value == o.max_value && cookies == o.cookies &&
+           on_fail_stop == o.on_fail_stop && data_file == o.data_file &&
+           data_round_robin == o.data_round_robin && name == o.name && steps == o.steps;
+  }
 };
 
 // One [[rules]] table (docs/scenario.md): checks a reply of every hit whose tag the `tag`

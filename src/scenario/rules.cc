@@ -73,9 +73,9 @@ std::string ParseStatusItem(std::string_view item, std::bitset<1000>* codes) {
 
 RuleSet::~RuleSet() = default;
 
-absl::StatusOr<std::unique_ptr<RuleSet>> RuleSet::Compile(const std::vector<RulePlan>& rules,
-                                                          const ScenarioPlan& scenario,
-                                                          const std::vector<std::string>& tags) {
+absl::StatusOr<std::unique_ptr<RuleSet>> RuleSet::Compile(
+    const std::vector<RulePlan>& rules, const ScenarioPlan& scenario,
+    const std::vector<std::string>& tags, const std::vector<std::string>& data_columns) {
   if (rules.size() > UINT16_MAX) {
     return absl::InvalidArgumentError(
         Cat("rules: ", rules.size(), " [[rules]] tables, at most ", UINT16_MAX));
@@ -83,6 +83,7 @@ absl::StatusOr<std::unique_ptr<RuleSet>> RuleSet::Compile(const std::vector<Rule
   std::unique_ptr<RuleSet> set(new RuleSet());
   set->plans_ = rules;
   set->scenario_ = scenario;
+  set->data_columns_ = data_columns;
   if (absl::Status st = set->Build(tags); !st.ok()) {
     return st;
   }
@@ -94,6 +95,11 @@ std::unique_ptr<RuleSet> RuleSet::Clone() const {
   set->plans_ = plans_;
   set->scenario_ = scenario_;
   set->templates_ = templates_;
+  set->data_columns_ = data_columns_;
+  set->sessions_ = sessions_;
+  set->data_ = data_;
+  set->data_vars_ = data_vars_;
+  set->max_request_ = max_request_;
   // Build cannot fail here: the same patterns compiled once already.
   (void)set->Build(tags_);
   return set;
@@ -109,10 +115,12 @@ absl::Status RuleSet::Build(const std::vector<std::string>& tags) {
       var_names_.push_back(c.name);
     }
   }
+  var_names_.insert(var_names_.end(), data_columns_.begin(), data_columns_.end());
   std::sort(var_names_.begin(), var_names_.end());
   var_names_.erase(std::unique(var_names_.begin(), var_names_.end()), var_names_.end());
   if (var_names_.size() > scenario_.max_vars) {
-    return absl::InvalidArgumentError(Cat("rules: the captures name ", var_names_.size(),
+    return absl::InvalidArgumentError(Cat("rules: the captures and data columns name ",
+                                          var_names_.size(),
                                           " variables, more than "
                                           "scenario.max_vars = ",
                                           scenario_.max_vars));
@@ -220,6 +228,10 @@ absl::Status RuleSet::Build(const std::vector<std::string>& tags) {
     if (tag_rules_.size() != tag_begin_[t]) {
       ++tags_touched_;
     }
+    if (scenario_.cookies) {  // every reply's Set-Cookie lines go to the jar
+      needs_reply_[t] = 1;
+      scan_bytes_ = std::max(scan_bytes_, kScanHeadMax);
+    }
   }
   tag_begin_[n] = static_cast<uint32_t>(tag_rules_.size());
   return absl::OkStatus();
@@ -254,6 +266,17 @@ absl::Status RuleSet::CompileTemplates(uint64_t count,
   }
   templates_ = t->records.empty() ? nullptr : std::move(t);
   return absl::OkStatus();
+}
+
+void RuleSet::SetData(std::shared_ptr<const DataTable> d) {
+  data_ = std::move(d);
+  data_vars_.clear();
+  if (data_ != nullptr) {
+    for (const std::string& c : data_->columns) {
+      data_vars_.push_back(static_cast<uint32_t>(
+          std::lower_bound(var_names_.begin(), var_names_.end(), c) - var_names_.begin()));
+    }
+  }
 }
 
 const Template* RuleSet::FindTemplate(uint64_t r) const {

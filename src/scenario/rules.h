@@ -20,6 +20,8 @@
 
 #include "absl/status/statusor.h"
 #include "plan/plan.h"
+#include "scenario/data_file.h"
+#include "scenario/session.h"
 #include "scenario/template.h"
 
 namespace re2 {
@@ -72,13 +74,30 @@ class RuleSet {
   // `tags`: the ammo's tag table (tags[0] is "", untagged hits). InvalidArgument (naming the
   // rule's position) for a regex RE2 refuses or a JSON path that does not parse — the loader
   // catches those first — and for more distinct capture names than scenario.max_vars.
-  static absl::StatusOr<std::unique_ptr<RuleSet>> Compile(const std::vector<RulePlan>& rules,
-                                                          const ScenarioPlan& scenario,
-                                                          const std::vector<std::string>& tags);
+  // `data_columns`: the variables a data file adds (docs/scenario.md "Data files"), beside
+  // the captures'. With scenario.cookies every tag needs the reply (its Set-Cookie lines).
+  static absl::StatusOr<std::unique_ptr<RuleSet>> Compile(
+      const std::vector<RulePlan>& rules, const ScenarioPlan& scenario,
+      const std::vector<std::string>& tags, const std::vector<std::string>& data_columns = {});
   ~RuleSet();
 
   // A copy with its own RE2 objects (for one worker).
   std::unique_ptr<RuleSet> Clone() const;
+
+  // The session table (multi-step sessions) and the data file, shared read-only by every
+  // Clone(); null when the plan has none. Set by the launcher after Compile.
+  void SetSessions(std::shared_ptr<const SessionTable> s) { sessions_ = std::move(s); }
+  const SessionTable* sessions() const { return sessions_.get(); }
+  void SetData(std::shared_ptr<const DataTable> d);
+  const DataTable* data() const { return data_.get(); }
+  // Variable index of each data column (data()->columns[c] is variable data_vars()[c]).
+  const std::vector<uint32_t>& data_vars() const { return data_vars_; }
+  bool data_round_robin() const { return scenario_.data_round_robin; }
+  bool cookies() const { return scenario_.cookies; }
+  bool stop_on_fail() const { return scenario_.on_fail_stop; }
+  // The longest ammo record (the cookie buffer holds it plus the Cookie header).
+  void set_max_request(uint32_t n) { max_request_ = n; }
+  uint32_t max_request() const { return max_request_; }
 
   // Whether any rule applies to hits with this tag.
   bool Touches(uint16_t tag) const { return tag < tag_begin_.size() - 1 && Count(tag) != 0; }
@@ -166,6 +185,11 @@ class RuleSet {
 
   std::vector<RulePlan> plans_;
   ScenarioPlan scenario_;
+  std::vector<std::string> data_columns_;
+  std::shared_ptr<const SessionTable> sessions_;
+  std::shared_ptr<const DataTable> data_;
+  std::vector<uint32_t> data_vars_;
+  uint32_t max_request_ = 0;
   std::vector<std::string> var_names_;
   std::unique_ptr<JsonReader> json_;
   std::shared_ptr<const Templates> templates_;

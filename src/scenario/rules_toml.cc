@@ -263,6 +263,104 @@ absl::Status ReadRulesToml(const toml::node& rules, std::string_view name,
   return absl::OkStatus();
 }
 
+std::string KeyPos(std::string_view name, const toml::key& k) {
+  const toml::source_position& p = k.source().begin;
+  return Cat(name, ":", std::max<uint32_t>(p.line, 1), ":", std::max<uint32_t>(p.column, 1));
+}
+
+// [scenario.data]: file = "users.csv", rows = "instance" | "round_robin".
+absl::Status ReadDataToml(const toml::node& data, std::string_view name, ScenarioPlan* out) {
+  const auto* t = data.as_table();
+  if (t == nullptr) {
+    return absl::InvalidArgumentError(Cat(Pos(name, data),
+                                          ": scenario.data: expected a table [scenario.data] "
+                                          "with file = \"users.csv\", got ",
+                                          Kind(data)));
+  }
+  for (auto&& [k, v] : *t) {
+    const std::string_view key = k.str();
+    if (key == "file") {
+      const auto* s = v.as_string();
+      if (s == nullptr || s->get().empty()) {
+        return absl::InvalidArgumentError(
+            Cat(Pos(name, v), ": scenario.data.file: expected a CSV file name (a string)"));
+      }
+      out->data_file = s->get();
+      out->data_where = Pos(name, v);
+    } else if (key == "rows") {
+      const auto* s = v.as_string();
+      if (s == nullptr || (s->get() != "instance" && s->get() != "round_robin")) {
+        return absl::InvalidArgumentError(
+            Cat(Pos(name, v),
+                ": scenario.data.rows: expected \"instance\" (one row per instance) or "
+                "\"round_robin\" (the next row for each session)"));
+      }
+      out->data_round_robin = s->get() == "round_robin";
+    } else {
+      return absl::InvalidArgumentError(Cat(KeyPos(name, k), ": unknown key '", key,
+                                            "' in [scenario.data] (file, rows; docs/scenario.md)"));
+    }
+  }
+  if (out->data_file.empty()) {
+    return absl::InvalidArgumentError(
+        Cat(Pos(name, data), ": scenario.data: expected file = \"users.csv\""));
+  }
+  return absl::OkStatus();
+}
+
+// [[scenario.steps]]: tag = "login", sleep = "100ms".
+absl::Status ReadStepsToml(const toml::node& steps, std::string_view name, ScenarioPlan* out) {
+  const auto* a = steps.as_array();
+  if (a == nullptr || a->empty()) {
+    return absl::InvalidArgumentError(
+        Cat(Pos(name, steps), ": scenario.steps: expected [[scenario.steps]] tables"));
+  }
+  for (const toml::node& item : *a) {
+    const auto* t = item.as_table();
+    if (t == nullptr) {
+      return absl::InvalidArgumentError(
+          Cat(Pos(name, item), ": scenario.steps: expected a table, got ", Kind(item)));
+    }
+    StepPlan step;
+    step.where = Pos(name, item);
+    for (auto&& [k, v] : *t) {
+      const std::string_view key = k.str();
+      if (key == "tag") {
+        const auto* s = v.as_string();
+        if (s == nullptr) {
+          return absl::InvalidArgumentError(
+              Cat(Pos(name, v), ": scenario.steps.tag: expected the tag of the step's records"));
+        }
+        step.tag = s->get();
+      } else if (key == "sleep") {
+        absl::StatusOr<int64_t> ns = absl::InvalidArgumentError("");
+        if (const auto* s = v.as_string()) {
+          ns = ParseDuration(s->get());
+        }
+        if (!ns.ok() || *ns < 0) {
+          return absl::InvalidArgumentError(
+              Cat(Pos(name, v),
+                  ": scenario.steps.sleep: expected a think time such as \"100ms\" or \"1s\""));
+        }
+        step.sleep_ns = *ns;
+      } else {
+        return absl::InvalidArgumentError(
+            Cat(KeyPos(name, k), ": unknown key '", key, "' in [[scenario.steps]] (tag, sleep)"));
+      }
+    }
+    if (t->get("tag") == nullptr) {
+      return absl::InvalidArgumentError(
+          Cat(step.where, ": scenario.steps: expected tag = \"...\" (the step's records)"));
+    }
+    out->steps.push_back(std::move(step));
+  }
+  if (out->steps.size() > 65535) {
+    return absl::InvalidArgumentError(
+        Cat(Pos(name, steps), ": scenario.steps: more than 65535 steps"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ReadScenarioToml(const toml::node& scenario, std::string_view name,
                               ScenarioPlan* out) {
   const auto* t = scenario.as_table();
@@ -284,21 +382,63 @@ absl::Status ReadScenarioToml(const toml::node& scenario, std::string_view name,
         return error(Cat("expected an integer 1..", hi));
       }
       (key == "max_vars" ? out->max_vars : out->max_value) = static_cast<uint32_t>(i->get());
-    } else if (key == "cookies" || key == "on_fail" || key == "data" || key == "steps") {
-      return error("not implemented yet in this build (docs/scenario.md \"Not built yet\")");
+    } else if (key == "cookies") {
+      const auto* b = v.as_boolean();
+      if (b == nullptr) {
+        return error(Cat("expected true or false, got ", Kind(v)));
+      }
+      out->cookies = b->get();
+    } else if (key == "on_fail") {
+      const auto* s = v.as_string();
+      if (s == nullptr || (s->get() != "stop" && s->get() != "continue")) {
+        return error("expected \"stop\" (a failed step ends its session) or \"continue\"");
+      }
+      out->on_fail_stop = s->get() == "stop";
+    } else if (key == "name") {
+      const auto* s = v.as_string();
+      if (s == nullptr || s->get().empty() || s->get().size() > 255 ||
+          s->get().find_first_of("\t\r\n") != std::string::npos) {
+        return error("expected a tag for the session records (a string, 1..255 bytes, no TAB)");
+      }
+      out->name = s->get();
+    } else if (key == "data") {
+      if (absl::Status st = ReadDataToml(v, name, out); !st.ok()) {
+        return st;
+      }
+    } else if (key == "steps") {
+      if (absl::Status st = ReadStepsToml(v, name, out); !st.ok()) {
+        return st;
+      }
     } else {
       const toml::source_position& p = k.source().begin;
       return absl::InvalidArgumentError(
           Cat(name, ":", std::max<uint32_t>(p.line, 1), ":", std::max<uint32_t>(p.column, 1),
-              ": unknown key '", key, "' in [scenario] (max_vars, max_value; docs/scenario.md)"));
+              ": unknown key '", key,
+              "' in [scenario] (max_vars, max_value, cookies, on_fail, name, data, steps; "
+              "docs/scenario.md)"));
     }
   }
   return absl::OkStatus();
 }
 
 std::string FormatScenarioToml(const ScenarioPlan& scenario) {
-  return Cat("\n[scenario]\nmax_vars = ", scenario.max_vars, "\nmax_value = ", scenario.max_value,
-             "\n");
+  std::string out =
+      Cat("\n[scenario]\nmax_vars = ", scenario.max_vars, "\nmax_value = ", scenario.max_value,
+          "\ncookies = ", scenario.cookies ? "true" : "false",
+          "\non_fail = ", scenario.on_fail_stop ? "\"stop\"" : "\"continue\"",
+          "\nname = ", Quote(scenario.name), "\n");
+  if (!scenario.data_file.empty()) {
+    Append(&out, "\n[scenario.data]\nfile = ", Quote(scenario.data_file),
+           "\nrows = ", scenario.data_round_robin ? "\"round_robin\"" : "\"instance\"", "\n");
+  }
+  for (const StepPlan& st : scenario.steps) {
+    Append(&out, "\n[[scenario.steps]]\ntag = ", Quote(st.tag));
+    if (st.sleep_ns != 0) {
+      Append(&out, "\nsleep = ", Quote(FormatDuration(st.sleep_ns)));
+    }
+    Append(&out, "\n");
+  }
+  return out;
 }
 
 std::string FormatRulesToml(const std::vector<RulePlan>& rules) {

@@ -143,10 +143,55 @@ TEST(RulesToml, CaptureRefusals) {
   EXPECT_HAS(Error("\n[scenario]\nmax_vars = 1\n[[rules]]\ncapture = { a = { regex = \"x\" }, "
                    "b = { regex = \"y\" } }\n"),
              "scenario.max_vars: the captures name 2 variables, more than max_vars = 1");
-  EXPECT_HAS(Error("\n[scenario]\ncookies = true\n"),
-             "plan.toml:11:11: scenario.cookies: not implemented yet");
+  EXPECT_HAS(Error("\n[scenario]\ncookies = 1\n"),
+             "plan.toml:11:11: scenario.cookies: expected true or false, got an integer");
+  EXPECT_HAS(Error("\n[scenario]\non_fail = \"retry\"\n"),
+             "plan.toml:11:11: scenario.on_fail: expected \"stop\"");
+  EXPECT_HAS(Error("\n[scenario.data]\nrows = \"instance\"\n"),
+             "scenario.data: expected file = \"users.csv\"");
+  EXPECT_HAS(Error("\n[scenario.data]\nfile = \"u.csv\"\nrows = \"random\"\n"),
+             "plan.toml:12:8: scenario.data.rows: expected \"instance\"");
+  EXPECT_HAS(Error("\n[[scenario.steps]]\nsleep = \"1s\"\n"),
+             "plan.toml:10:1: scenario.steps: expected tag = ");
+  EXPECT_HAS(Error("\n[[scenario.steps]]\ntag = \"a\"\nsleep = \"soon\"\n"),
+             "plan.toml:12:9: scenario.steps.sleep: expected a think time");
+  EXPECT_HAS(Error("\n[[scenario.steps]]\ntag = \"a\"\nthink = \"1s\"\n"),
+             "plan.toml:12:1: unknown key 'think' in [[scenario.steps]]");
   EXPECT_HAS(Error("\n[scenario]\nmax_value = 0\n"), "scenario.max_value: expected an integer");
   EXPECT_HAS(Error("\n[scenario]\nmaxvars = 1\n"), "unknown key 'maxvars' in [scenario]");
+}
+
+TEST(RulesToml, SessionKeys) {
+  absl::StatusOr<Plan> p = Load(R"toml(
+[scenario]
+cookies = true
+on_fail = "continue"
+name = "checkout"
+
+[scenario.data]
+file = "users.csv"
+rows = "round_robin"
+
+[[scenario.steps]]
+tag = "login"
+
+[[scenario.steps]]
+tag = "profile"
+sleep = "100ms"
+)toml");
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_TRUE(p->scenario.cookies);
+  EXPECT_FALSE(p->scenario.on_fail_stop);
+  EXPECT_EQ(p->scenario.name, "checkout");
+  EXPECT_EQ(p->scenario.data_file, "users.csv");
+  EXPECT_TRUE(p->scenario.data_round_robin);
+  ASSERT_EQ(p->scenario.steps.size(), 2u);
+  EXPECT_EQ(p->scenario.steps[1].tag, "profile");
+  EXPECT_EQ(p->scenario.steps[1].sleep_ns, 100'000'000);
+  const std::string toml = FormatPlanToml(*p);
+  absl::StatusOr<Plan> again = LoadPlanText(toml, "resolved.toml", {});
+  ASSERT_TRUE(again.ok()) << again.status() << "\n" << toml;
+  EXPECT_EQ(*again, *p);
 }
 
 }  // namespace
