@@ -8,9 +8,7 @@ tag. Refusals and a data file whose header row does not match leave no file behi
 
   tests/integration/pandora_convert.py build/src/incarne
 
-The plan says `[scenario] on_fail = "stop"` (pandora ends a session on a failed check); an
-incarne without the session work refuses that key by name, and this test then runs the same
-plan without it (one instance goes through the steps in order either way).
+The plan says `[scenario] on_fail = "stop"` (pandora ends a session on a failed check).
 """
 import os
 
@@ -71,11 +69,6 @@ def run_plan(plan_path, name):
     plan = write(os.path.join(d, name + "-run.toml"), text)
     out = os.path.join(d, name + "-run")
     p = run(incarne, ["run", plan, "--out", out], timeout=120)
-    if p.returncode == 2 and "scenario.on_fail" in p.stderr:
-        print("note: this incarne has no sessions yet (%s); running without on_fail"
-              % p.stderr.strip().splitlines()[-1])
-        write(plan, text.replace('on_fail = "stop"\n', ""))
-        p = run(incarne, ["run", plan, "--out", out], timeout=120)
     if p.returncode != 0:
         fail("run %s: exit %d: %s" % (name, p.returncode, p.stderr))
     return report(incarne, out)
