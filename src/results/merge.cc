@@ -333,6 +333,9 @@ absl::Status MergeAggregates(MergeInputs& mi, FileOut* agg_out, FileOut* stats_o
       }
     }
     RETURN_IF_ERROR(agg_out->Write(EncodeSecondBlock(out)));
+    // The second the carried autostop verdict fired at has it in its stats.jsonl line.
+    out.autostop =
+        sum->autostop.has_value() && sum->autostop->second == second ? &*sum->autostop : nullptr;
     RETURN_IF_ERROR(stats_out->Write(SecondJsonLine(out, mi.meta)));
     AddSecondToSummary(out, sum);
   }

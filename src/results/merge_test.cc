@@ -204,6 +204,13 @@ TEST(Merge, CarriesTheAutostopVerdictOfTheInputThatFiredFirst) {
   EXPECT_NE(summary->find("\"autostop\":{\"criterion\":\"http(5xx,10%,2s)\",\"second\":3"),
             std::string::npos)
       << *summary;
+  // ... and in the merged stats.jsonl, on the line of the second it fired at.
+  auto stats = ReadFileToString(out + "/stats.jsonl");
+  ASSERT_TRUE(stats.ok());
+  const size_t at = stats->find("\"autostop\":");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_EQ(stats->rfind("{\"second\":3,", at), stats->rfind("{\"second\":", at));
+  EXPECT_EQ(stats->find("\"autostop\":", at + 1), std::string::npos);
   std::system(
       absl::StrCat("rm -rf '", a, "' '", b, "' '", out.substr(0, out.rfind('/')), "'").c_str());
 }

@@ -175,6 +175,13 @@ p = run(incarne, ["run", plan, "--out", stop_dir], timeout=60)
 check(p.returncode == 3, "the autostop run exits 3 (%d: %s)" % (p.returncode, p.stderr[-500:]))
 rep = report(incarne, stop_dir)
 check("autostop" in rep, "report --json has the verdict")
+with open(os.path.join(stop_dir, "stats.jsonl"), encoding="utf-8") as f:
+    lines = [json.loads(line) for line in f]
+marked = [line["second"] for line in lines if "autostop" in line]
+check(marked == [rep["autostop"]["second"]],
+      "stats.jsonl has the verdict on the second it fired at, only (%s)" % marked)
+check(lines[marked[0]]["autostop"] == rep["autostop"] if marked else False,
+      "stats.jsonl's verdict is report --json's")
 page, dom = plot(stop_dir)
 check(page_data(page)["runs"][0]["report"]["autostop"] == rep["autostop"],
       "the page's report carries report --json's autostop verbatim")
