@@ -90,6 +90,14 @@ struct UslWatch {
   StepMeasure m;
   double best = 0;
   int falling = 0;
+  // The verdict of each level judged to its end, in order: summary.json's usl.levels (the
+  // step overview of `incarne plot`).
+  struct Level {
+    uint32_t n = 0;
+    bool good = true;  // met the SLO
+    std::string why;   // the SLO's words, or why the level does not count as better
+  };
+  std::vector<Level> judged;
 
   void Second(const SecondStats& ss) {
     std::lock_guard<std::mutex> lock(mu);
@@ -108,9 +116,12 @@ struct UslWatch {
     }
     const double x = static_cast<double>(m.stats.hits - m.stats.errors) / m.seconds;
     const SloVerdict v = slo->Judge(m, false);
+    judged.push_back({levels[k], v.ok, v.why});
     if (!v.ok) {
       reason = absl::StrCat(levels[k], " instances broke the SLO: ", v.why);
     } else if (x < best) {
+      judged.back().why =
+          absl::StrFormat("throughput %.1f/s below the best level's %.1f/s", x, best);
       if (++falling == 2) {
         reason = absl::StrFormat("throughput fell for 2 levels (to %.1f/s at %d instances)", x,
                                  levels[k]);
@@ -186,7 +197,30 @@ int RunUslModel(LaunchOptions o, CliLaunchOptions cli, const Plan& plan) {
     return kExitFailed;
   }
   WriteUslJson(&j, *fit, *measured);
-  absl::Status st = AddToSummary(r->run_dir, "usl", j.str());
+  std::string usl = j.Take();
+  {
+    // The run's own verdicts join the fit's object: "levels" (one per level judged to its
+    // end) and "stopped" (why the run ended early, "" when it ran every level).
+    std::lock_guard<std::mutex> lock(watch->mu);
+    JsonWriter lv;
+    lv.BeginArray();
+    for (const UslWatch::Level& l : watch->judged) {
+      lv.BeginObject();
+      lv.Key("n");
+      lv.Uint(l.n);
+      lv.Key("good");
+      lv.Bool(l.good);
+      lv.Key("why");
+      lv.String(l.why);
+      lv.EndObject();
+    }
+    lv.EndArray();
+    JsonWriter stopped;
+    stopped.String(watch->reason);
+    usl.pop_back();  // the object's '}'
+    absl::StrAppend(&usl, ",\"levels\":", lv.str(), ",\"stopped\":", stopped.str(), "}");
+  }
+  absl::Status st = AddToSummary(r->run_dir, "usl", usl);
   if (st.ok()) {
     st = WriteWhole(r->run_dir + "/usl.csv", UslCsv(*fit, PointsOf(*measured)));
   }

@@ -2,12 +2,14 @@
 // configuration reader's errors, control file names and the status renderings.
 #include <arpa/inet.h>
 
+#include <cstdio>
 #include <string>
 
 #include "control/allowlist.h"
 #include "control/daemon_config.h"
 #include "control/spool.h"
 #include "control/status.h"
+#include "control/status_view.h"
 #include "gtest/gtest.h"
 #include "plan/toml_config.h"
 
@@ -141,6 +143,33 @@ TEST(Status, MetricsLabelsEscaped) {
   EXPECT_NE(m.find("incarne_hits_total{tag=\"a\\\"b\\\\c\\nd\"} 3\n"), std::string::npos) << m;
   EXPECT_NE(m.find("incarne_up 1\n"), std::string::npos);
   EXPECT_NE(m.find("incarne_running 0\n"), std::string::npos);
+}
+
+// The last job's autostop verdict reaches the status file and `incarne status`.
+TEST(Status, LastRunsAutostopVerdictIsShown) {
+  StatusSnapshot s;
+  s.version = "test";
+  StatusResult r;
+  r.name = "a.toml";
+  r.outcome = "done";
+  r.run_dir = "/runs/a";
+  r.exit = 3;
+  r.autostop = "http(5xx,10%,3s) at second 7: 5xx codes count higher than 10% for 3s";
+  s.last = r;
+  const std::string json = StatusJson(s);
+  EXPECT_NE(json.find("\"autostop\":\"http(5xx,10%,3s) at second 7: "), std::string::npos) << json;
+  const std::string path = ::testing::TempDir() + "/incarne-status-autostop.json";
+  FILE* f = std::fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs(json.c_str(), f);
+  std::fclose(f);
+  absl::StatusOr<std::string> text = ShowStatusFile(path, false);
+  std::remove(path.c_str());
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_NE(text->find("exit 3"), std::string::npos) << *text;
+  EXPECT_NE(text->find("\n  autostop http(5xx,10%,3s) at second 7: 5xx codes"), std::string::npos)
+      << *text;
+  EXPECT_EQ(ResultJson(r).find("\"autostop\":") != std::string::npos, true);
 }
 
 }  // namespace

@@ -351,6 +351,10 @@ void Daemon::JobEnded() {
     s.exit = res.exit_code;
     s.hits = res.summary.overall.hits;
     s.errors = res.summary.overall.errors;
+    if (res.summary.autostop.has_value()) {
+      const AutostopVerdict& v = *res.summary.autostop;
+      s.autostop = Cat(v.criterion, " at second ", v.second, ": ", v.explain);
+    }
     s.started_unix_ns = r->started_ns;
     s.ended_unix_ns = RealNs();
     Log(r->label, ": done: exit ", s.exit, ", ", s.hits, " hits, ", s.errors, " errors, run ",

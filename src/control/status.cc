@@ -77,6 +77,10 @@ void WriteResult(JsonWriter* j, const StatusResult& r, bool full) {
     j->Key("why");
     j->String(r.why);
   }
+  if (!r.autostop.empty()) {
+    j->Key("autostop");
+    j->String(r.autostop);
+  }
   j->EndObject();
 }
 

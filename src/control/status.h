@@ -50,6 +50,8 @@ struct StatusResult {
   int64_t started_unix_ns = 0;
   int64_t ended_unix_ns = 0;
   std::string why;  // rejected: the why's first line
+  // done and stopped by autostop (exit 3): "CRITERION at second N: EXPLAIN" (docs/autostop.md)
+  std::string autostop;
 };
 
 // Counters over the daemon's life (Prometheus counters): per tag, and errors per tag and code

@@ -110,6 +110,9 @@ absl::StatusOr<std::string> ShowStatusFile(const std::string& path, bool json) {
       Append(&out, ": ", Str(last, "why"));
     }
     out += "\n";
+    if (const std::string a = Str(last, "autostop"); !a.empty()) {
+      Append(&out, "  autostop ", a, "\n");  // why the last run stopped (exit 3)
+    }
   }
   return out;
 }

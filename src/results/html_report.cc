@@ -15,8 +15,11 @@
 #include "plan/plan_loader.h"
 #include "results/aggregates_file.h"
 #include "results/collector.h"
+#include "results/criteria.h"
 #include "results/hits_file.h"
 #include "results/report.h"
+#include "simdjson.h"
+#include "util/small_file.h"
 #include "util/status.h"
 
 namespace incarne {
@@ -274,12 +277,72 @@ std::string HeaderJson(const std::string& run_dir, std::vector<std::string>* war
   return j.Take();
 }
 
-// One run's entry of the page data: name, header, report --json, warnings, series, spectra.
+// The capacity finder's results in RUN_DIR/summary.json (docs/capacity.md), minified:
+// `"usl":{…}` (a usl run: the fit, its measured levels and their verdicts) and/or
+// `"find_max":{…}` (a find-max run: the search and its steps), comma-separated; "" when the
+// run has neither. A usl run whose points could not be fitted gives a warning instead.
+std::string CapacityMembers(const std::string& run_dir, std::vector<std::string>* warnings) {
+  const std::string path = run_dir + "/summary.json";
+  absl::StatusOr<std::string> text = ReadSmallFile(path, 64 << 20, "summary");
+  if (!text.ok()) {
+    if (!absl::IsNotFound(text.status())) {
+      warnings->push_back(std::string(text.status().message()));
+    }
+    return "";
+  }
+  simdjson::dom::parser parser;
+  simdjson::dom::object doc;
+  if (parser.parse(simdjson::padded_string(*text)).get(doc) != simdjson::SUCCESS) {
+    warnings->push_back(absl::StrCat(path, ": not a JSON object; the capacity chart is not drawn"));
+    return "";
+  }
+  std::string out;
+  for (const char* key : {"usl", "find_max"}) {
+    simdjson::dom::object obj;
+    if (doc[key].get(obj) != simdjson::SUCCESS) {
+      continue;
+    }
+    std::string_view error;
+    if (obj["error"].get(error) == simdjson::SUCCESS) {
+      warnings->push_back(absl::StrCat(path, ": ", key, ": no fit: ", std::string(error)));
+      continue;
+    }
+    absl::StrAppend(&out, out.empty() ? "" : ",", "\"", key, "\":", simdjson::minify(obj));
+  }
+  return out;
+}
+
+// A find-max run directory holds no `aggregates` of its own (each step is a run under
+// RUN_DIR/steps/): its entry is the header, the search from summary.json and no series.
+absl::StatusOr<std::string> CapacityOnlyRunJson(const std::string& run_dir,
+                                                const std::string& capacity,
+                                                std::vector<std::string> warnings) {
+  const std::string header = HeaderJson(run_dir, &warnings);
+  JsonWriter name;
+  name.String(Basename(run_dir));
+  std::string out = absl::StrCat("{\"name\":", name.str(), ",\"header\":", header,
+                                 ",\"report\":null,\"warnings\":[");
+  for (size_t i = 0; i < warnings.size(); ++i) {
+    JsonWriter w;
+    w.String(warnings[i]);
+    absl::StrAppend(&out, i > 0 ? "," : "", w.str());
+  }
+  absl::StrAppend(&out, "],\"capacity\":{", capacity, "}}");
+  return out;
+}
+
+// One run's entry of the page data: name, header, report --json, warnings, series, spectra,
+// and the capacity finder's results when it ran one.
 absl::StatusOr<std::string> RunJson(const std::string& run_dir) {
   const std::string agg_path = run_dir + "/aggregates";
+  std::vector<std::string> warnings;
+  const std::string capacity = CapacityMembers(run_dir, &warnings);
   auto bytes = ReadFileToString(agg_path);
   if (!bytes.ok()) {
     if (absl::IsNotFound(bytes.status())) {
+      if (capacity.find("\"find_max\":") != std::string::npos) {
+        return CapacityOnlyRunJson(run_dir, capacity, std::move(warnings));
+      }
       return absl::NotFoundError(
           absl::StrCat(agg_path, ": no such file (is ", run_dir, " an incarne run directory?)"));
     }
@@ -293,7 +356,6 @@ absl::StatusOr<std::string> RunJson(const std::string& run_dir) {
   RunSummary sum;
   sum.meta = reader.meta();
   sum.tags.resize(sum.meta.tags.size());
-  std::vector<std::string> warnings;
 
   Series overall;
   std::vector<std::unique_ptr<Series>> tag_series(sum.meta.tags.size());
@@ -354,6 +416,13 @@ absl::StatusOr<std::string> RunJson(const std::string& run_dir) {
   if (sum.seconds == 0) {
     warnings.push_back(absl::StrCat(agg_path, ": no second was recorded (an empty run)"));
   }
+  // The autostop verdict, as `incarne report` reads it back (docs/autostop.md).
+  absl::StatusOr<std::optional<AutostopVerdict>> autostop = ReadAutostopReport(run_dir);
+  if (autostop.ok()) {
+    sum.autostop = std::move(*autostop);
+  } else {
+    warnings.push_back(std::string(autostop.status().message()));
+  }
   auto hits = HitsFile::Open(run_dir + "/hits");
   if (hits.ok()) {
     sum.hits_written = hits->view().records().size();
@@ -404,7 +473,7 @@ absl::StatusOr<std::string> RunJson(const std::string& run_dir) {
       AppendSeries(&out, *tag_series[i]);
     }
   }
-  out.append("}}");
+  absl::StrAppend(&out, "},\"capacity\":{", capacity, "}}");
   return out;
 }
 

@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "results/aggregates_file.h"
 #include "results/collector.h"
+#include "results/criteria.h"
 #include "results/hits_file.h"
 #include "results/report.h"
 #include "util/output_file.h"
@@ -385,6 +386,9 @@ absl::Status MergeAggregates(MergeInputs& mi, FileOut* agg_out, FileOut* stats_o
       }
     }
     RETURN_IF_ERROR(agg_out->Write(EncodeSecondBlock(out)));
+    // The second the carried autostop verdict fired at has it in its stats.jsonl line.
+    out.autostop =
+        sum->autostop.has_value() && sum->autostop->second == second ? &*sum->autostop : nullptr;
     RETURN_IF_ERROR(stats_out->Write(SecondJsonLine(out, mi.meta)));
     AddSecondToSummary(out, sum);
   }
@@ -394,6 +398,47 @@ absl::Status MergeAggregates(MergeInputs& mi, FileOut* agg_out, FileOut* stats_o
     }
   }
   return absl::OkStatus();
+}
+
+// The autostop verdicts of the inputs (docs/autostop.md): the merged run carries the one that
+// fired first on the merged clock — its seconds shifted to the merged origin, the input named
+// in `explain` and in the figure "input" (1-based, in the order given) — and every other
+// input that stopped is a note. nullopt when no input was stopped by autostop. A corrupt
+// autostop_report.txt is bad input (its file and line).
+absl::StatusOr<std::optional<AutostopVerdict>> MergeAutostop(const MergeInputs& mi,
+                                                             std::vector<std::string>* notes) {
+  std::optional<AutostopVerdict> first;
+  std::vector<std::string> fired;
+  for (size_t k = 0; k < mi.inputs.size(); ++k) {
+    const Input& in = *mi.inputs[k];
+    ASSIGN_OR_RETURN(std::optional<AutostopVerdict> v, ReadAutostopReport(in.dir));
+    if (!v.has_value()) {
+      continue;
+    }
+    const int64_t shift = in.delta_ns / kNsPerS;  // the output second holding its start
+    v->second += shift;
+    v->since += shift;
+    for (auto& [name, value] : v->figures) {
+      if (name == "since") {
+        value = static_cast<double>(v->since);
+      }
+    }
+    v->figures.emplace_back("input", static_cast<double>(k + 1));
+    const std::string who = absl::StrFormat("input %d of %d, shard %d: %s", k + 1, mi.inputs.size(),
+                                            in.agg.meta().shard, in.dir);
+    fired.push_back(
+        absl::StrFormat("%s: autostop %s fired at merged second %d", who, v->criterion, v->second));
+    v->explain = absl::StrCat(v->explain, " (", who, ")");
+    if (!first.has_value() || v->second < first->second) {
+      first = std::move(*v);
+    }
+  }
+  if (fired.size() > 1) {
+    for (const std::string& f : fired) {
+      notes->push_back(absl::StrCat("note: ", f));
+    }
+  }
+  return first;
 }
 
 }  // namespace
@@ -411,7 +456,7 @@ absl::Status MergeRuns(const std::vector<std::string>& run_dirs, const std::stri
   if (mkdir(out_dir.c_str(), 0755) != 0 && errno != EEXIST) {
     return absl::InternalError(absl::StrCat(out_dir, ": mkdir: ", strerror(errno)));
   }
-  for (const char* f : {"hits", "aggregates", "stats.jsonl", "summary.json"}) {
+  for (const char* f : {"hits", "aggregates", "stats.jsonl", "summary.json", kAutostopReportFile}) {
     struct stat st;
     if (stat((out_dir + "/" + f).c_str(), &st) == 0) {
       return absl::FailedPreconditionError(
@@ -422,6 +467,7 @@ absl::Status MergeRuns(const std::vector<std::string>& run_dirs, const std::stri
   RunSummary sum;
   sum.meta = mi.meta;
   sum.tags.resize(mi.meta.tags.size());
+  ASSIGN_OR_RETURN(sum.autostop, MergeAutostop(mi, notes));
 
   FileOut hits_out;
   RETURN_IF_ERROR(hits_out.Create(out_dir + "/hits"));
@@ -432,13 +478,21 @@ absl::Status MergeRuns(const std::vector<std::string>& run_dirs, const std::stri
   RETURN_IF_ERROR(agg_out.Write(EncodeRunHeader(kAggrMagic, mi.meta)));
   RETURN_IF_ERROR(stats_out.Create(out_dir + "/stats.jsonl"));
   RETURN_IF_ERROR(MergeAggregates(mi, &agg_out, &stats_out, &sum, notes));
-  FileOut summary_out;
+  FileOut summary_out, autostop_out;
+  if (sum.autostop.has_value()) {
+    // Read back by `incarne report` and `plot` of the merged run, as of any run.
+    RETURN_IF_ERROR(autostop_out.Create(absl::StrCat(out_dir, "/", kAutostopReportFile)));
+    RETURN_IF_ERROR(autostop_out.Write(FormatAutostopReport(*sum.autostop)));
+  }
   RETURN_IF_ERROR(summary_out.Create(out_dir + "/summary.json"));
   RETURN_IF_ERROR(summary_out.Write(RenderReport(sum, true)));
   // summary.json last: its presence says the merged run is complete.
   RETURN_IF_ERROR(hits_out.Commit());
   RETURN_IF_ERROR(agg_out.Commit());
   RETURN_IF_ERROR(stats_out.Commit());
+  if (sum.autostop.has_value()) {
+    RETURN_IF_ERROR(autostop_out.Commit());
+  }
   return summary_out.Commit();
 }
 

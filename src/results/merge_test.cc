@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "results/aggregates_file.h"
 #include "results/collector.h"
+#include "results/criteria.h"
 #include "results/hits_file.h"
 #include "results/results_testing.h"
 
@@ -153,6 +154,65 @@ TEST(Merge, FractionalOriginOffsetIsNotedAndTotalsStayExact) {
   h.Merge(sb->overall.latency);
   EXPECT_TRUE(h == sum->overall.latency);
   std::system(absl::StrCat("rm -rf '", a, "' '", b, "' '", out, "/..'").c_str());
+}
+
+// Which input autostop stopped is carried to the merged run: its verdict on the merged
+// clock, the input named, autostop_report.txt written so that report and plot read it back.
+TEST(Merge, CarriesTheAutostopVerdictOfTheInputThatFiredFirst) {
+  const std::string a = testing::TempDir(), b = testing::TempDir();
+  const std::string out = testing::TempDir() + "/m";
+  testing::RunCollector(a, {testing::MakeRecords(0, 3000, 1)}, {}, HitsKeep{}, false, kOriginA);
+  testing::RunCollector(b, {testing::MakeRecords(0, 3000, 1)}, {}, HitsKeep{}, false, kOriginB);
+  AutostopVerdict va;
+  va.criterion = "limit(5s)";
+  va.second = 4;
+  va.since = 0;
+  va.explain = "Test time elapsed. Limit: 5s, actual time: 5s";
+  va.tank_rc = 21;
+  va.figures = {{"limit_s", 5}, {"elapsed_s", 5}};
+  AutostopVerdict vb;
+  vb.criterion = "http(5xx,10%,2s)";
+  vb.second = 1;  // second 3 on A's clock: B fired first
+  vb.since = 0;
+  vb.explain = "5xx codes count higher than 10% for 2s, since second 0";
+  vb.tank_rc = 22;
+  vb.figures = {{"value", 1}, {"level", 0.1}, {"seconds", 2}, {"since", 0}};
+  for (const auto& [dir, v] : {std::pair{a, va}, std::pair{b, vb}}) {
+    FILE* f = std::fopen((dir + "/" + kAutostopReportFile).c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs(FormatAutostopReport(v).c_str(), f);
+    std::fclose(f);
+  }
+  std::vector<std::string> notes;
+  absl::Status st = MergeRuns({a, b}, out, &notes);
+  ASSERT_TRUE(st.ok()) << st;
+  ASSERT_EQ(notes.size(), 2u);  // both inputs that stopped are named
+  EXPECT_NE(notes[0].find("input 1 of 2"), std::string::npos) << notes[0];
+  auto sum = LoadRunSummary(out);
+  ASSERT_TRUE(sum.ok()) << sum.status();
+  ASSERT_TRUE(sum->autostop.has_value());
+  EXPECT_EQ(sum->autostop->criterion, "http(5xx,10%,2s)");
+  EXPECT_EQ(sum->autostop->second, 3);
+  EXPECT_EQ(sum->autostop->since, 2);
+  EXPECT_NE(sum->autostop->explain.find("(input 2 of 2, shard 0: " + b + ")"), std::string::npos)
+      << sum->autostop->explain;
+  ASSERT_EQ(sum->autostop->figures.size(), 5u);
+  EXPECT_EQ(sum->autostop->figures[3], (std::pair<std::string, double>{"since", 2}));
+  EXPECT_EQ(sum->autostop->figures[4], (std::pair<std::string, double>{"input", 2}));
+  auto summary = ReadFileToString(out + "/summary.json");
+  ASSERT_TRUE(summary.ok());
+  EXPECT_NE(summary->find("\"autostop\":{\"criterion\":\"http(5xx,10%,2s)\",\"second\":3"),
+            std::string::npos)
+      << *summary;
+  // ... and in the merged stats.jsonl, on the line of the second it fired at.
+  auto stats = ReadFileToString(out + "/stats.jsonl");
+  ASSERT_TRUE(stats.ok());
+  const size_t at = stats->find("\"autostop\":");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_EQ(stats->rfind("{\"second\":3,", at), stats->rfind("{\"second\":", at));
+  EXPECT_EQ(stats->find("\"autostop\":", at + 1), std::string::npos);
+  std::system(
+      absl::StrCat("rm -rf '", a, "' '", b, "' '", out.substr(0, out.rfind('/')), "'").c_str());
 }
 
 TEST(Merge, MissingInputIsNotFound) {

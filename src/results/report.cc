@@ -191,6 +191,28 @@ void WriteStatsJson(JsonWriter* j, const Stats& s, bool histograms) {
   j->EndObject();
 }
 
+void WriteAutostopJson(JsonWriter* j, const AutostopVerdict& v) {
+  j->BeginObject();
+  j->Key("criterion");
+  j->String(v.criterion);
+  j->Key("second");
+  j->Int(v.second);
+  j->Key("since");
+  j->Int(v.since);
+  j->Key("explain");
+  j->String(v.explain);
+  j->Key("tank_rc");
+  j->Int(v.tank_rc);
+  j->Key("figures");
+  j->BeginObject();
+  for (const auto& [name, value] : v.figures) {
+    j->Key(name);
+    j->Double(value, 6);
+  }
+  j->EndObject();
+  j->EndObject();
+}
+
 std::string SecondJsonLine(const SecondStats& s, const RunMeta& meta) {
   JsonWriter j;
   j.BeginObject();
@@ -221,6 +243,11 @@ std::string SecondJsonLine(const SecondStats& s, const RunMeta& meta) {
     }
   }
   j.EndObject();
+  if (s.autostop != nullptr) {
+    // Only on the second whose evaluation fired (docs/autostop.md).
+    j.Key("autostop");
+    WriteAutostopJson(&j, *s.autostop);
+  }
   j.EndObject();
   std::string line = j.Take();
   line.push_back('\n');
@@ -306,27 +333,8 @@ std::string RenderReport(const RunSummary& sum, bool json) {
     j.EndObject();
     if (sum.autostop.has_value()) {
       // Only when autostop stopped the run (docs/autostop.md).
-      const AutostopVerdict& v = *sum.autostop;
       j.Key("autostop");
-      j.BeginObject();
-      j.Key("criterion");
-      j.String(v.criterion);
-      j.Key("second");
-      j.Int(v.second);
-      j.Key("since");
-      j.Int(v.since);
-      j.Key("explain");
-      j.String(v.explain);
-      j.Key("tank_rc");
-      j.Int(v.tank_rc);
-      j.Key("figures");
-      j.BeginObject();
-      for (const auto& [name, value] : v.figures) {
-        j.Key(name);
-        j.Double(value, 6);
-      }
-      j.EndObject();
-      j.EndObject();
+      WriteAutostopJson(&j, *sum.autostop);
     }
     j.Key("run_id");  // "" for runs written before run ids (version-1 run files)
     j.String(sum.meta.run_id == 0 ? std::string() : RunIdText(sum.meta.run_id));

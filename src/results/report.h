@@ -18,7 +18,12 @@ inline constexpr double kReportPercentiles[] = {50, 75, 90, 95, 99, 99.9};
 // "service_hist_us": [[value µs, count], ...] over the non-empty buckets (stats.jsonl).
 void WriteStatsJson(JsonWriter* j, const Stats& s, bool histograms = false);
 
-// One stats.jsonl line (with the trailing newline).
+// The autostop verdict object of summary.json and stats.jsonl: {"criterion", "second", "since",
+// "explain", "tank_rc", "figures": {...}} (docs/autostop.md).
+void WriteAutostopJson(JsonWriter* j, const AutostopVerdict& v);
+
+// One stats.jsonl line (with the trailing newline); the second autostop fired on also has
+// "autostop" (the verdict object) as its last member.
 std::string SecondJsonLine(const SecondStats& s, const RunMeta& meta);
 
 // The live console line for a finished second (no newline / carriage return).

@@ -60,6 +60,20 @@ TEST(Slo, ParsesTheThreeForms) {
               HasSubstr("expected two arguments (the windowless form)"));
   EXPECT_THAT(Slo::Parse({"http(5zz,1%)"}).status().message(), HasSubstr("http: expected"));
   EXPECT_THAT(Slo::Parse({"quantile(101,5ms)"}).status().message(), HasSubstr("quantile:"));
+  // The shared criteria parser (src/plan/criterion.h) adds the 1-based position of the fault.
+  EXPECT_THAT(Slo::Parse({"http(5zz,1%)"}).status().message(),
+              HasSubstr("(\"http(5zz,1%)\" at 7: "));
+  EXPECT_THAT(Slo::Parse({"quantile(99,5q)"}).status().message(),
+              HasSubstr("String contains unsupported unit q"));
+  EXPECT_THAT(Slo::Parse({"htp(5xx,1%)"}).status().message(),
+              HasSubstr("slo[0] \"htp(5xx,1%)\": unknown predicate \"htp\""));
+  EXPECT_THAT(Slo::Parse({"total_http(5xx,1%)"}).status().message(),
+              HasSubstr("unknown predicate \"total_http\""));
+  // A mask as the criteria read it: 50x is 500-509 only, xx every non-zero code.
+  absl::StatusOr<Slo> masks = Slo::Parse({"http(50x,1)", "net(xx,1)"});
+  ASSERT_TRUE(masks.ok()) << masks.status();
+  EXPECT_TRUE(masks->predicates()[0].criterion.mask.Matches(503));
+  EXPECT_FALSE(masks->predicates()[0].criterion.mask.Matches(513));
 }
 
 TEST(Slo, JudgesAStep) {

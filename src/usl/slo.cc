@@ -3,9 +3,11 @@
 #include <cmath>
 
 #include "absl/status/status.h"
-#include "absl/strings/numbers.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "plan/criterion.h"
 #include "plan/duration.h"
 #include "util/absl_view.h"
 #include "util/strings.h"
@@ -16,99 +18,72 @@ namespace {
 constexpr double kMinSentShare = 0.99;
 constexpr uint64_t kMaxLagP99Ns = 10 * kNsPerMs;
 
-bool CodeMatches(const std::string& pattern, uint16_t code, bool net) {
-  if (net) {
-    if (pattern == "xx") {
-      return code != 0;
-    }
-    uint32_t want = 0;
-    return absl::SimpleAtoi(pattern, &want) && want == code;
-  }
-  if (code < 100 || code > 999) {
-    return false;
-  }
-  const std::string digits = std::to_string(code);
-  for (int i = 0; i < 3; ++i) {
-    if (pattern[i] != 'x' && pattern[i] != digits[i]) {
-      return false;
-    }
-  }
-  return true;
-}
+// What each kind is for the step's user: the guidance kept in front of the parser's own
+// message (which names the 1-based position of the fault).
+constexpr char kQuantileExpected[] =
+    "quantile: expected quantile(P, DURATION) with 0 < P <= 100, e.g. quantile(99, 50ms)";
+constexpr char kHttpExpected[] =
+    "http: expected http(CODES, LIMIT): CODES like 5xx or 503, LIMIT \"1%\" or a count";
+constexpr char kNetExpected[] =
+    "net: expected net(CODES, LIMIT): CODES xx or a net code, LIMIT \"1%\" or a count";
 
-// "1%" → share 0.01; "10" → count 10.
-bool ParseLimit(std::string_view t, Slo::Predicate* p) {
-  if (t.ends_with("%")) {
-    double v = 0;
-    if (!absl::SimpleAtod(AbslView(t.substr(0, t.size() - 1)), &v) || !std::isfinite(v) || v < 0 ||
-        v > 100) {
-      return false;
-    }
-    p->limit = v / 100;
-    p->limit_is_share = true;
-    return true;
-  }
-  uint64_t n = 0;
-  if (!absl::SimpleAtoi(AbslView(t), &n)) {
-    return false;
-  }
-  p->limit = static_cast<double>(n);
-  p->limit_is_share = false;
-  return true;
-}
-
-absl::StatusOr<Slo::Predicate> ParseOne(std::string_view text) {
-  Slo::Predicate p;
-  p.text = std::string(text);
+// The name before '(' as written, lower-cased, for messages about a predicate that did not
+// parse.
+std::string NameOf(std::string_view text) {
   const std::string_view t = Trim(text);
   const size_t open = t.find('(');
-  if (open == std::string_view::npos || !t.ends_with(")")) {
-    return absl::InvalidArgumentError(
-        "expected quantile(P,DURATION), http(CODES,LIMIT) or net(CODES,LIMIT)");
-  }
-  const std::string_view name = Trim(t.substr(0, open));
-  const std::string_view args = t.substr(open + 1, t.size() - open - 2);
-  const size_t comma = args.find(',');
-  if (comma == std::string_view::npos || args.find(',', comma + 1) != std::string_view::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(AbslView(name), ": expected two arguments (the windowless form)"));
-  }
-  const std::string_view a = Trim(args.substr(0, comma));
-  const std::string_view b = Trim(args.substr(comma + 1));
-  if (name == "quantile") {
-    p.kind = Slo::Predicate::Kind::kQuantile;
-    absl::StatusOr<int64_t> ns = ParseDuration(b);
-    if (!absl::SimpleAtod(AbslView(a), &p.percentile) || !(p.percentile > 0) ||
-        !(p.percentile <= 100) || !ns.ok()) {
+  return absl::AsciiStrToLower(AbslView(Trim(t.substr(0, open))));
+}
+
+// One predicate through the autostop criteria parser without a window (src/plan/criterion.h),
+// then narrowed to the three kinds a step's SLO judges.
+absl::StatusOr<Slo::Predicate> ParseOne(std::string_view text) {
+  const std::string name = NameOf(text);
+  absl::StatusOr<Criterion> c = ParseCriterion(text, false);
+  if (!c.ok()) {
+    if (name == "quantile" || name == "http" || name == "net") {
+      const char* expected = name == "quantile" ? kQuantileExpected
+                             : name == "http"   ? kHttpExpected
+                                                : kNetExpected;
+      return absl::InvalidArgumentError(absl::StrCat(expected, " (", c.status().message(), ")"));
+    }
+    if (text.find('(') != std::string_view::npos && !name.empty() &&
+        absl::StrContains(c.status().message(), "Unsupported autostop criterion type")) {
       return absl::InvalidArgumentError(
-          "quantile: expected quantile(P, DURATION) with 0 < P <= 100, e.g. quantile(99, 50ms)");
+          absl::StrCat("unknown predicate \"", name, "\": expected quantile, http or net"));
     }
-    p.limit_ns = static_cast<uint64_t>(*ns);
-    return p;
-  }
-  const bool net = name == "net";
-  if (name != "http" && !net) {
     return absl::InvalidArgumentError(
-        absl::StrCat("unknown predicate \"", AbslView(name), "\": expected quantile, http or net"));
+        absl::StrCat("expected quantile(P,DURATION), http(CODES,LIMIT) or net(CODES,LIMIT) (",
+                     c.status().message(), ")"));
   }
-  p.kind = net ? Slo::Predicate::Kind::kNet : Slo::Predicate::Kind::kHttp;
-  p.pattern = std::string(a);
-  bool pattern_ok = false;
-  if (net) {
-    uint32_t n = 0;
-    pattern_ok = p.pattern == "xx" || (absl::SimpleAtoi(AbslView(a), &n) && n > 0 && n < 65536);
-  } else {
-    pattern_ok = p.pattern.size() == 3 && p.pattern[0] >= '1' && p.pattern[0] <= '9';
-    for (char c : p.pattern) {
-      pattern_ok = pattern_ok && (c == 'x' || (c >= '0' && c <= '9'));
-    }
+  Slo::Predicate p;
+  p.text = std::string(text);
+  p.criterion = *std::move(c);
+  switch (p.criterion.kind) {
+    case CriterionKind::kQuantile:
+      p.kind = Slo::Predicate::Kind::kQuantile;
+      break;
+    case CriterionKind::kHttp:
+      p.kind = Slo::Predicate::Kind::kHttp;
+      break;
+    case CriterionKind::kNet:
+      p.kind = Slo::Predicate::Kind::kNet;
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown predicate \"", name, "\": expected quantile, http or net"));
   }
-  if (!pattern_ok || !ParseLimit(b, &p)) {
+  if (!p.criterion.tag.empty()) {
+    // The parser takes a third parameter as a tag; a step is judged on all its hits, and a
+    // window ("5s") here is the likelier mistake.
     return absl::InvalidArgumentError(
-        net ? "net: expected net(CODES, LIMIT): CODES xx or a net code, LIMIT \"1%\" or a count"
-            : "http: expected http(CODES, LIMIT): CODES like 5xx or 503, LIMIT \"1%\" or a "
-              "count");
+        absl::StrCat(name, ": expected two arguments (the windowless form), got a third: \"",
+                     p.criterion.tag, "\""));
   }
+  p.percentile = p.criterion.quantile;
+  p.limit_ns = static_cast<uint64_t>(p.criterion.rt_ns);
+  p.limit = p.criterion.level;
+  p.limit_is_share = p.criterion.relative;
   return p;
 }
 
@@ -153,7 +128,8 @@ SloVerdict Slo::Judge(const StepMeasure& m, bool open_model) const {
     const bool net = p.kind == Predicate::Kind::kNet;
     uint64_t n = 0;
     for (const auto& [code, count] : (net ? s.net_codes : s.proto_codes).entries()) {
-      n += CodeMatches(p.pattern, code, net) ? count : 0;
+      // net(…) never counts code 0 (success); an all-x mask matches every non-zero code.
+      n += (!net || code != 0) && p.criterion.mask.Matches(code) ? count : 0;
     }
     const double value =
         p.limit_is_share

@@ -7,9 +7,11 @@
 // CODES: a 3-character HTTP pattern (digits and x: "5xx", "50x", "503"); for net, "xx" (any
 // net error) or a number. L: a share of the step's hits ("1%") or a count.
 //
-// Tank's autostop criteria have the same shapes with a window; the shared criteria parser
-// (src/results/criteria.h) should replace ParseSlo once it exists — this one takes only the
-// three windowless forms above.
+// The predicates are Tank's autostop criteria without their window, parsed by the shared
+// criteria parser (ParseCriterion(text, false), src/plan/criterion.h) and narrowed to the
+// three kinds above. Judge keeps the SLO's meaning: a predicate holds while its figure is
+// ≤ the limit, and a quantile is of the corrected latency (done − planned), not Tank's
+// response time.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "plan/criterion.h"
 #include "results/stats.h"
 
 namespace incarne {
@@ -50,9 +53,9 @@ class Slo {
     std::string text;
     double percentile = 0;  // kQuantile
     uint64_t limit_ns = 0;  // kQuantile
-    std::string pattern;    // kHttp: 3 chars of digits/x; kNet: "xx" or a number
     double limit = 0;       // kHttp, kNet: a share (0..1) or a count
     bool limit_is_share = false;
+    Criterion criterion;  // as parsed (kHttp, kNet: its mask)
   };
   const std::vector<Predicate>& predicates() const { return predicates_; }
 

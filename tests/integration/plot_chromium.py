@@ -10,89 +10,14 @@ the build directory (plot-light.png, plot-dark.png) for a person to look at.
 
   tests/integration/plot_chromium.py build/src/incarne
 """
-import html.parser
 import os
-import shutil
-import subprocess
-import sys
-import tempfile
 
-from engine_common import SKIP, binary, check, fail, report, run, tmpdir, write
+from engine_common import binary, check, fail, report, run, tmpdir, write
+from plot_common import build_root, chrome, load
 
 CHARTS = 9  # rps, latency ×2, lag, in flight, proto codes, net codes, bytes, spectrum
 
 incarne = binary()
-chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-if chromium is None:
-    print("SKIP: chromium is not installed (scripts/install-deps)")
-    sys.exit(SKIP)
-build_root = os.environ.get("INCARNE_BUILD_ROOT", tempfile.gettempdir())
-
-
-def chrome(url_path, extra):
-    """Runs headless Chromium on a file with every network path closed; returns stdout."""
-    profile = tempfile.mkdtemp(prefix="incarne-plot-chromium-")
-    try:
-        p = subprocess.run(
-            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-             "--no-first-run", "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", "--disable-extensions", "--user-data-dir=" + profile,
-             # Any request that escaped the page's CSP would fail here, not reach a network.
-             "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND",
-             "--virtual-time-budget=5000", "--window-size=1440,1800"] + extra +
-            ["file://" + os.path.abspath(url_path)],
-            capture_output=True, timeout=120)
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    if p.returncode != 0:
-        fail("chromium exited %d: %s" % (p.returncode, p.stderr.decode(errors="replace")[-2000:]))
-    return p.stdout.decode(errors="replace")
-
-
-class Dom(html.parser.HTMLParser):
-    """What the tests read from the dumped DOM: body attributes, charts, table cells."""
-
-    def __init__(self):
-        super().__init__()
-        self.body = {}
-        self.charts = {}
-        self.rows = []  # (run, tag, {key: text})
-        self.errors = []
-        self._cell = None
-        self._err = False
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "body":
-            self.body = a
-        if "chart" in (a.get("class") or "").split():
-            self.charts[a.get("id")] = a
-        if tag == "tr" and "data-run" in a:
-            self.rows.append((a["data-run"], a["data-tag"], {}))
-        if tag == "td" and "data-k" in a and self.rows:
-            self._cell = a["data-k"]
-        if a.get("id") == "plot-error":
-            self._err = True
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self.rows[-1][2][self._cell] = self.rows[-1][2].get(self._cell, "") + data
-        if self._err:
-            self.errors.append(data)
-
-    def handle_endtag(self, tag):
-        if tag == "td":
-            self._cell = None
-        if tag == "p":
-            self._err = False
-
-
-def load(page):
-    d = Dom()
-    d.feed(chrome(page, ["--dump-dom"]))
-    return d
-
-
 def get(obj, path):
     head, _, rest = path.partition(".")
     return obj[head] if not rest else obj[head][rest]
