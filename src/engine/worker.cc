@@ -665,10 +665,12 @@ struct Worker::Impl {
     if (ready_sends_in_pass_ != 0) {
       // A connection's last setup flight is among them (TLS 1.3: the client's Finished, after
       // which no server bytes need come): its completion is what a hit waits for, so the wait
-      // ends when this enter's SENDs are done. Counted as a reply instead, the request waited
-      // for the server's session ticket or the wake-up bound — ~1.2 ms per TLS handshake
-      // (measured 2026-12-07, tls_fresh_conn.sh with a trace of the waits).
-      wait_nr = sends_in_pass_;
+      // ends at the first completion — on a socket with room, at once, with the inline SENDs'
+      // CQEs posted (not waiting for all of them: one stuck behind a full socket would hold
+      // the request). Counted as a reply instead, the request waited for the server's session
+      // ticket or the wake-up bound — up to ~1.2 ms per TLS handshake (measured 2026-12-07,
+      // tls_fresh_conn.sh with a trace of the waits).
+      wait_nr = 1;
     }
     sends_in_pass_ = 0;
     ready_sends_in_pass_ = 0;
