@@ -2,24 +2,35 @@
 # A hit that opens its TLS connection pays only the connection and the handshake: nginx over
 # TLS 1.3 on loopback, HTTP/1.1 with one request per connection (`Connection: close` in the
 # ammo; and `max_requests_per_connection = 1`, where the https nib adds the header), full
-# handshakes (resume = false), 25 shots/s (one handshake at a time, as the reference) in the rps model with preconnect off. Every
-# handshake step's completion is acted on when it arrives (docs/engine.md "The loop"): a step
-# that waited for the worker's next wake-up would add up to ~1 ms per round trip.
+# handshakes (resume = false), 25 shots/s (one handshake at a time, as the reference) in the
+# rps model with preconnect off. Every handshake step's completion is acted on when it arrives
+# (docs/engine.md "The loop"): a step that waited for the worker's next wake-up would add up to
+# ~1 ms per round trip.
 #
-# What it is compared with, measured here: a Python ssl client (OpenSSL) doing TCP connect +
-# TLS 1.3 handshake (no verification, no resumption) + send + read to the close, median of
-# 300. Its connect + handshake time is the reference for incarne's connect phase (which for
-# TLS ends with the last handshake step, docs/results.md "Phases"); its whole time for the
-# median hit. Asserted (generous, for a busy box): connect p50 ≤ reference + 500 µs, service
-# p50 ≤ reference + 500 µs; printed as notes, the quiet-box targets (+100 µs mean connect,
-# +50 µs service p50). wolfSSL and OpenSSL do not cost the same per handshake, so on a quiet
-# box a difference of a few tens of µs either way is the libraries', not the loop's.
-# Known gap (measured 2026-12-07 on a quiet box, sanitized build of 244bc1a): incarne's
-# connect phase p50 2.87 ms against the reference's 1.42 ms (service p50 3.11 vs 1.71 ms) —
-# more than the libraries explain, so a handshake step still seems to wait for a wake-up
-# (docs/engine.md "The loop"; open). Until it is found, the slack is the reference's whole
-# time + 500 µs (REF + 500), not REF / 2: it fails anything worse than today's gap, and the
-# notes print the real targets.
+# Two kinds of checks (lib/fresh_conn.sh check_fresh):
+# - The loop itself, whatever the box's load: the connection is stamped ready when the submit
+#   that sent the client's Finished completed it, so a request that waited for a wake-up
+#   after the handshake shows in the send phase (sent − connected): median ≤ 500 µs (a wait
+#   for the 1 ms bound fails it). The build before this check (a96daf3) counted the
+#   Finished's send completion as a plain SEND and waited for one CQE more: nginx's session
+#   ticket, or the 1 ms wait bound counted from the start of the pass (a trace of the waits
+#   showed ~1.2 ms per handshake; on this loaded box, where wolfSSL's part of the pass takes
+#   ~0.8 ms, 0.17–0.26 ms of send phase with that wait put back, against 0.04–0.10 ms).
+# - Against a Python ssl client (OpenSSL) measured here doing TCP connect + TLS 1.3 handshake
+#   (no verification, no resumption) + send + read to the close, median of 300. Its connect +
+#   handshake time is the reference for incarne's connect phase (which for TLS ends with the
+#   last handshake step, docs/results.md "Phases"); its whole time for the median hit.
+#   Asserted: connect p50 and service p50 ≤ their reference + max(1.5 ms, whole reference /
+#   2). The 1.5 ms is what is left of the gap once the wait above was gone, plus 1 ms: on a
+#   box at load average 10 (2026-12-07, sanitized build) incarne's connect p50 was 2.30 ms
+#   against the reference's 1.39 ms (service 2.74 vs 1.74 ms) — wolfSSL's own CPU per
+#   handshake (a profile of the worker is led by Debian's wolfSSL's generic big-number
+#   routines, `sp_*`; X25519 was negotiated, so that is most likely the RSA-2048
+#   CertificateVerify check), the request and reply after it; so a 1 ms regression fails
+#   these on a quiet box, and on a busy one, where the interpreted reference slows more than
+#   incarne and the slack grows with it, the send phase is the check that catches a wait.
+#   Printed as notes, the quiet-box targets (+100 µs mean connect, +50 µs service p50),
+#   which wolfSSL's cost per handshake keeps out of reach today.
 #   tests/integration/tls_fresh_conn.sh build/src/incarne
 . "${INCARNE_SOURCE_ROOT:-$(dirname "$0")/../..}/tests/integration/lib/https_common.sh" "$@"
 . "$ROOT/tests/integration/lib/fresh_conn.sh"
@@ -30,6 +41,7 @@ read -r REF REF_CONN < <(fresh_reference "$NGINX_PORT" \
   'GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n' --tls)
 [ -n "${REF_CONN:-}" ] || fail "the reference client failed"
 echo "reference (Python ssl, fresh TLS 1.3 connection): median ${REF} µs, connect + handshake ${REF_CONN} µs"
+PART=$((REF / 2 > 1500 ? REF / 2 : 1500))  # check_fresh's slack (see above)
 
 write_tls_plan() {  # NAME HEADERS EXTRA-[target.http]-LINES
   PLAN_INSTANCES=100 PLAN_THREADS=1 PLAN_HEADERS=$2 https_plan "$1" "127.0.0.1:$NGINX_PORT" \
@@ -40,7 +52,7 @@ write_tls_plan() {  # NAME HEADERS EXTRA-[target.http]-LINES
 
 write_tls_plan tls_close_ammo '["Host: test", "Connection: close"]' ''
 run_plan tls_close_ammo
-check_fresh tls_close_ammo 100 "$REF" "$REF_CONN" $((REF + 500))
+check_fresh tls_close_ammo 100 "$REF" "$REF_CONN" "$PART"
 
 time_wait() {  # sport|dport → TIME_WAIT sockets with that port = nginx's
   ss -Htan state time-wait "( $1 = :$NGINX_PORT )" | wc -l
@@ -49,7 +61,7 @@ server0=$(time_wait sport)
 client0=$(time_wait dport)
 write_tls_plan tls_close_max1 '["Host: test"]' 'max_requests_per_connection = 1'
 run_plan tls_close_max1
-check_fresh tls_close_max1 100 "$REF" "$REF_CONN" $((REF + 500))
+check_fresh tls_close_max1 100 "$REF" "$REF_CONN" "$PART"
 # The nib said Connection: close (19 bytes more in size_out, the application bytes), and
 # nginx closed first: the TIME_WAITs are on its side.
 expect_eq "$(hits_count tls_close_max1 "size_out != $(hits_stat tls_close_ammo max size_out)")" 0 \
