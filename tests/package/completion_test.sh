@@ -46,7 +46,7 @@ commands=$("$INCARNE" --help | sed -n 's/^  \([a-z][a-z0-9-]*\)  .*/\1/p' | sort
 [ -n "$commands" ] || fail "incarne --help lists no commands"
 expect "--help --version ${commands% }" incarne ""
 expect "report run" incarne r
-expect "compile dump inspect" incarne ammo ""
+expect "compile convert dump inspect" incarne ammo ""
 expect "collect render" incarne k8s ""
 expect "plan.toml run1 run2" incarne k8s render ""
 expect "check run" incarne phantom ""
