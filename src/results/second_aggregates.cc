@@ -85,7 +85,22 @@ bool SecondAggregates::CanRelease() {
   return !spare_.empty();
 }
 
+void SecondAggregates::SelectTally(uint64_t done, uint16_t tag) {
+  if (done - cur_lo_ >= static_cast<uint64_t>(kNsPerS) || cur_ == nullptr) {
+    Select(static_cast<int64_t>(done / kNsPerS));
+  }
+  StatsTally* t = cur_->tags[tag];
+  if (t == nullptr) {
+    t = TakeTally();
+    cur_->tags[tag] = t;
+    cur_->used.push_back(tag);  // reserved to the tag count: never allocates
+  }
+  cur_tag_ = tag;
+  cur_tally_ = t;
+}
+
 void SecondAggregates::Select(int64_t sec) {
+  cur_tally_ = nullptr;
   misfiling_ = false;
   cur_sec_ = sec;
   cur_lo_ = static_cast<uint64_t>(sec) * kNsPerS;  // sec = done / 1e9: no overflow
@@ -131,6 +146,7 @@ void SecondAggregates::HandOff(int i) {
   open_[n_open_] = nullptr;
   if (b == cur_) {
     cur_ = nullptr;
+    cur_tally_ = nullptr;
     cur_sec_ = INT64_MIN;
   }
   b->hits = 0;

@@ -96,19 +96,15 @@ class SecondAggregates {
 
   // ---- producer (worker thread) ----
   [[gnu::always_inline]] void Add(const HitRecord& r) {
-    // [cur_lo_, cur_lo_ + 1 s) is cur_sec_'s range of completion times (no division per hit).
-    if (__builtin_expect(r.done - cur_lo_ >= static_cast<uint64_t>(kNsPerS) || cur_ == nullptr,
-                         0)) {
-      Select(static_cast<int64_t>(r.done / kNsPerS));
-    }
+    // The hit's tally is the last one's unless its completion time leaves [cur_lo_, cur_lo_ +
+    // 1 s) (cur_sec_'s range: no division per hit) or its tag changes.
     const uint16_t tag = r.tag < ntags_ ? r.tag : 0;
-    StatsTally* t = cur_->tags[tag];
-    if (__builtin_expect(t == nullptr, 0)) {
-      t = TakeTally();
-      cur_->tags[tag] = t;
-      cur_->used.push_back(tag);  // reserved to the tag count: never allocates
+    if (__builtin_expect(r.done - cur_lo_ >= static_cast<uint64_t>(kNsPerS) || tag != cur_tag_ ||
+                             cur_tally_ == nullptr,
+                         0)) {
+      SelectTally(r.done, tag);
     }
-    t->Add(r);
+    cur_tally_->Add(r);
     if (__builtin_expect(misfiling_, 0)) {
       ++cur_->misfiled;
     }
@@ -170,6 +166,8 @@ class SecondAggregates {
   static_assert((kBlocks & (kBlocks - 1)) == 0);
 
   void Select(int64_t sec);
+  // Points cur_tally_ at the tally of `tag` in the block of done's second.
+  [[gnu::noinline]] void SelectTally(uint64_t done, uint16_t tag);
   SecondBlock* Acquire();
   void HandOff(int i);
   void HandOffDue(int64_t now_ns);
@@ -185,8 +183,10 @@ class SecondAggregates {
   int n_open_ = 0;
   SecondBlock* cur_ = nullptr;
   int64_t cur_sec_ = INT64_MIN;
-  uint64_t cur_lo_ = 0;     // cur_sec_ · 1e9 (meaningless while cur_ is null)
-  bool misfiling_ = false;  // cur_ was chosen for want of a block for cur_sec_
+  uint64_t cur_lo_ = 0;  // cur_sec_ · 1e9 (meaningless while cur_ is null)
+  uint16_t cur_tag_ = 0;
+  StatsTally* cur_tally_ = nullptr;  // cur_tag_'s in cur_; null when cur_ changed or is null
+  bool misfiling_ = false;           // cur_ was chosen for want of a block for cur_sec_
   int64_t next_deadline_ = INT64_MAX;
   std::vector<SecondBlock*> spare_;  // producer-private: cleared blocks taken from free_
   Queue full_;                       // worker → collector
