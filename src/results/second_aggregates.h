@@ -5,9 +5,9 @@
 // The worker adds every finished hit to the block of its second of completion (done / 1e9, the
 // collector's rule) and hands a block over once its second has ended kHandoffGraceNs ago (or
 // when it needs the room); the collector merges each block exactly (Stats::Merge of each tag's
-// StatsTally, the per-hit form of a Stats: a few ns per hit) into its own
-// second, by the same rule it applies to raw records: a block of a second already written goes
-// into the oldest second not yet written and its hits count as `late`.
+// StatsTally, the per-hit form of a Stats) into its own second, by the same rule it applies to
+// raw records: a block of a second already written goes into the oldest second not yet written
+// and its hits count as `late`.
 //
 // Blocks travel through two single-producer/single-consumer queues of pointers: full blocks
 // worker → collector, cleared blocks back. kBlocks blocks exist per worker, so neither queue can
