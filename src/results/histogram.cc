@@ -98,6 +98,29 @@ void Histogram::Merge(const Histogram& o) {
   sum_ += o.sum_;
 }
 
+void Histogram::Merge(const HistogramTally& t, uint64_t total, __uint128_t sum) {
+  if (total == 0 || t.empty()) {
+    return;
+  }
+  for (int i = IndexOf(t.min()), hi = IndexOf(t.max()); i <= hi; ++i) {
+    counts_[i] += t.count_at(i);
+  }
+  total_ += total;
+  min_ = std::min(min_, t.min());
+  max_ = std::max(max_, t.max());
+  sum_ += sum;
+}
+
+void HistogramTally::Clear() {
+  if (!empty()) {
+    const int lo = Histogram::IndexOf(min_), hi = Histogram::IndexOf(max_);
+    std::memset(&counts_[lo], 0, sizeof(uint32_t) * (hi - lo + 1));
+  }
+  min_ = UINT64_MAX;
+  max_ = 0;
+  sum_lo_ = sum_hi_ = 0;
+}
+
 uint64_t Histogram::RankAt(double p, uint64_t n) {
   if (n == 0) {
     return 0;

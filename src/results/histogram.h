@@ -30,6 +30,8 @@
 
 namespace incarne {
 
+class HistogramTally;
+
 class Histogram {
  public:
   static constexpr int kSubBucketHalfBits = 7;                   // 128 per half
@@ -82,6 +84,9 @@ class Histogram {
   }
 
   void Merge(const Histogram& o);
+  // Adds what `t` recorded: `total` values summing to `sum` (the tally keeps neither when its
+  // owner can derive them; see StatsTally).
+  void Merge(const HistogramTally& t, uint64_t total, __uint128_t sum);
   void Clear();
 
   uint64_t count() const { return total_; }
@@ -130,6 +135,70 @@ class Histogram {
   uint64_t min_ = UINT64_MAX;
   uint64_t max_ = 0;
   __uint128_t sum_ = 0;
+};
+
+// The per-hit half of a Histogram, for the worker's per-second aggregates (StatsTally): the
+// same buckets with 32-bit counts (a worker completes far fewer than 2^32 hits in one second),
+// the exact min, max and sum, and no total (its owner counts the values). Recording touches one
+// bucket and the sum; min and max are stored only when they change. Histogram::Merge(tally,
+// total) gives exactly what Histogram::Record would have built from the same values.
+//
+// Thread contract: none (one owner at a time). Never allocates after construction.
+class HistogramTally {
+ public:
+  HistogramTally() { counts_.fill(0); }
+
+  void Record(uint64_t v) {
+    RecordNoSum(v);
+    AddSum(v);
+  }
+  // Records v in the buckets and min/max only: its sum is accounted for by the owner
+  // (AddSum, or derived from other sums).
+  void RecordNoSum(uint64_t v) {
+    ++counts_[Histogram::IndexOf(v)];
+    MinMax(v);
+  }
+  // Record() and RecordNoSum() of a value known to be ≤ Histogram::kMaxValue.
+  void RecordInRange(uint64_t v) {
+    RecordInRangeNoSum(v);
+    AddSum(v);
+  }
+  void RecordInRangeNoSum(uint64_t v) {
+    const int bucket =
+        64 - __builtin_clzll(v | Histogram::kSubBucketMask) - Histogram::kSubBucketBits;
+    ++counts_[((bucket + 1) << Histogram::kSubBucketHalfBits) + static_cast<int>(v >> bucket) -
+              (1 << Histogram::kSubBucketHalfBits)];
+    MinMax(v);
+  }
+  void AddSum(uint64_t v) {
+    sum_lo_ += v;
+    if (__builtin_expect(sum_lo_ < v, 0)) {
+      ++sum_hi_;
+    }
+  }
+  __uint128_t sum() const { return (static_cast<__uint128_t>(sum_hi_) << 64) | sum_lo_; }
+  bool empty() const { return min_ > max_; }
+  uint64_t min() const { return min_; }
+  uint64_t max() const { return max_; }
+  uint32_t count_at(int index) const { return counts_[index]; }
+  // Clears the buckets between those of min and max (the only ones that can be non-empty).
+  void Clear();
+
+ private:
+  void MinMax(uint64_t v) {
+    if (__builtin_expect(v < min_, 0)) {
+      min_ = v;
+    }
+    if (__builtin_expect(v > max_, 0)) {
+      max_ = v;
+    }
+  }
+
+  std::array<uint32_t, Histogram::kCounts> counts_;
+  uint64_t min_ = UINT64_MAX;
+  uint64_t max_ = 0;
+  uint64_t sum_lo_ = 0;
+  uint64_t sum_hi_ = 0;
 };
 
 // LEB128 varints with ZigZag for signed values (shared by the encoders in results/).

@@ -31,24 +31,24 @@ SecondAggregates::SecondAggregates(uint32_t tags) {
     b->used.reserve(ntags_);
     spare_.push_back(b);
   }
-  // A first pool: a few seconds of the first tags. More come on first use (TakeStats).
+  // A first pool: a few seconds of the first tags. More come on first use (TakeTally).
   const size_t first = static_cast<size_t>(kMaxOpen) * std::min<uint32_t>(ntags_, 2);
   pool_.reserve(first);
   for (size_t i = 0; i < first; ++i) {
-    owned_.push_back(std::make_unique<Stats>());
+    owned_.push_back(std::make_unique<StatsTally>());
     pool_.push_back(owned_.back().get());
   }
 }
 
 SecondAggregates::~SecondAggregates() = default;
 
-Stats* SecondAggregates::TakeStats() {
+StatsTally* SecondAggregates::TakeTally() {
   if (pool_.empty()) {
-    owned_.push_back(std::make_unique<Stats>());
-    pool_.reserve(owned_.size());  // every Stats can come back to the pool without allocating
+    owned_.push_back(std::make_unique<StatsTally>());
+    pool_.reserve(owned_.size());  // every tally can come back to the pool without allocating
     return owned_.back().get();
   }
-  Stats* s = pool_.back();
+  StatsTally* s = pool_.back();
   pool_.pop_back();
   return s;
 }
@@ -64,7 +64,7 @@ SecondBlock* SecondAggregates::Acquire() {
   }
   SecondBlock* b = spare_.back();
   spare_.pop_back();
-  // The collector cleared its Stats: they go back to the pool, the block starts empty.
+  // The collector cleared its tallies: they go back to the pool, the block starts empty.
   for (uint16_t t : b->used) {
     pool_.push_back(b->tags[t]);
     b->tags[t] = nullptr;
@@ -85,9 +85,25 @@ bool SecondAggregates::CanRelease() {
   return !spare_.empty();
 }
 
+void SecondAggregates::SelectTally(uint64_t done, uint16_t tag) {
+  if (done - cur_lo_ >= static_cast<uint64_t>(kNsPerS) || cur_ == nullptr) {
+    Select(static_cast<int64_t>(done / kNsPerS));
+  }
+  StatsTally* t = cur_->tags[tag];
+  if (t == nullptr) {
+    t = TakeTally();
+    cur_->tags[tag] = t;
+    cur_->used.push_back(tag);  // reserved to the tag count: never allocates
+  }
+  cur_tag_ = tag;
+  cur_tally_ = t;
+}
+
 void SecondAggregates::Select(int64_t sec) {
+  cur_tally_ = nullptr;
   misfiling_ = false;
   cur_sec_ = sec;
+  cur_lo_ = static_cast<uint64_t>(sec) * kNsPerS;  // sec = done / 1e9: no overflow
   for (int i = 0; i < n_open_; ++i) {
     if (open_[i]->second == sec) {
       cur_ = open_[i];
@@ -130,10 +146,15 @@ void SecondAggregates::HandOff(int i) {
   open_[n_open_] = nullptr;
   if (b == cur_) {
     cur_ = nullptr;
+    cur_tally_ = nullptr;
     cur_sec_ = INT64_MIN;
   }
+  b->hits = 0;
+  for (uint16_t t : b->used) {
+    b->hits += b->tags[t]->hits();
+  }
   if (b->hits == 0) {
-    spare_.push_back(b);  // nothing to tell: straight back (its Stats are all empty)
+    spare_.push_back(b);  // nothing to tell: straight back (its tallies are all empty)
   } else {
     const bool pushed = full_.Push(b);  // kBlocks slots for kBlocks blocks: always room
     DCHECK(pushed);

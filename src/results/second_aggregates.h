@@ -4,16 +4,17 @@
 //
 // The worker adds every finished hit to the block of its second of completion (done / 1e9, the
 // collector's rule) and hands a block over once its second has ended kHandoffGraceNs ago (or
-// when it needs the room); the collector merges each block exactly (Stats::Merge) into its own
-// second, by the same rule it applies to raw records: a block of a second already written goes
-// into the oldest second not yet written and its hits count as `late`.
+// when it needs the room); the collector merges each block exactly (Stats::Merge of each tag's
+// StatsTally, the per-hit form of a Stats) into its own second, by the same rule it applies to
+// raw records: a block of a second already written goes into the oldest second not yet written
+// and its hits count as `late`.
 //
 // Blocks travel through two single-producer/single-consumer queues of pointers: full blocks
 // worker → collector, cleared blocks back. kBlocks blocks exist per worker, so neither queue can
-// overflow. Stats (one per tag used in a block's second, ~110 KiB each) come from a pool owned
-// here: a block returned empty gives its Stats back to the pool, so in a steady run nothing is
+// overflow. Tallies (one per tag used in a block's second, ~55 KiB each) come from a pool owned
+// here: a block returned empty gives its tallies back to the pool, so in a steady run nothing is
 // allocated; a tag seen for the first time in a second when the pool is empty allocates one
-// Stats (once, never per hit: the pool keeps it).
+// tally (once, never per hit: the pool keeps it).
 //
 // When the collector returns nothing for kBlocks seconds (it is stalled) the worker adds the
 // hits of a new second to its newest open block and counts them as `misfiled` (the collector
@@ -37,11 +38,11 @@ namespace incarne {
 
 // One second of one worker's completions.
 struct SecondBlock {
-  int64_t second = 0;          // completion second (done / 1e9)
-  uint64_t hits = 0;           // hits added (sum of the tags' Stats::hits)
-  uint64_t misfiled = 0;       // of those, hits of another second (no free block): late
-  std::vector<Stats*> tags;    // by tag id; nullptr when the tag had no hit
-  std::vector<uint16_t> used;  // tag ids with a Stats, in first-use order
+  int64_t second = 0;             // completion second (done / 1e9)
+  uint64_t hits = 0;              // hits added (sum of the tags' hits()), set at the handover
+  uint64_t misfiled = 0;          // of those, hits of another second (no free block): late
+  std::vector<StatsTally*> tags;  // by tag id; nullptr when the tag had no hit
+  std::vector<uint16_t> used;     // tag ids with a tally, in first-use order
 };
 
 // Which raw records a worker sends through its result ring (results.hits, and every record
@@ -87,28 +88,26 @@ class SecondAggregates {
   static constexpr int64_t kHandoffGraceNs = 20'000'000;
 
   // `tags`: size of the ammo tag table (≥ 1); tag ids ≥ tags count as tag 0, as in the
-  // collector. Allocates every block and a first pool of Stats.
+  // collector. Allocates every block and a first pool of tallies.
   explicit SecondAggregates(uint32_t tags);
   ~SecondAggregates();
   SecondAggregates(const SecondAggregates&) = delete;
   SecondAggregates& operator=(const SecondAggregates&) = delete;
 
   // ---- producer (worker thread) ----
-  void Add(const HitRecord& r) {
-    const int64_t sec = static_cast<int64_t>(r.done / kNsPerS);
-    if (sec != cur_sec_ || cur_ == nullptr) {
-      Select(sec);
-    }
+  [[gnu::always_inline]] void Add(const HitRecord& r) {
+    // The hit's tally is the last one's unless its completion time leaves [cur_lo_, cur_lo_ +
+    // 1 s) (cur_sec_'s range: no division per hit) or its tag changes.
     const uint16_t tag = r.tag < ntags_ ? r.tag : 0;
-    Stats* st = cur_->tags[tag];
-    if (st == nullptr) {
-      st = TakeStats();
-      cur_->tags[tag] = st;
-      cur_->used.push_back(tag);  // reserved to the tag count: never allocates
+    if (__builtin_expect(r.done - cur_lo_ >= static_cast<uint64_t>(kNsPerS) || tag != cur_tag_ ||
+                             cur_tally_ == nullptr,
+                         0)) {
+      SelectTally(r.done, tag);
     }
-    st->Add(r);
-    ++cur_->hits;
-    cur_->misfiled += misfiling_ ? 1 : 0;
+    cur_tally_->Add(r);
+    if (__builtin_expect(misfiling_, 0)) {
+      ++cur_->misfiled;
+    }
   }
   // Hands over the blocks whose second ended kHandoffGraceNs before `now_ns` (ns since the
   // origin). Cheap when there is nothing to do: call once per loop pass.
@@ -133,7 +132,7 @@ class SecondAggregates {
   // ---- consumer (collector thread) ----
   // The next block handed over, or nullptr. Valid until Recycle().
   SecondBlock* Pop();
-  // Clears `b` (its Stats stay with it) and gives it back to the worker.
+  // Clears `b` (its tallies stay with it) and gives it back to the worker.
   void Recycle(SecondBlock* b);
 
  private:
@@ -167,22 +166,27 @@ class SecondAggregates {
   static_assert((kBlocks & (kBlocks - 1)) == 0);
 
   void Select(int64_t sec);
+  // Points cur_tally_ at the tally of `tag` in the block of done's second.
+  [[gnu::noinline]] void SelectTally(uint64_t done, uint16_t tag);
   SecondBlock* Acquire();
   void HandOff(int i);
   void HandOffDue(int64_t now_ns);
   bool CanRelease();
   void UpdateDeadline();
-  Stats* TakeStats();
+  StatsTally* TakeTally();
 
   uint16_t ntags_ = 1;
   std::vector<std::unique_ptr<SecondBlock>> blocks_;
-  std::vector<std::unique_ptr<Stats>> owned_;  // every Stats, whoever holds it now
-  std::vector<Stats*> pool_;                   // producer-private; capacity ≥ owned_.size()
-  std::array<SecondBlock*, kMaxOpen> open_{};  // producer-private, open_[0..n_open_)
+  std::vector<std::unique_ptr<StatsTally>> owned_;  // every tally, whoever holds it now
+  std::vector<StatsTally*> pool_;                   // producer-private; capacity ≥ owned_.size()
+  std::array<SecondBlock*, kMaxOpen> open_{};       // producer-private, open_[0..n_open_)
   int n_open_ = 0;
   SecondBlock* cur_ = nullptr;
   int64_t cur_sec_ = INT64_MIN;
-  bool misfiling_ = false;  // cur_ was chosen for want of a block for cur_sec_
+  uint64_t cur_lo_ = 0;  // cur_sec_ · 1e9 (meaningless while cur_ is null)
+  uint16_t cur_tag_ = 0;
+  StatsTally* cur_tally_ = nullptr;  // cur_tag_'s in cur_; null when cur_ changed or is null
+  bool misfiling_ = false;           // cur_ was chosen for want of a block for cur_sec_
   int64_t next_deadline_ = INT64_MAX;
   std::vector<SecondBlock*> spare_;  // producer-private: cleared blocks taken from free_
   Queue full_;                       // worker → collector

@@ -29,7 +29,7 @@ struct Sink {
       uint64_t sum = 0;
       for (uint16_t t : b->used) {
         v[t].Merge(*b->tags[t]);
-        sum += b->tags[t]->hits;
+        sum += b->tags[t]->hits();
       }
       EXPECT_EQ(sum, b->hits);
       hits += b->hits;
@@ -149,6 +149,125 @@ TEST(SecondAggregates, TwoThreadsHandOffEveryHit) {
     }
   }
   ExpectStatsEq(all, testing::Expect({recs}, 4)->overall, "overall");
+}
+
+// Records of every shape a Stats sees: ordered ones (the tally's fast path) and the odd ones
+// — dropped shots, phases never reached (0), a phase after done, done before start, a start
+// before its planned time, values past the histograms' range — over several codes.
+std::vector<HitRecord> OddRecords(uint64_t n) {
+  std::vector<HitRecord> v;
+  uint64_t x = 88172645463325252ull;  // xorshift64: deterministic
+  auto next = [&x] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  for (uint64_t i = 0; i < n; ++i) {
+    HitRecord r{};
+    r.planned = 5'000'000'000 + i * 1000;
+    r.start = r.planned + next() % 100000;
+    r.connected = r.start + next() % 50000;
+    r.sent = r.connected + next() % 2000;
+    r.first_byte = r.sent + next() % 3'000'000;
+    r.done = r.first_byte + next() % 100000;
+    r.size_out = static_cast<uint32_t>(next() % 5000);
+    r.size_in = static_cast<uint32_t>(next());
+    const uint16_t protos[] = {200, 200, 200, 404, 503, 0, 65535};
+    const uint16_t nets[] = {0, 0, 0, 0, 0, 110, 104, 65535};
+    r.proto_code = protos[next() % 7];
+    r.net_code = nets[next() % 8];
+    switch (next() % 16) {
+      case 0:
+        r.net_code = Stats::kDroppedNetCode;
+        r.connected = r.sent = r.first_byte = 0;
+        break;
+      case 1:
+        r.connected = r.sent = r.first_byte = 0;  // connect timeout
+        break;
+      case 2:
+        r.first_byte = r.done + 5;  // a phase stamp after done
+        break;
+      case 3:
+        r.done = r.start - 1;  // done before start
+        break;
+      case 4:
+        r.start = r.planned - 7;  // started before its planned time
+        break;
+      case 5:
+        r.done = r.planned + Histogram::kMaxValue + next() % 1000;  // past the range
+        break;
+      case 6:
+        r.planned = r.start = r.connected = r.sent = r.first_byte = r.done = 0;
+        break;
+      case 7:
+        r.done = UINT64_MAX - next() % 3;
+        break;
+      default:
+        break;
+    }
+    v.push_back(r);
+  }
+  return v;
+}
+
+// The worker's tally, merged, is exactly the Stats that Stats::Add builds from the same hits:
+// every counter, code count, phase sum, and each histogram's buckets, min, max and sum.
+TEST(StatsTally, MergesToWhatAddBuilds) {
+  const std::vector<HitRecord> recs = OddRecords(20000);
+  Stats want;
+  for (const HitRecord& r : recs) {
+    want.Add(r);
+  }
+  // One tally, and the same hits split over two (then merged one after the other).
+  StatsTally one;
+  StatsTally a, b;
+  for (size_t i = 0; i < recs.size(); ++i) {
+    one.Add(recs[i]);
+    (i % 3 == 0 ? a : b).Add(recs[i]);
+  }
+  EXPECT_EQ(one.hits(), recs.size());
+  Stats got;
+  got.Merge(one);
+  ExpectStatsEq(got, want, "one tally");
+  EXPECT_EQ(got.latency.sum(), want.latency.sum());
+  EXPECT_EQ(got.service.sum(), want.service.sum());
+  EXPECT_EQ(got.lag.sum(), want.lag.sum());
+  Stats split;
+  split.Merge(a);
+  split.Merge(b);
+  ExpectStatsEq(split, want, "two tallies");
+  // A cleared tally (a recycled block) starts from nothing.
+  one.Clear();
+  EXPECT_TRUE(one.empty());
+  for (size_t i = 0; i < 100; ++i) {
+    one.Add(recs[i]);
+  }
+  Stats again, want100;
+  again.Merge(one);
+  for (size_t i = 0; i < 100; ++i) {
+    want100.Add(recs[i]);
+  }
+  ExpectStatsEq(again, want100, "after Clear");
+}
+
+// The fast path alone (ordered records, one code): the derived latency sum and receive time.
+TEST(StatsTally, OrderedRecordsDeriveLatencyAndReceive) {
+  std::vector<HitRecord> recs = MakeRecords(0, 5000, 1, 300000);
+  Stats want;
+  StatsTally t;
+  for (HitRecord& r : recs) {
+    if (r.net_code != 0) {
+      continue;
+    }
+    want.Add(r);
+    t.Add(r);
+  }
+  Stats got;
+  got.Merge(t);
+  ExpectStatsEq(got, want, "ordered");
+  EXPECT_GT(got.receive_ns, 0u);
+  EXPECT_GT(got.lag.count(), 0u);
 }
 
 TEST(RawFilter, KeepsWhatResultsHitsAsks) {

@@ -73,6 +73,8 @@ inline Phases PhasesOf(const HitRecord& r) {
                 m.first_byte - m.sent, m.done - m.first_byte};
 }
 
+class StatsTally;
+
 // Aggregates of a set of hits. Latency histograms skip dropped shots (net 777: never sent,
 // nothing to time); they are counted in hits and net_codes.
 struct Stats {
@@ -118,6 +120,8 @@ struct Stats {
     lag.Record(r.start > r.planned ? r.start - r.planned : 0);
   }
   void Merge(const Stats& o);
+  // Adds the hits `t` tallied: exactly what Add() of each of them would have added.
+  void Merge(const StatsTally& t);
   void Clear();
   // Shifts every timestamp by `delta_ns` (merge: aligning origins).
   void Shift(int64_t delta_ns);
@@ -127,6 +131,88 @@ struct Stats {
   }
 
   static constexpr uint16_t kDroppedNetCode = 777;
+};
+
+// What Stats::Add accumulates, in the form that is cheapest to build per hit: the worker's
+// per-second aggregates (second_aggregates.h) tally every hit, and the collector merges the
+// tally into a Stats (Stats::Merge(tally)), which then equals the Stats that Add() of the same
+// hits would have built (second_aggregates_test.cc checks it field by field). Per hit it
+// touches one (proto, net) pair count, the byte and phase sums, three bucket counts and two
+// histogram sums; the rest is derived at the merge:
+//   - hits, errors, net_errors, both CodeCounts and the histograms' totals, from the pair
+//     counts (the histograms skip dropped shots, net 777);
+//   - the latency histogram's sum: latency = lag + service whenever planned ≤ start ≤ done
+//     (always, but for records a nib or a clock got wrong), and those others add their
+//     difference to latency_fix_;
+//   - receive_ns: the four phases of a hit sum to its service time, so Σ receive = Σ service −
+//     Σ connect − Σ send − Σ latency (mod 2^64, as Stats' own sums).
+// Thread contract: none (one owner at a time). Allocates only when a new code pair appears.
+class StatsTally {
+ public:
+  StatsTally() { codes_.reserve(4); }
+
+  [[gnu::always_inline]] void Add(const HitRecord& r) {
+    const uint32_t code = uint32_t{r.proto_code} | uint32_t{r.net_code} << 16;
+    if (__builtin_expect(code != last_code_, 0)) {
+      SelectCode(code);
+    }
+    ++codes_[last_].n;
+    bytes_out_ += r.size_out;
+    bytes_in_ += r.size_in;
+    if (__builtin_expect(r.start < min_start_, 0)) {
+      min_start_ = r.start;
+    }
+    if (r.done > max_done_) {
+      max_done_ = r.done;
+    }
+    // The common record: on time or late, its timestamps in order, every value in the
+    // histograms' range. Anything else (a dropped shot, a phase never reached) goes the long
+    // way, which MonotoneOf and the clamps make exact.
+    const bool ordered = (r.planned <= r.start) & (r.start <= r.connected) &
+                         (r.connected <= r.sent) & (r.sent <= r.first_byte) &
+                         (r.first_byte <= r.done) & (r.done - r.planned <= Histogram::kMaxValue);
+    if (__builtin_expect(!ordered || r.net_code == Stats::kDroppedNetCode, 0)) {
+      AddOdd(r);
+      return;
+    }
+    connect_ns_ += r.connected - r.start;
+    send_ns_ += r.sent - r.connected;
+    latency_ns_ += r.first_byte - r.sent;
+    service_.RecordInRange(r.done - r.start);
+    lag_.RecordInRange(r.start - r.planned);
+    latency_.RecordInRangeNoSum(r.done - r.planned);  // = lag + service: its sum is derived
+  }
+  // Hits tallied (every record added, dropped shots included).
+  uint64_t hits() const;
+  bool empty() const { return codes_.empty(); }
+  // Empties the tally; keeps its memory.
+  void Clear();
+
+ private:
+  friend struct Stats;
+  struct CodePair {
+    uint32_t code;  // proto_code | net_code << 16
+    uint64_t n;
+  };
+  static constexpr uint64_t kNoCode = uint64_t{1} << 32;  // matches no pair
+  [[gnu::noinline]] void SelectCode(uint32_t code);
+  // Add() for a record that is not ordered, or a dropped shot (counted, not timed).
+  [[gnu::noinline]] void AddOdd(const HitRecord& r);
+
+  std::vector<CodePair> codes_;  // in order of first appearance
+  uint64_t last_code_ = kNoCode;
+  size_t last_ = 0;  // codes_[last_].code == last_code_
+  uint64_t bytes_out_ = 0;
+  uint64_t bytes_in_ = 0;
+  uint64_t connect_ns_ = 0;
+  uint64_t send_ns_ = 0;
+  uint64_t latency_ns_ = 0;  // phase: first_byte − sent
+  uint64_t min_start_ = std::numeric_limits<uint64_t>::max();
+  uint64_t max_done_ = 0;
+  __uint128_t latency_fix_ = 0;  // Σ (latency − lag − service) over the odd records
+  HistogramTally latency_;       // buckets, min, max; sum derived
+  HistogramTally service_;
+  HistogramTally lag_;
 };
 
 // A Stats allocated on first use: a run may have thousands of tags (autocases), most of them
