@@ -79,9 +79,12 @@ p, ammo, plan = convert(PANDORA % '"ok"', "good")
 check(p.returncode == 0, "the pandora scenario converts (%s)" % (p.stderr.strip() or p.stdout))
 r = run_plan(plan, "good")
 check(len(svc.logins) == LOOPS, "%d logins reached the service (%d)" % (LOOPS, len(svc.logins)))
-check(r["overall"]["net_codes"] == {"0": 2 * LOOPS},
+# Two step records and one session record (tag "shop", the scenario's name) per session.
+check(r["overall"]["net_codes"] == {"0": 3 * LOOPS},
       "no hit failed: the profile requests carried an issued token (%s)"
       % r["overall"]["net_codes"])
+check(r["tags"]["shop"]["hits"] == LOOPS, "one session record per session (%d)"
+      % r["tags"]["shop"]["hits"])
 check(r["tags"]["shop.profile"]["proto_codes"] == {"200": LOOPS},
       "the service accepted every token (%s)" % r["tags"]["shop.profile"]["proto_codes"])
 
