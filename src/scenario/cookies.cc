@@ -4,33 +4,15 @@
 #include <cstring>
 
 #include "scenario/http_reply.h"
+#include "util/strings.h"
 
 namespace incarne::scenario {
 namespace {
 
 char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
+// HTTP's optional whitespace around a header's name and value, and a line's CR.
+std::string_view Trim(std::string_view s) { return incarne::Trim(s, " \t\r"); }
 
 bool Digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -69,11 +51,11 @@ int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
 
 // host domain-matches domain (§5.1.3); both compared case-insensitively.
 bool DomainMatch(std::string_view host, std::string_view domain) {
-  if (IEquals(host, domain)) {
+  if (EqualsNoCase(host, domain)) {
     return true;
   }
   if (domain.empty() || host.size() <= domain.size() ||
-      !IEquals(host.substr(host.size() - domain.size()), domain) ||
+      !EqualsNoCase(host.substr(host.size() - domain.size()), domain) ||
       host[host.size() - domain.size() - 1] != '.') {
     return false;
   }
@@ -156,7 +138,7 @@ bool ParseCookieDate(std::string_view text, int64_t* unix_s) {
     }
     if (month < 0 && tok.size() >= 3) {
       for (int m = 0; m < 12; ++m) {
-        if (IEquals(tok.substr(0, 3), kMonths[m])) {
+        if (EqualsNoCase(tok.substr(0, 3), kMonths[m])) {
           month = m + 1;
           break;
         }
@@ -208,7 +190,7 @@ bool ParseSetCookie(std::string_view header, SetCookie* out) {
     const std::string_view key = Trim(av.substr(0, aeq));
     const std::string_view val =
         aeq == std::string_view::npos ? std::string_view() : Trim(av.substr(aeq + 1));
-    if (IEquals(key, "max-age")) {
+    if (EqualsNoCase(key, "max-age")) {
       size_t k = val.size() > 0 && val[0] == '-' ? 1 : 0;
       if (k == val.size()) {
         continue;
@@ -226,19 +208,19 @@ bool ParseSetCookie(std::string_view header, SetCookie* out) {
         out->has_max_age = true;
         out->max_age = val[0] == '-' ? -v : v;
       }
-    } else if (IEquals(key, "expires")) {
+    } else if (EqualsNoCase(key, "expires")) {
       int64_t t = 0;
       if (ParseCookieDate(val, &t)) {
         out->has_expires = true;
         out->expires_s = t;
       }
-    } else if (IEquals(key, "domain")) {
+    } else if (EqualsNoCase(key, "domain")) {
       std::string_view d = val;
       if (!d.empty() && d[0] == '.') {
         d.remove_prefix(1);
       }
       out->domain = d;
-    } else if (IEquals(key, "path")) {
+    } else if (EqualsNoCase(key, "path")) {
       out->path = !val.empty() && val[0] == '/' ? val : std::string_view();
     }
   }
@@ -258,7 +240,7 @@ bool RequestHostPath(std::string_view request, std::string_view* host, std::stri
   target = target.substr(0, target.find(' '));
   std::string_view authority;
   for (std::string_view scheme : {"http://", "https://"}) {
-    if (target.size() > scheme.size() && IEquals(target.substr(0, scheme.size()), scheme)) {
+    if (target.size() > scheme.size() && EqualsNoCase(target.substr(0, scheme.size()), scheme)) {
       target.remove_prefix(scheme.size());
       const size_t slash = target.find('/');
       authority = target.substr(0, slash);
@@ -316,7 +298,7 @@ int StoreCookie(CookieJar* jar, const SetCookie& c, std::string_view host, std::
       }
     }
     if (std::string_view(k.name, k.name_len) == c.name &&
-        IEquals(std::string_view(k.domain, k.domain_len), domain) &&
+        EqualsNoCase(std::string_view(k.domain, k.domain_len), domain) &&
         std::string_view(k.path, k.path_len) == cpath) {
       if (expired) {
         k.used = false;
@@ -380,7 +362,7 @@ int64_t InsertCookies(const CookieJar& jar, std::string_view request, int64_t no
   uint64_t header = 0;
   for (const Cookie& k : jar.cookies) {
     if (k.used && k.expires_s > now_s &&
-        (k.host_only ? IEquals(host, std::string_view(k.domain, k.domain_len))
+        (k.host_only ? EqualsNoCase(host, std::string_view(k.domain, k.domain_len))
                      : DomainMatch(host, std::string_view(k.domain, k.domain_len))) &&
         PathMatch(path, std::string_view(k.path, k.path_len))) {
       header += (header == 0 ? 8 : 2) + k.name_len + 1 + k.value_len;
@@ -401,7 +383,7 @@ int64_t InsertCookies(const CookieJar& jar, std::string_view request, int64_t no
   bool first = true;
   for (const Cookie& k : jar.cookies) {
     if (k.used && k.expires_s > now_s &&
-        (k.host_only ? IEquals(host, std::string_view(k.domain, k.domain_len))
+        (k.host_only ? EqualsNoCase(host, std::string_view(k.domain, k.domain_len))
                      : DomainMatch(host, std::string_view(k.domain, k.domain_len))) &&
         PathMatch(path, std::string_view(k.path, k.path_len))) {
       if (!first) {

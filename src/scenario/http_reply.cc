@@ -2,44 +2,25 @@
 
 #include <cstring>
 
+#include "util/strings.h"
+
 namespace incarne::scenario {
 namespace {
-
-char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
 
 bool IContains(std::string_view hay, std::string_view needle) {
   if (needle.size() > hay.size()) {
     return false;
   }
   for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
-    if (IEquals(hay.substr(i, needle.size()), needle)) {
+    if (EqualsNoCase(hay.substr(i, needle.size()), needle)) {
       return true;
     }
   }
   return false;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
+// HTTP's optional whitespace around a header's name and value, and a line's CR.
+std::string_view Trim(std::string_view s) { return incarne::Trim(s, " \t\r"); }
 
 // The end of the head starting at `p` (the offset just after its blank line) and where the
 // blank line starts, or npos when the head is not complete within [p, len).
@@ -127,7 +108,7 @@ uint32_t Dechunk(char* body, uint32_t len) {
 
 bool HeaderNameIs(std::string_view line, std::string_view name, std::string_view* value) {
   const size_t colon = line.find(':');
-  if (colon == std::string_view::npos || !IEquals(Trim(line.substr(0, colon)), name)) {
+  if (colon == std::string_view::npos || !EqualsNoCase(Trim(line.substr(0, colon)), name)) {
     return false;
   }
   *value = Trim(line.substr(colon + 1));

@@ -43,50 +43,6 @@ namespace {
 
 constexpr std::string_view kSee = " (docs/scenario.md \"Pandora\")";
 
-std::string JsonQuote(std::string_view s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (u < 0x20 || u == 0x7f) {
-      Append(&out, "\\u", absl::Hex(u, absl::kZeroPad4));
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
-  return out;
-}
-
-// A TOML basic string.
-std::string TomlQuote(std::string_view s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (u < 0x20 || u == 0x7f) {
-      Append(&out, "\\u", absl::Hex(u, absl::kZeroPad4));
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
-  return out;
-}
-
-std::string Shown(std::string_view s) {
-  constexpr size_t kMax = 60;
-  std::string out = JsonQuote(s.substr(0, kMax));
-  if (s.size() > kMax) {
-    out.insert(out.size() - 1, "...");
-  }
-  return out;
-}
-
 bool IsVarName(std::string_view s) {
   if (s.empty() || s.size() > 64 || (s[0] >= '0' && s[0] <= '9')) {
     return false;
@@ -1096,21 +1052,21 @@ absl::Status Converter::WriteAmmo(PandoraConversion* out) {
     uint32_t step = 0;
     for (const Step& st : s.steps) {
       const Request& r = *st.request;
-      std::string line = Cat("{\"tag\":", JsonQuote(Cat(s.name, ".", r.name)),
-                             ",\"method\":", JsonQuote(r.method), ",\"uri\":", JsonQuote(r.uri));
+      std::string line = Cat("{\"tag\":", Quote(Cat(s.name, ".", r.name)),
+                             ",\"method\":", Quote(r.method), ",\"uri\":", Quote(r.uri));
       if (!options_.target.empty()) {
-        Append(&line, ",\"host\":", JsonQuote(options_.target));
+        Append(&line, ",\"host\":", Quote(options_.target));
       }
       line += ",\"headers\":{";
       for (size_t h = 0; h < r.headers.size(); ++h) {
-        Append(&line, h == 0 ? "" : ",", JsonQuote(r.headers[h].first), ":",
-               JsonQuote(r.headers[h].second));
+        Append(&line, h == 0 ? "" : ",", Quote(r.headers[h].first), ":",
+               Quote(r.headers[h].second));
       }
       line += "}";
       if (r.body) {
-        Append(&line, ",\"body\":", JsonQuote(*r.body));
+        Append(&line, ",\"body\":", Quote(*r.body));
       }
-      Append(&line, ",\"scenario\":", JsonQuote(s.name), ",\"step\":", ++step);
+      Append(&line, ",\"scenario\":", Quote(s.name), ",\"step\":", ++step);
       if (st.sleep_before_ms > 0) {
         Append(&line, ",\"sleep\":\"", st.sleep_before_ms, "ms\"");
       }
@@ -1138,7 +1094,7 @@ void Converter::WriteRules(PandoraConversion* out) {
       Append(&tag, tag.empty() ? "" : "|", RE2::QuoteMeta(full));
     }
     const std::string head = Cat("\n# pandora request ", Shown(r.name), " (", Pos(r.node),
-                                 ")\n[[rules]]\ntag = ", TomlQuote(tag), "\n");
+                                 ")\n[[rules]]\ntag = ", Quote(tag), "\n");
     // Captures first: pandora runs postprocessors in order and any failure ends the session;
     // incarne's order within a rule is checks, then captures — a failure fails the hit either
     // way.
@@ -1147,7 +1103,7 @@ void Converter::WriteRules(PandoraConversion* out) {
       t += "capture = { ";
       for (size_t i = 0; i < r.captures.size(); ++i) {
         const CaptureSpec& c = r.captures[i];
-        Append(&t, i == 0 ? "" : ", ", c.var, " = { ", c.kind, " = ", TomlQuote(c.arg), " }");
+        Append(&t, i == 0 ? "" : ", ", c.var, " = { ", c.kind, " = ", Quote(c.arg), " }");
       }
       t += " }\n";
       ++out->rules;
@@ -1163,13 +1119,13 @@ void Converter::WriteRules(PandoraConversion* out) {
         if (i == 0 && !a.headers.empty()) {
           checks += "headers = { ";
           for (size_t h = 0; h < a.headers.size(); ++h) {
-            Append(&checks, h == 0 ? "" : ", ", TomlQuote(a.headers[h].first), " = ",
-                   TomlQuote(RE2::QuoteMeta(a.headers[h].second)));
+            Append(&checks, h == 0 ? "" : ", ", Quote(a.headers[h].first), " = ",
+                   Quote(RE2::QuoteMeta(a.headers[h].second)));
           }
           checks += " }\n";
         }
         if (i < a.bodies.size()) {
-          Append(&checks, "body = ", TomlQuote(RE2::QuoteMeta(a.bodies[i])), "\n");
+          Append(&checks, "body = ", Quote(RE2::QuoteMeta(a.bodies[i])), "\n");
         }
         if (!checks.empty()) {
           t += head;
@@ -1260,9 +1216,9 @@ absl::StatusOr<PandoraConversion> Converter::Convert(const YAML::Node& root) {
   Append(&p, "# Converted from ", name_, " by `incarne ammo convert --from pandora-scenario`\n",
          "# (docs/scenario.md \"Pandora\"). Add the load: pandora's rps schedule as [load].\n");
   if (!options_.target.empty()) {
-    Append(&p, "\n[target]\naddress = ", TomlQuote(options_.target), "\n");
+    Append(&p, "\n[target]\naddress = ", Quote(options_.target), "\n");
   }
-  Append(&p, "\n[ammo]\nfile = ", TomlQuote(options_.ammo_path), "\n");
+  Append(&p, "\n[ammo]\nfile = ", Quote(options_.ammo_path), "\n");
   // A failed assert or capture ends pandora's session.
   Append(&p, "\n[scenario]\non_fail = \"stop\"\n");
   if (vars > 16) {
@@ -1270,7 +1226,7 @@ absl::StatusOr<PandoraConversion> Converter::Convert(const YAML::Node& root) {
   }
   if (data_used) {
     // pandora's [next]: every session takes the next row.
-    Append(&p, "\n[scenario.data]\nfile = ", TomlQuote(csv_->file), "\n");
+    Append(&p, "\n[scenario.data]\nfile = ", Quote(csv_->file), "\n");
     out.data_file = csv_->file;
     out.data_columns = csv_->fields;
   }

@@ -80,7 +80,10 @@ TEST(Slo, JudgesAStep) {
   absl::StatusOr<Slo> slo = Slo::Parse({"quantile(99,50ms)", "http(5xx,1%)", "net(xx,1%)"});
   ASSERT_TRUE(slo.ok());
   StepMeasure m;
+  EXPECT_THAT(slo->Judge(m, true).why, HasSubstr("no whole second after the warmup"));
   m.planned = m.sent = 1000;
+  m.seconds = 1;
+  EXPECT_THAT(slo->Judge(m, false).why, HasSubstr("no hit in the judged seconds"));
   for (int i = 0; i < 1000; ++i) {
     HitRecord r{};
     r.planned = 0;

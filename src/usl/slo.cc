@@ -104,6 +104,14 @@ absl::StatusOr<Slo> Slo::Parse(const std::vector<std::string>& predicates) {
 
 SloVerdict Slo::Judge(const StepMeasure& m, bool open_model) const {
   const Stats& s = m.stats;
+  // Nothing judged is no evidence: a step whose window after the warmup holds no whole second
+  // (step_duration 1s, warmup 500ms) or whose judged seconds saw no hit never meets the SLO.
+  if (m.seconds == 0) {
+    return {false, "no whole second after the warmup to judge: lengthen step_duration"};
+  }
+  if (s.hits == 0) {
+    return {false, "no hit in the judged seconds"};
+  }
   if (open_model) {
     const double share =
         m.planned == 0 ? 1.0 : static_cast<double>(m.sent) / static_cast<double>(m.planned);
