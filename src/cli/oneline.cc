@@ -52,48 +52,6 @@ bool HasControlOrBlank(std::string_view s) {
   return false;
 }
 
-// Well-formed UTF-8 (shortest forms, no surrogates, at most U+10FFFF): what a TOML string of
-// the plan may hold.
-bool IsUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t n = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if (c >= 0xc2 && c <= 0xdf) {
-      n = 1;
-      cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      n = 2;
-      cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + n >= s.size()) {
-      return false;
-    }
-    for (size_t k = 1; k <= n; ++k) {
-      const auto t = static_cast<unsigned char>(s[i + k]);
-      if ((t & 0xc0) != 0x80) {
-        return false;
-      }
-      cp = (cp << 6) | (t & 0x3f);
-    }
-    if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-        (n == 3 && (cp < 0x10000 || cp > 0x10ffff))) {
-      return false;
-    }
-    i += n + 1;
-  }
-  return true;
-}
-
 // A zone name: letters, digits, '-', '.', '_'.
 bool IsZoneName(std::string_view s) {
   for (char c : s) {

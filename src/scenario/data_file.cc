@@ -5,24 +5,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "scenario/template.h"
 #include "util/strings.h"
 
 namespace incarne::scenario {
-namespace {
-
-bool VarName(std::string_view v) {
-  if (v.empty() || v.size() > 64 || (v[0] >= '0' && v[0] <= '9')) {
-    return false;
-  }
-  for (char c : v) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
-      return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
 
 absl::StatusOr<DataTable> ParseDataCsv(std::string_view text, std::string_view name,
                                        uint32_t max_value) {
@@ -98,7 +84,7 @@ absl::StatusOr<DataTable> ParseDataCsv(std::string_view text, std::string_view n
     }
     if (t.columns.empty()) {
       for (size_t c = 0; c < row.size(); ++c) {
-        if (!VarName(row[c])) {
+        if (!IsVarName(row[c])) {
           return error(row_line, Cat("column ", c + 1,
                                      ": expected a variable name (letters, "
                                      "digits, _, not first a digit, at most 64), got ",

@@ -6,6 +6,7 @@
 #include "plan/duration.h"
 #include "scenario/jsonpath.h"
 #include "scenario/rules.h"
+#include "scenario/template.h"
 #include "util/strings.h"
 
 namespace incarne::scenario {
@@ -92,18 +93,6 @@ absl::Status GetStatus(std::string_view name, const toml::node& n, RulePlan* r) 
   return one(n);
 }
 
-bool VarName(std::string_view v) {
-  if (v.empty() || v.size() > 64 || (v[0] >= '0' && v[0] <= '9')) {
-    return false;
-  }
-  for (char c : v) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // capture = { NAME = { json = "$.a" } | { header = "H", regex = "r" } | { regex = "r" }, ... }
 absl::Status GetCaptures(std::string_view name, const toml::node& n, RulePlan* r) {
   const auto* t = n.as_table();
@@ -114,7 +103,7 @@ absl::Status GetCaptures(std::string_view name, const toml::node& n, RulePlan* r
   for (auto&& [k, v] : *t) {
     const std::string var(k.str());
     const std::string key = Cat("capture.", var);
-    if (!VarName(var)) {
+    if (!IsVarName(var)) {
       return ErrorAt(name, v, key,
                      "a variable name is letters, digits and _ (not first a digit), at most 64");
     }

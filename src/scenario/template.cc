@@ -19,6 +19,15 @@ absl::Status At(size_t offset, std::string_view what) {
 bool NameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool NameByte(char c) { return NameStart(c) || (c >= '0' && c <= '9'); }
 
+}  // namespace
+
+bool IsVarName(std::string_view name) {
+  return !name.empty() && name.size() <= kMaxVarName && NameStart(name[0]) &&
+         std::all_of(name.begin(), name.end(), NameByte);
+}
+
+namespace {
+
 char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // The offset of the body (just after the blank line), or npos when the head does not end.

@@ -21,6 +21,11 @@
 
 namespace incarne::scenario {
 
+// A variable's name: 1–64 letters, digits and `_`, not first a digit (docs/scenario.md). The
+// one definition for captures, data file columns, templates and the pandora converter.
+inline constexpr size_t kMaxVarName = 64;
+bool IsVarName(std::string_view name);
+
 struct TemplatePiece {
   enum class Kind : uint8_t {
     kStatic,

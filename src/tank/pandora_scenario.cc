@@ -2,7 +2,7 @@
 // "Pandora" has the table this implements; pandora's own description is its
 // docs/eng/scenario-http-generator.md).
 //
-// Shape: yaml-cpp parses the text inside exactly one try block (ConvertPandoraScenario); the
+// Shape: yaml-cpp parses the text inside exactly one try block (LoadYaml, tank/yaml_load.h); the
 // Converter below uses only yaml-cpp calls that do not throw (Type, Scalar, Mark, iteration)
 // and returns Statuses. Pandora's names are scoped per request (`.request.auth.postprocessor.
 // token`); incarne's variables are flat per instance, so each pandora name becomes one incarne
@@ -21,19 +21,19 @@
 #include "absl/strings/str_cat.h"
 #include "incarne_config.h"
 #include "scenario/jsonpath.h"
+#include "scenario/template.h"
+#include "tank/yaml_load.h"
 #include "util/absl_view.h"
 #include "util/status.h"
 #include "util/strings.h"
 
 #if INCARNE_HAVE_YAML
 #include <re2/re2.h>
-#include <yaml-cpp/yaml.h>
 #endif
 
 namespace incarne {
 namespace {
 
-[[maybe_unused]] constexpr size_t kMaxYamlBytes = size_t{4} << 20;
 // Bounds that keep a small file from asking for a huge ammo (and the fuzzer fast).
 [[maybe_unused]] constexpr uint64_t kMaxRecords = 1000000;
 [[maybe_unused]] constexpr uint64_t kMaxSessions = 10000;
@@ -42,57 +42,6 @@ namespace {
 #if INCARNE_HAVE_YAML
 
 constexpr std::string_view kSee = " (docs/scenario.md \"Pandora\")";
-
-bool IsVarName(std::string_view s) {
-  if (s.empty() || s.size() > 64 || (s[0] >= '0' && s[0] <= '9')) {
-    return false;
-  }
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-  });
-}
-
-// Well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF): what TOML, RE2 and
-// JSON need of every text the converter writes.
-bool IsUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t n = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xe0) == 0xc0) {
-      n = 1;
-      cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      n = 2;
-      cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + n >= s.size()) {
-      return false;  // cut short
-    }
-    for (size_t k = 1; k <= n; ++k) {
-      const auto b = static_cast<unsigned char>(s[i + k]);
-      if ((b & 0xc0) != 0x80) {
-        return false;
-      }
-      cp = (cp << 6) | (b & 0x3f);
-    }
-    constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-      return false;
-    }
-    i += n + 1;
-  }
-  return true;
-}
 
 // An HTTP field name (RFC 9110 token).
 bool IsHeaderName(std::string_view s) {
@@ -476,7 +425,7 @@ absl::Status Converter::ReadSources(const YAML::Node& list) {
                       "names them by the first line)");
       }
       for (const std::string& f : csv.fields) {
-        if (!IsVarName(f) || IsBuiltin(f)) {
+        if (!scenario::IsVarName(f) || IsBuiltin(f)) {
           return Refuse(fields_node, Cat(where, ".fields"),
                         Cat("column ", Shown(f),
                             " (an incarne variable name is letters, digits and _, not a "
@@ -808,7 +757,7 @@ absl::Status Converter::NameVariables() {
           }
         }
       }
-      if (!IsVarName(var) || !taken.insert(var).second) {
+      if (!scenario::IsVarName(var) || !taken.insert(var).second) {
         return Refuse(r.node, Cat("requests.", r.name, ".postprocessors"),
                       Cat("the variable ", Shown(c.pandora_name), " (as incarne's ", Shown(var),
                           ": letters, digits, _, not first a digit, at most 64 bytes, unique)"));
@@ -852,7 +801,7 @@ absl::Status Converter::ResolvePreprocessor(Request* r) {
         return Error(node, where,
                      Cat("the source ", Shown(csv_->name), " has no field ", Shown(column)));
       }
-      if (!IsVarName(column) || IsBuiltin(column)) {
+      if (!scenario::IsVarName(column) || IsBuiltin(column)) {
         return Refuse(node, where,
                       Cat("the column ", Shown(column), " (not an incarne variable name)"));
       }
@@ -1251,22 +1200,10 @@ absl::StatusOr<PandoraConversion> ConvertPandoraScenario(std::string_view text,
                                                          std::string_view name,
                                                          const PandoraOptions& options) {
 #if INCARNE_HAVE_YAML
-  if (text.size() > kMaxYamlBytes) {
-    return absl::InvalidArgumentError(
-        Cat(name, ": larger than ", kMaxYamlBytes >> 20, " MiB; is this a pandora scenario?"));
-  }
-  // The only place yaml-cpp exceptions are caught (docs/design.md §10).
-  try {
-    const YAML::Node root = YAML::Load(std::string(text));
+  return LoadYaml(text, name, "a pandora scenario", [name, &options](const YAML::Node& root) {
     Converter converter(name, options);
     return converter.Convert(root);
-  } catch (const YAML::Exception& e) {
-    const YAML::Mark& m = e.mark;
-    const int line = m.is_null() || m.line < 0 ? 1 : m.line + 1;
-    const int column = m.is_null() || m.column < 0 ? 1 : m.column + 1;
-    return absl::InvalidArgumentError(
-        Cat(name, ":", line, ":", column, ": YAML syntax error: ", e.msg));
-  }
+  });
 #else
   (void)text;
   (void)options;

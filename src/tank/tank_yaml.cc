@@ -1,9 +1,9 @@
 // Yandex.Tank YAML `phantom:` section → Plan (docs/tank.md has the table this implements).
 //
 // Shape: the YAML text is parsed by yaml-cpp into a node tree inside exactly one try block
-// (TankYamlToPlan); every other function here uses only yaml-cpp calls that do not throw
-// (Type, Scalar, Mark, Tag, iteration) and returns Statuses. Each `phantom:` key has one entry
-// in kKeys: its reader, or the reason it is ignored or refused. The converted Plan is checked
+// (LoadYaml, tank/yaml_load.h); every other function here uses only yaml-cpp calls that do not
+// throw (Type, Scalar, Mark, Tag, iteration) and returns Statuses. Each `phantom:` key has one
+// entry in kKeys: its reader, or the reason it is ignored or refused. The converted Plan is checked
 // once more by the TOML plan loader; an error found there is mapped back to the YAML key it
 // came from, so the user always sees a position in the YAML file.
 #include "tank/tank_yaml.h"
@@ -28,19 +28,14 @@
 #include "plan/plan_loader.h"
 #include "plan/schedule.h"
 #include "tank/phantom_conf.h"
+#include "tank/yaml_load.h"
 #include "util/absl_view.h"
 #include "util/small_file.h"
 #include "util/status.h"
 #include "util/strings.h"
 
-#if INCARNE_HAVE_YAML
-#include <yaml-cpp/yaml.h>
-#endif
-
 namespace incarne {
 namespace {
-
-[[maybe_unused]] constexpr size_t kMaxYamlBytes = size_t{4} << 20;
 
 #if INCARNE_HAVE_YAML
 
@@ -1121,23 +1116,10 @@ bool TankYamlSupported() { return INCARNE_HAVE_YAML != 0; }
 
 absl::StatusOr<TankImport> TankYamlToPlan(std::string_view text, std::string_view name) {
 #if INCARNE_HAVE_YAML
-  if (text.size() > kMaxYamlBytes) {
-    return absl::InvalidArgumentError(
-        Cat(name, ": larger than ", kMaxYamlBytes >> 20, " MiB; is this a Tank config?"));
-  }
-  // The only place yaml-cpp exceptions are caught (docs/design.md §10): parsing, and — in case a
-  // call thought not to throw does — the conversion.
-  try {
-    const YAML::Node root = YAML::Load(std::string(text));
+  return LoadYaml(text, name, "a Tank config", [name](const YAML::Node& root) {
     Converter converter(name);
     return converter.Convert(root);
-  } catch (const YAML::Exception& e) {
-    const YAML::Mark& m = e.mark;
-    const int line = m.is_null() || m.line < 0 ? 1 : m.line + 1;
-    const int column = m.is_null() || m.column < 0 ? 1 : m.column + 1;
-    return absl::InvalidArgumentError(
-        Cat(name, ":", line, ":", column, ": YAML syntax error: ", e.msg));
-  }
+  });
 #else
   (void)text;
   return absl::FailedPreconditionError(

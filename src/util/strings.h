@@ -47,6 +47,10 @@ std::string_view Trim(std::string_view s);
 // `s` without leading/trailing bytes that are in `chars` (HTTP's OWS is " \t").
 std::string_view Trim(std::string_view s, std::string_view chars);
 
+// Well-formed UTF-8: shortest forms, no surrogates, at most U+10FFFF — what a TOML string,
+// RE2 and JSON need of every text incarne writes or checks.
+bool IsUtf8(std::string_view s);
+
 // `s` in double quotes with ", \ and control bytes escaped as in a TOML basic string (\" \\ \b
 // \t \n \f \r, else \uXXXX); bytes ≥ 0x80 are copied as they are.
 std::string Quote(std::string_view s);
