@@ -9,22 +9,13 @@ manifest is an Indexed Job of N pods running the module's own plan.
 import os
 import shlex
 import subprocess
-import sys
 
 import pytest
 
-TESTS = os.path.dirname(os.path.abspath(__file__))
-FAKE = os.path.join(TESTS, "fake_incarne.py")
-STANDIN = os.path.join(TESTS, "bzt_standin")
-
-if "bzt" in sys.modules and not sys.modules["bzt"].__file__.startswith(STANDIN):
-    pytest.skip("a real bzt is imported in this process", allow_module_level=True)
-sys.path.insert(0, STANDIN)
-from bzt import TaurusConfigError  # noqa: E402  (the stand-in)
-from bzt.engine import Engine  # noqa: E402
-from bzt.modules.aggregator import ConsolidatingAggregator  # noqa: E402
-from incarne_bzt import logic  # noqa: E402
-from incarne_bzt.executor import IncarneExecutor  # noqa: E402
+# standin first: it puts the bzt stand-in on sys.path, which incarne_bzt imports.
+from standin import FAKE, ConsolidatingAggregator, Engine, TaurusConfigError
+from incarne_bzt import logic
+from incarne_bzt.executor import IncarneExecutor
 
 API = {"default-address": "http://10.0.0.1:8080", "requests": [{"url": "/a", "label": "a"}]}
 

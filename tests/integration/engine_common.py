@@ -103,10 +103,11 @@ def max_concurrency(recs):
 
 
 class Sink:
-    """`incarne sink` on 127.0.0.1, port chosen by the kernel."""
+    """`incarne sink` on 127.0.0.1, port chosen by the kernel; `extra`: more sink options (a
+    capacity mode, docs/capacity.md)."""
 
-    def __init__(self, incarne, body_size=None):
-        args = [incarne, "sink", "--listen", "127.0.0.1:0"]
+    def __init__(self, incarne, body_size=None, extra=()):
+        args = [incarne, "sink", "--listen", "127.0.0.1:0"] + list(extra)
         if body_size is not None:
             args += ["--body-size", str(body_size)]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

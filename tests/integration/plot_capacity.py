@@ -18,38 +18,12 @@ Every page sets body data-rendered="true". Screenshots are kept in the build dir
 import json
 import os
 import re
-import signal
-import subprocess
 
-from engine_common import binary, check, fail, report, run, tmpdir, write
+from engine_common import Sink, binary, check, fail, report, run, tmpdir, write
 from plot_common import build_root, chrome, load
 
 incarne = binary()
 d = tmpdir()
-
-
-class CapacitySink:
-    """`incarne sink` on 127.0.0.1 in one of its capacity modes (docs/capacity.md)."""
-
-    def __init__(self, args):
-        self.proc = subprocess.Popen([incarne, "sink", "--listen", "127.0.0.1:0"] + args,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        if not line.startswith("listening on "):
-            self.proc.kill()
-            fail("sink %s did not start: %r" % (args, line))
-        self.address = line.split()[-1]
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 def page_data(page):
@@ -100,7 +74,8 @@ threads = 1
 """
 
 # usl: 4 levels, each 500 ms of warmup and 2 s judged.
-with CapacitySink(["--usl-sigma", "0.05", "--usl-kappa", "0.002", "--service", "10ms"]) as s:
+with Sink(incarne,
+          extra=["--usl-sigma", "0.05", "--usl-kappa", "0.002", "--service", "10ms"]) as s:
     plan = write(os.path.join(d, "usl.toml"), plan_head % s.address + """model = "usl"
 [load.usl]
 instances = "1,4,8,16"
@@ -129,7 +104,7 @@ check("usl-verdict-0" in dom.verdicts and str(u["sigma"]) in dom.verdicts["usl-v
 chrome(page, ["--screenshot=" + os.path.join(build_root, "plot-usl.png")])
 
 # find-max: 1000, 3000, then 6000 (over the sink's 4,000/s) and bisection to 30 %.
-with CapacitySink(["--capacity", "8", "--service", "2ms"]) as s:
+with Sink(incarne, extra=["--capacity", "8", "--service", "2ms"]) as s:
     plan = write(os.path.join(d, "fm.toml"), plan_head % s.address + """model = "find-max"
 [load.find_max]
 start_rps = 1000

@@ -21,7 +21,55 @@ import threading
 import time
 
 
-class Service:
+class Handler(http.server.BaseHTTPRequestHandler):
+    """Keep-alive HTTP/1.1, quiet. A service subclasses it with route(path, body); reply()
+    always sends Content-Length."""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, code, ctype, body, extra=()):
+        data = body.encode()
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in extra:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def handle_any(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.route(self.path.split("?")[0], body)
+
+    def do_GET(self):
+        self.handle_any()
+
+    def do_POST(self):
+        self.handle_any()
+
+
+class LoopbackServer:
+    """Serves `handler` (a Handler subclass) on a free 127.0.0.1 port from a daemon thread;
+    `port`, close()."""
+
+    def __init__(self, handler):
+        class Server(http.server.ThreadingHTTPServer):
+            request_queue_size = 256  # 100 instances may connect at once
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", 0), handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Service(LoopbackServer):
     def __init__(self, slow_s=0.3):
         self.slow_s = slow_s
         self.seen = collections.Counter()
@@ -30,26 +78,8 @@ class Service:
         self.lock = threading.Lock()
         service = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def reply(self, code, ctype, body, extra=()):
-                data = body.encode()
-                self.send_response(code)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data)))
-                for k, v in extra:
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(data)
-
-            def handle_any(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                path = self.path.split("?")[0]
+        class Routes(Handler):
+            def route(self, path, body):
                 with service.lock:
                     service.seen[path] += 1
                     n = service.seen[path]
@@ -89,15 +119,4 @@ class Service:
                 else:
                     self.reply(404, "text/plain", "not here")
 
-            do_GET = handle_any
-            do_POST = handle_any
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Routes)

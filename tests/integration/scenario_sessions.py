@@ -23,18 +23,18 @@ The service logs every request by token, so a test sees each session's sequence.
   tests/integration/scenario_sessions.py build/src/incarne
 """
 import collections
-import http.server
 import json
 import os
 import threading
 
 from engine_common import binary, check, fail, report, run, tmpdir, write
+from scenario_service import Handler, LoopbackServer
 
 incarne = binary()
 d = tmpdir()
 
 
-class Shop:
+class Shop(LoopbackServer):
     def __init__(self, users):
         self.users = users  # user → password
         self.lock = threading.Lock()
@@ -45,26 +45,11 @@ class Shop:
         self.n = 0
         shop = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
+        class Routes(Handler):
             def reply(self, code, body, extra=()):
-                data = body.encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for k, v in extra:
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(data)
+                super().reply(code, "application/json", body, extra)
 
-            def handle_any(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                path = self.path.split("?")[0]
+            def route(self, path, body):
                 if path == "/login":
                     try:
                         who = json.loads(body)
@@ -102,20 +87,7 @@ class Shop:
                 else:
                     self.reply(404, '{"error":"not here"}')
 
-            do_GET = handle_any
-            do_POST = handle_any
-
-        class Server(http.server.ThreadingHTTPServer):
-            request_queue_size = 256  # 100 instances connect at once
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Routes)
 
 
 USERS = {"u%d" % i: "p%d" % i for i in range(100)}
