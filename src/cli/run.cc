@@ -145,33 +145,6 @@ absl::Status WriteWhole(const std::string& path, std::string_view text) {
   return f->Commit();
 }
 
-// A temporary file holding `text` (the one-liner's ammo for one run; the run compiles it into
-// RUN_DIR/ammo.ammo, so it is removed after the run).
-absl::StatusOr<std::string> WriteTemp(std::string_view text) {
-  const char* dir = std::getenv("TMPDIR");
-  std::string path =
-      absl::StrCat(dir != nullptr && *dir != 0 ? dir : "/tmp", "/incarne-run-XXXXXX.txt");
-  const int fd = mkstemps(path.data(), 4);
-  if (fd < 0) {
-    return absl::InternalError(
-        absl::StrCat("cannot create a temporary ammo file ", path, ": ", std::strerror(errno)));
-  }
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = write(fd, text.data() + done, text.size() - done);
-    if (n <= 0) {
-      const int err = errno;
-      close(fd);
-      unlink(path.c_str());
-      return absl::InternalError(
-          absl::StrCat("cannot write the temporary ammo file ", path, ": ", std::strerror(err)));
-    }
-    done += static_cast<size_t>(n);
-  }
-  close(fd);
-  return path;
-}
-
 // The flags of both forms, as CLI11 fills them (app.count(NAME) tells whether one was given).
 struct RunFlags {
   std::vector<std::string> positional;
@@ -264,8 +237,8 @@ constexpr const char* kOnelineOnly[] = {
     "--https-insecure", "--ca",          "--ammo-out", "--print-plan"};
 
 // URL form: builds the plan, prints it (--print-plan) or fills `o` to run it. Returns the
-// exit code when done here (-1: run `o`); `temp_ammo` is the file to remove after the run.
-int PrepareOneline(const CLI::App& app, RunFlags* flags, LaunchOptions* o, std::string* temp_ammo) {
+// exit code when done here (-1: run `o`).
+int PrepareOneline(const CLI::App& app, RunFlags* flags, LaunchOptions* o) {
   RunFlags& f = *flags;
   if (!f.tank.empty() || app.count("--tank") > 0) {
     return Fail("run", absl::InvalidArgumentError(
@@ -298,7 +271,7 @@ int PrepareOneline(const CLI::App& app, RunFlags* flags, LaunchOptions* o, std::
   }
   // Built with the final ammo path when it is known, a stand-in for a temporary file: the
   // loader does not open files, so the text validates the same (nothing is written before).
-  const std::string stand_in = keep_ammo ? f.ammo_out : "incarne-run-ammo.txt";
+  const std::string stand_in = keep_ammo ? f.ammo_out : "ammo.txt";
   absl::StatusOr<OnelinePlan> built = BuildOnelinePlan(of, stand_in);
   if (!built.ok()) {
     return Fail("run", built.status());
@@ -319,21 +292,12 @@ int PrepareOneline(const CLI::App& app, RunFlags* flags, LaunchOptions* o, std::
   if (!resolved.ok()) {
     return Fail("run", resolved.status());
   }
-  if (needs_file) {
-    absl::Status st = absl::OkStatus();
-    if (keep_ammo) {
-      st = WriteWhole(f.ammo_out, built->ammo_text);
-    } else {
-      absl::StatusOr<std::string> path = WriteTemp(built->ammo_text);
-      st = path.status();
-      if (path.ok()) {
-        *temp_ammo = *path;
-        built->plan.ammo.file = *path;
-      }
-    }
-    if (!st.ok()) {
+  if (needs_file && keep_ammo) {
+    if (absl::Status st = WriteWhole(f.ammo_out, built->ammo_text); !st.ok()) {
       return Fail("run", st);
     }
+  } else if (needs_file) {
+    o->ammo_text = std::move(built->ammo_text);  // the run writes it as RUN_DIR/ammo.txt
   }
   if (f.print_plan) {
     const std::string toml = FormatPlanToml(*resolved);
@@ -369,9 +333,8 @@ int RunRun(int argc, char** argv) {
   if (absl::Status st = FillCommon(app, f, &o); !st.ok()) {
     return Fail("run", st);
   }
-  std::string temp_ammo;
   if (urls) {
-    if (int rc = PrepareOneline(app, &f, &o, &temp_ammo); rc >= 0) {
+    if (int rc = PrepareOneline(app, &f, &o); rc >= 0) {
       return rc;
     }
   } else {
@@ -408,11 +371,7 @@ int RunRun(int argc, char** argv) {
   } else if (!urls) {
     o.plan_path = f.positional[0];
   }
-  const int rc = Launch(std::move(o));
-  if (!temp_ammo.empty()) {
-    unlink(temp_ammo.c_str());
-  }
-  return rc;
+  return Launch(std::move(o));
 }
 
 }  // namespace incarne::cli

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -521,7 +522,7 @@ absl::Status Launcher::Impl::CheckNibAndAmmo() {
         where_, model_ == LoadModel::kStpd ? "load.model = \"stpd\"" : "nib " + plan_.target.nib,
         " needs ammo: set ammo.file or ammo.uris"));
   }
-  if (!plan_.ammo.file.empty()) {
+  if (!plan_.ammo.file.empty() && !opt_.ammo_text.has_value()) {  // ammo_text: written later
     struct stat st {};
     if (stat(plan_.ammo.file.c_str(), &st) != 0) {
       return absl::NotFoundError(
@@ -621,6 +622,18 @@ absl::Status Launcher::Impl::CreateRunDir() {
   log_.Line(absl::StrCat(
       "incarne ", INCARNE_VERSION, " run ", opt_.plan_path,
       opt_.shards > 1 ? absl::StrCat(" shard ", opt_.shard, "/", opt_.shards) : std::string()));
+  if (opt_.ammo_text.has_value()) {
+    ASSIGN_OR_RETURN(std::unique_ptr<OutputFile> a, OutputFile::Open(dir + "/ammo.txt"));
+    RETURN_IF_ERROR(a->Write(*opt_.ammo_text));
+    RETURN_IF_ERROR(a->Commit());
+    plan_.ammo.file = dir + "/ammo.txt";
+    if (dir.front() != '/') {
+      char cwd[PATH_MAX];
+      if (getcwd(cwd, sizeof cwd) != nullptr) {
+        plan_.ammo.file = absl::StrCat(cwd, "/", plan_.ammo.file);
+      }
+    }
+  }
   // Written whole or not at all (temp + fsync + rename): Taurus and `report` read it.
   ASSIGN_OR_RETURN(std::unique_ptr<OutputFile> f, OutputFile::Open(dir + "/plan.toml"));
   RETURN_IF_ERROR(f->Write(FormatPlanToml(plan_)));

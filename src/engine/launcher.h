@@ -54,6 +54,10 @@ struct LaunchOptions {
   // When set, the plan's TOML text (a plan built by the phantom drop-in or the Tank import,
   // e.g. with FormatPlanToml); plan_path then only names it in messages and {name}.
   std::optional<std::string> plan_text;
+  // When set, the requests of a one-line run (`incarne run URL ...`, phantom-format ammo
+  // text): written into the run directory as ammo.txt, which the plan's ammo.file then names
+  // (absolute) in plan.toml, so the run directory re-runs as it is.
+  std::optional<std::string> ammo_text;
   std::vector<std::string> overrides;  // --set KEY=VALUE
   std::string out_dir;                 // --out: replaces results.dir
   uint32_t shard = 0;                  // --shard K/N

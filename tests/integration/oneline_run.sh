@@ -50,7 +50,7 @@ stop_sink
 # 3. POST with a body from stdin, tags, IPv6, against nginx with an access log.
 NGINX_ACCESS_LOG=1 nginx_start --both || skip "$NGINX_SKIP_REASON"
 printf 'name=incarne&load=one-line' >"$WORK/body.txt"  # 26 bytes
-mkdir "$WORK/tmp"  # the temporary ammo file goes there and is removed after the run
+mkdir "$WORK/tmp"  # nothing may be left there: the requests go into the run directory
 TMPDIR="$WORK/tmp" "$INCARNE" run "http://127.0.0.1:$NGINX_PORT/#post" -m POST --body @- -r 50 -d 2s -t 1 \
   -H 'Content-Type: application/x-www-form-urlencoded' --out "$WORK/post" \
   <"$WORK/body.txt" >"$WORK/post.log" 2>&1 || { tail "$WORK/post.log" >&2; fail "POST run failed"; }
@@ -58,7 +58,14 @@ expect_eq "$(hits_get post overall.proto_codes.200)" 100 "POST -r 50 -d 2s: repl
 expect_eq "$(hits_get post tags.post.hits)" 100 "POST: hits tagged post"
 expect_eq "$(grep -c '^127.0.0.1 POST / 200 [0-9]* 26$' "$NGINX_DIR/access.log")" 100 \
   "nginx access log: POST / with Content-Length 26"
-expect_eq "$(ls -A "$WORK/tmp")" "" "the temporary ammo file removed after the run"
+expect_eq "$(ls -A "$WORK/tmp")" "" "nothing left in TMPDIR"
+grep -qx "file = \"$WORK/post/ammo.txt\"" "$WORK/post/plan.toml" ||
+  fail "plan.toml names RUN_DIR/ammo.txt by its absolute path: $(grep '^file' "$WORK/post/plan.toml")"
+(cd / && "$INCARNE" run "$WORK/post/plan.toml" --out "$WORK/post-again" >"$WORK/again.log" 2>&1) ||
+  { tail "$WORK/again.log" >&2; fail "re-running the run directory's plan.toml failed"; }
+expect_eq "$(hits_get post-again tags.post.hits)" 100 "the run directory's plan.toml re-runs: hits"
+expect_eq "$(grep -c '^127.0.0.1 POST / 200 [0-9]* 26$' "$NGINX_DIR/access.log")" 200 \
+  "nginx access log: the re-run's POSTs, with the same body"
 run_url tags "http://127.0.0.1:$NGINX_PORT/#root" "http://127.0.0.1:$NGINX_PORT/1k.bin#file" \
   -r 100 -d 1s -t 1
 expect_eq "$(hits_get tags tags.root.hits)" 50 "two tagged URLs: hits of #root"
