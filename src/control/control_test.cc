@@ -7,6 +7,7 @@
 
 #include "control/allowlist.h"
 #include "control/daemon_config.h"
+#include "control/job_check.h"
 #include "control/spool.h"
 #include "control/status.h"
 #include "control/status_view.h"
@@ -42,6 +43,29 @@ TEST(Allowlist, DefaultIsLoopbackOnly) {
   EXPECT_FALSE(a->Allows(Addr("10.0.0.1", 80)));
   EXPECT_FALSE(a->Allows(Addr("128.0.0.1", 80)));
   EXPECT_FALSE(a->Allows(Addr("::2", 80)));
+}
+
+// The address the allowlist passed is the one the run gets (LaunchOptions::target): a name is
+// never resolved again between the check and the connect.
+TEST(CheckJob, KeepsTheAddressItChecked) {
+  DaemonConfig c;
+  auto a = Allowlist::Parse(c.targets);
+  ASSERT_TRUE(a.ok()) << a.status();
+  c.allow = *a;
+  const std::string plan =
+      "[target]\nnib = \"http\"\naddress = \"127.0.0.1:8080\"\n[ammo]\nuris = [\"/\"]\n"
+      "[load]\nschedule = \"const(10, 1s)\"\n";
+  absl::StatusOr<CheckedJob> job = CheckJob(plan, "job.toml", false, c);
+  ASSERT_TRUE(job.ok()) << job.status();
+  ASSERT_TRUE(job->target.has_value());
+  EXPECT_EQ(job->target->text, "127.0.0.1:8080");
+  EXPECT_EQ(job->target->addr.ss_family, AF_INET);
+  // Outside the allowlist: refused, nothing kept.
+  absl::StatusOr<CheckedJob> far = CheckJob(
+      "[target]\nnib = \"http\"\naddress = \"10.0.0.1:80\"\n[ammo]\nuris = [\"/\"]\n"
+      "[load]\nschedule = \"const(10, 1s)\"\n",
+      "far.toml", false, c);
+  EXPECT_FALSE(far.ok());
 }
 
 TEST(Allowlist, PortsAndPrefixes) {

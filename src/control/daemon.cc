@@ -235,6 +235,7 @@ bool Daemon::Start(ClaimedJob job) {
   o.plan_text = std::move(checked->plan_text);
   o.out_dir = out_dir;
   o.allow_external_nibs = checked->external_nib;
+  o.target = checked->target;
   o.on_second = [this](const SecondStats& ss) { OnSecond(ss); };
   o.on_progress = [this](const LaunchProgress& p) {
     std::lock_guard<std::mutex> lock(mu_);

@@ -41,7 +41,7 @@ std::string ConfigName(const DaemonConfig& c) {
 }
 
 absl::Status CheckAllowed(const Plan& plan, const std::string& name, const DaemonConfig& c,
-                          bool* external) {
+                          bool* external, std::optional<ResolvedAddress>* target) {
   auto refuse = [&](std::string_view what) {
     return absl::InvalidArgumentError(Cat(name, ": ", what, " (", ConfigName(c), ")"));
   };
@@ -66,6 +66,7 @@ absl::Status CheckAllowed(const Plan& plan, const std::string& name, const Daemo
     return refuse(Cat("target.address = ", Quote(plan.target.address), " (", addr->text,
                       ") is outside the allowlist: [allow] targets = ", c.allow.Text()));
   }
+  *target = *addr;
   if (c.max_instances > 0 && plan.load.instances > c.max_instances) {
     return refuse(Cat("load.instances = ", plan.load.instances,
                       " is above the cap: [allow] max_instances = ", c.max_instances));
@@ -126,7 +127,7 @@ absl::StatusOr<CheckedJob> CheckJob(const std::string& text, const std::string& 
     job.plan_text = text;
   }
   ASSIGN_OR_RETURN(job.plan, LoadPlanText(job.plan_text, name, {}));
-  RETURN_IF_ERROR(CheckAllowed(job.plan, name, config, &job.external_nib));
+  RETURN_IF_ERROR(CheckAllowed(job.plan, name, config, &job.external_nib, &job.target));
   return job;
 }
 

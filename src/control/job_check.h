@@ -4,10 +4,12 @@
 // Control plane only.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "control/daemon_config.h"
+#include "engine/target.h"
 #include "plan/plan.h"
 
 namespace incarne::control {
@@ -16,6 +18,9 @@ struct CheckedJob {
   Plan plan;
   std::string plan_text;      // the TOML the launcher runs (a Tank config converted)
   bool external_nib = false;  // target.nib is an allowed plugin .so
+  // target.address as resolved when the allowlist was checked; the run uses it as it is
+  // (LaunchOptions::target), never resolving the name a second time. Unset for nib dummy.
+  std::optional<ResolvedAddress> target;
 };
 
 // `text` is the control file's content, `name` how messages name it (the spool path of the

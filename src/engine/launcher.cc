@@ -547,8 +547,10 @@ absl::Status Launcher::Impl::ResolveTarget() {
   }
   host_ = hp->host;
   absl::StatusOr<ResolvedAddress> res =
-      Resolve(*hp, plan_.target.family,
-              nib_->transport == INCARNE_NIB_TRANSPORT_UDP ? SOCK_DGRAM : SOCK_STREAM);
+      opt_.target.has_value()
+          ? *opt_.target
+          : Resolve(*hp, plan_.target.family,
+                    nib_->transport == INCARNE_NIB_TRANSPORT_UDP ? SOCK_DGRAM : SOCK_STREAM);
   if (!res.ok()) {
     return absl::Status(res.status().code(),
                         absl::StrCat(where_, "target.address: ", res.status().message()));

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "engine/target.h"
 #include "engine/worker.h"
 #include "plan/schedule.h"
 #include "results/stats.h"
@@ -58,6 +59,10 @@ struct LaunchOptions {
   // text): written into the run directory as ammo.txt, which the plan's ammo.file then names
   // (absolute) in plan.toml, so the run directory re-runs as it is.
   std::optional<std::string> ammo_text;
+  // When set, target.address as the caller resolved and checked it (the daemon's allowlist):
+  // the run connects there without resolving the name again, so what was checked is what is
+  // loaded. target.address must still parse (it names the Host and SNI).
+  std::optional<ResolvedAddress> target;
   std::vector<std::string> overrides;  // --set KEY=VALUE
   std::string out_dir;                 // --out: replaces results.dir
   uint32_t shard = 0;                  // --shard K/N

@@ -1,5 +1,7 @@
 #include "engine/launcher.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -172,6 +174,18 @@ TEST_F(LauncherTest, RefusesABadOrUnresolvableTarget) {
   ASSERT_FALSE(l.ok());
   EXPECT_NE(l.status().message().find("target.address"), std::string::npos) << l.status();
   EXPECT_TRUE(fs::is_empty(dir_));
+  // An address the caller resolved and checked (the daemon's allowlist) is used as it is: the
+  // name is not resolved a second time.
+  ResolvedAddress pinned;
+  auto* in = reinterpret_cast<sockaddr_in*>(&pinned.addr);
+  in->sin_family = AF_INET;
+  in->sin_port = htons(80);
+  in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  pinned.len = sizeof(sockaddr_in);
+  pinned.text = "127.0.0.1:80";
+  o.target = pinned;
+  l = Launcher::Prepare(o);
+  EXPECT_TRUE(l.ok()) << l.status();
 }
 
 // A failure of Open (here: ammo with no records, found when it is compiled) removes the run
