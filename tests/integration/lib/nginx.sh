@@ -19,6 +19,8 @@
 # (the request's bytes with headers and body, and its Content-Length or "-").
 # NGINX_WORKER_CONNECTIONS=N (default 20000) for many connections (scripts/bench-peers
 # --only scale; the worker's nofile limit is raised to match, which needs the hard limit).
+# NGINX_EXTRA_CONF="location … { … }" is added to the server block as written (benchmarks
+# that need a location of their own: bench/scenario_session.py's login → token → API).
 #
 # Locations (all answer GET and HEAD; HEAD replies carry the headers only):
 #   /              return 200 "ok"              (Content-Length: 2, keep-alive)
@@ -112,6 +114,7 @@ $listen        root $dir/www;
             sub_filter "zz" "yy";
         }
         location = /nginx_status { stub_status; }
+${NGINX_EXTRA_CONF:-}
     }
 }
 EOF
