@@ -1,8 +1,13 @@
 #include "results/aggregates_file.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <utility>
 
@@ -106,44 +111,107 @@ std::string EncodeSecondBlock(const SecondStats& s) {
   return out;
 }
 
+void AggregatesReader::Unmap::operator()(char* p) const { munmap(p, size); }
+
 absl::StatusOr<AggregatesReader> AggregatesReader::Open(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path));
-  return FromBytes(std::move(bytes), path);
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int e = errno;
+    if (e == ENOENT) {
+      return absl::NotFoundError(absl::StrCat(path, ": no such file"));
+    }
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", strerror(e)));
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    const int e = errno;
+    close(fd);
+    return absl::InternalError(absl::StrCat(path, ": fstat: ", strerror(e)));
+  }
+  AggregatesReader r;
+  r.name_ = path;
+  const size_t size = static_cast<size_t>(st.st_size);
+  if (size > 0) {  // an empty file stays an empty owned_: mmap rejects a zero length
+    void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    if (map == MAP_FAILED) {
+      const int e = errno;
+      close(fd);
+      return absl::InternalError(absl::StrCat(path, ": mmap: ", strerror(e)));
+    }
+    r.map_ = std::unique_ptr<char, Unmap>(static_cast<char*>(map), Unmap{size});
+  }
+  close(fd);
+  RETURN_IF_ERROR(r.ReadHeader());
+  return r;
 }
 
 absl::StatusOr<AggregatesReader> AggregatesReader::FromBytes(std::string bytes, std::string name) {
   AggregatesReader r;
   r.name_ = std::move(name);
-  r.bytes_ = std::move(bytes);
-  size_t hsize = 0;
-  ASSIGN_OR_RETURN(r.meta_, DecodeRunHeader(r.bytes_, kAggrMagic, r.name_, &hsize));
-  r.pos_ = hsize;
-  r.storage_.resize(r.meta_.tags.size());
+  r.owned_ = std::move(bytes);
+  RETURN_IF_ERROR(r.ReadHeader());
   return r;
 }
 
-absl::StatusOr<bool> AggregatesReader::Next(SecondStats* out) {
-  if (pos_ >= bytes_.size()) {
+absl::Status AggregatesReader::ReadHeader() {
+  size_t hsize = 0;
+  ASSIGN_OR_RETURN(meta_, DecodeRunHeader(bytes(), kAggrMagic, name_, &hsize));
+  pos_ = hsize;
+  storage_.resize(meta_.tags.size());
+  return absl::OkStatus();
+}
+
+int64_t AggregatesReader::ScanLastSecond() const {
+  const std::string_view all = bytes();
+  int64_t last = 0;
+  size_t pos = pos_;
+  while (all.size() - pos >= 4) {
+    uint32_t len;
+    std::memcpy(&len, all.data() + pos, 4);
+    if (all.size() - pos - 4 < static_cast<uint64_t>(len) + 4) {
+      break;
+    }
+    std::string_view payload(all.data() + pos + 4, len);
+    uint64_t zz;
+    if (ReadVarint(&payload, &zz)) {
+      last = std::max(last, UnZigZag(zz));
+    }
+    pos += 8 + static_cast<size_t>(len);
+  }
+  return last;
+}
+
+absl::StatusOr<bool> AggregatesReader::Next(SecondStats* out) { return Read(out, nullptr); }
+
+absl::StatusOr<bool> AggregatesReader::NextEach(
+    SecondStats* out, absl::FunctionRef<void(size_t tag, const Stats& s)> per_tag) {
+  return Read(out, &per_tag);
+}
+
+absl::StatusOr<bool> AggregatesReader::Read(
+    SecondStats* out, absl::FunctionRef<void(size_t tag, const Stats& s)>* per_tag) {
+  const std::string_view all = bytes();
+  if (pos_ >= all.size()) {
     return false;
   }
   const size_t block_at = pos_;
   auto truncated = [&](size_t have) {
     warning_ = absl::StrCat(name_, ": truncated last block at byte offset ", block_at, " (", have,
                             " bytes; a crashed run?) — ignored");
-    pos_ = bytes_.size();
+    pos_ = all.size();
     return false;
   };
-  if (bytes_.size() - pos_ < 4) {
-    return truncated(bytes_.size() - pos_);
+  if (all.size() - pos_ < 4) {
+    return truncated(all.size() - pos_);
   }
   uint32_t len;
-  std::memcpy(&len, bytes_.data() + pos_, 4);
-  if (bytes_.size() - pos_ - 4 < static_cast<uint64_t>(len) + 4) {
-    return truncated(bytes_.size() - pos_);
+  std::memcpy(&len, all.data() + pos_, 4);
+  if (all.size() - pos_ - 4 < static_cast<uint64_t>(len) + 4) {
+    return truncated(all.size() - pos_);
   }
-  std::string_view payload(bytes_.data() + pos_ + 4, len);
+  std::string_view payload(all.data() + pos_ + 4, len);
   uint32_t crc;
-  std::memcpy(&crc, bytes_.data() + pos_ + 4 + len, 4);
+  std::memcpy(&crc, all.data() + pos_ + 4 + len, 4);
   pos_ += 8 + static_cast<size_t>(len);
   auto corrupt = [&](std::string_view what) {
     return absl::InvalidArgumentError(
@@ -174,7 +242,14 @@ absl::StatusOr<bool> AggregatesReader::Next(SecondStats* out) {
   if (!ReadVarint(&payload, &entries) || entries > storage_.size()) {
     return corrupt("bad tag entry count");
   }
-  out->tags.assign(storage_.size(), nullptr);
+  if (per_tag == nullptr) {
+    out->tags.assign(storage_.size(), nullptr);
+  } else {
+    out->tags.clear();
+    if (scratch_ == nullptr) {
+      scratch_ = std::make_unique<Stats>();
+    }
+  }
   out->overall.Clear();
   uint64_t prev = 0;
   for (uint64_t e = 0; e < entries; ++e) {
@@ -183,15 +258,23 @@ absl::StatusOr<bool> AggregatesReader::Next(SecondStats* out) {
       return corrupt("bad tag id");
     }
     prev = tag;
-    if (storage_[tag] == nullptr) {
-      storage_[tag] = std::make_unique<Stats>();
+    Stats* stats = scratch_.get();
+    if (per_tag == nullptr) {
+      if (storage_[tag] == nullptr) {
+        storage_[tag] = std::make_unique<Stats>();
+      }
+      stats = storage_[tag].get();
     }
-    absl::Status st = DecodeStats(&payload, storage_[tag].get());
+    absl::Status st = DecodeStats(&payload, stats);
     if (!st.ok()) {
       return corrupt(std::string(st.message()));
     }
-    out->tags[tag] = storage_[tag].get();
-    out->overall.Merge(*storage_[tag]);
+    out->overall.Merge(*stats);
+    if (per_tag == nullptr) {
+      out->tags[tag] = stats;
+    } else {
+      (*per_tag)(tag, *stats);
+    }
   }
   out->ring_wait_ns = 0;
   if (!payload.empty() && !ReadVarint(&payload, &out->ring_wait_ns)) {
@@ -241,12 +324,13 @@ absl::StatusOr<RunSummary> LoadRunSummary(const std::string& run_dir,
   sum.meta = reader->meta();
   sum.tags.resize(sum.meta.tags.size());
   SecondStats s;
+  auto add_tag = [&sum](size_t tag, const Stats& t) { sum.tags[tag].mut().Merge(t); };
   while (true) {
-    ASSIGN_OR_RETURN(bool more, reader->Next(&s));
+    ASSIGN_OR_RETURN(bool more, reader->NextEach(&s, add_tag));
     if (!more) {
       break;
     }
-    AddSecondToSummary(s, &sum);
+    AddSecondToSummary(s, &sum);  // the tags are in already: s.tags is empty
   }
   if (warnings != nullptr && !reader->warning().empty()) {
     warnings->push_back(reader->warning());

@@ -41,19 +41,25 @@ void AppendVarint(std::string* out, uint64_t v) {
 }
 
 bool ReadVarintSlow(std::string_view* in, uint64_t* v) {
+  if (in->size() >= 8) {
+    if (const size_t n = ReadVarint8(in->data(), v); n != 0) {
+      in->remove_prefix(n);
+      return true;
+    }
+  }
+  // Reads from a local pointer and advances *in once: updating *in per byte kept it in memory.
+  const uint8_t* const p = reinterpret_cast<const uint8_t*>(in->data());
+  const size_t n = std::min<size_t>(in->size(), 10);
   uint64_t r = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
-    if (in->empty()) {
+  for (size_t k = 0; k < n; ++k) {
+    const uint8_t b = p[k];
+    if (k == 9 && b > 1) {
       return false;
     }
-    const uint8_t b = static_cast<uint8_t>(in->front());
-    in->remove_prefix(1);
-    if (shift == 63 && b > 1) {
-      return false;
-    }
-    r |= static_cast<uint64_t>(b & 0x7f) << shift;
+    r |= static_cast<uint64_t>(b & 0x7f) << (7 * k);
     if ((b & 0x80) == 0) {
       *v = r;
+      in->remove_prefix(k + 1);
       return true;
     }
   }
@@ -109,6 +115,77 @@ void Histogram::Merge(const HistogramTally& t, uint64_t total, __uint128_t sum) 
   min_ = std::min(min_, t.min());
   max_ = std::max(max_, t.max());
   sum_ += sum;
+}
+
+void Histogram::Merge(const SparseHistogram& o) {
+  if (o.total_ == 0) {
+    return;
+  }
+  for (const uint64_t e : o.entries_) {
+    counts_[e >> SparseHistogram::kCountBits] += e & SparseHistogram::kMaxCount;
+  }
+  total_ += o.total_;
+  min_ = std::min(min_, o.min_);
+  max_ = std::max(max_, o.max_);
+  sum_ += o.sum_;
+}
+
+void SparseHistogram::Merge(const Histogram& h) {
+  if (h.total_ == 0) {
+    return;
+  }
+  if (h.sparse()) {
+    for (int k = 0; k < h.sparse_n_; ++k) {
+      Append(h.sparse_[k], h.counts_[h.sparse_[k]]);
+    }
+  } else {
+    for (int i = h.lo_index(), hi = h.hi_index(); i <= hi; ++i) {
+      if (h.counts_[i] != 0) {
+        Append(static_cast<uint64_t>(i), h.counts_[i]);
+      }
+    }
+  }
+  total_ += h.total_;
+  min_ = std::min(min_, h.min_);
+  max_ = std::max(max_, h.max_);
+  sum_ += h.sum_;
+  if (entries_.size() >= compact_at_) {
+    Compact();
+  }
+}
+
+void SparseHistogram::Compact() {
+  // Sorting by the whole entry sorts by bucket; then each bucket's counts are added, split
+  // again only where a sum exceeds kMaxCount.
+  std::sort(entries_.begin(), entries_.end());
+  size_t out = 0;
+  for (size_t i = 0; i < entries_.size();) {
+    const uint64_t index = entries_[i] >> kCountBits;
+    uint64_t count = 0;
+    for (; i < entries_.size() && entries_[i] >> kCountBits == index; ++i) {
+      const uint64_t c = entries_[i] & kMaxCount;
+      if (count + c > kMaxCount) {  // both ≤ kMaxCount: no overflow
+        entries_[out++] = index << kCountBits | kMaxCount;
+        count = count + c - kMaxCount;
+      } else {
+        count += c;
+      }
+    }
+    entries_[out++] = index << kCountBits | count;
+  }
+  entries_.resize(out);
+  // At most one entry per bucket is left (bar huge counts): compact again only once the
+  // array has doubled, so that a histogram with many buckets is not sorted on every merge.
+  compact_at_ = std::max<size_t>(Histogram::kCounts, 2 * out);
+}
+
+void SparseHistogram::Clear() {
+  entries_.clear();
+  compact_at_ = Histogram::kCounts;
+  total_ = 0;
+  min_ = UINT64_MAX;
+  max_ = 0;
+  sum_ = 0;
 }
 
 void HistogramTally::Clear() {
@@ -213,36 +290,53 @@ absl::Status Histogram::DecodeFrom(std::string_view* in) {
     sparse_n_ = 0;
     return bad(what);
   };
+  // The loop is branch-free but for the varint's length and the (never taken, on valid input)
+  // error exit: counts and zero runs alternate unpredictably in a sparse histogram, and a
+  // mispredicted branch per bucket was most of the decode's time. A zero run's first bucket
+  // gets a 0 stored (it holds 0 already) and sparse_'s slot kSparseMax takes the stores of
+  // buckets past the list's capacity.
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(in->data());
+  const uint8_t* const end = p + in->size();
   int n = 0;  // non-empty buckets; listed in sparse_ while they fit
   uint64_t seen = 0;
   uint64_t i = lo;
   while (i <= hi) {
     uint64_t zz;
-    if (!ReadVarint(in, &zz)) {
-      return fail("truncated counts");
+    if (__builtin_expect(p != end && *p < 0x80, 1)) {
+      zz = *p++;
+    } else {
+      std::string_view rest(reinterpret_cast<const char*>(p), static_cast<size_t>(end - p));
+      uint64_t long_zz;  // zz's address must not escape: it would live in memory
+      if (!ReadVarintSlow(&rest, &long_zz)) {
+        return fail("truncated counts");
+      }
+      zz = long_zz;
+      p = reinterpret_cast<const uint8_t*>(rest.data());
     }
     const int64_t v = UnZigZag(zz);
-    if (v < 0) {
-      const uint64_t run = static_cast<uint64_t>(-v);
-      if (run > hi - i + 1 || i == lo) {
-        return fail("zero run out of range");
+    // Masks, not conditionals: the compiler turned `run ? … : …` back into a branch.
+    const uint64_t run_mask = static_cast<uint64_t>(v >> 63);  // all ones for a zero run
+    const bool run = run_mask != 0;
+    const uint64_t step = ((uint64_t{0} - static_cast<uint64_t>(v)) & run_mask) | (~run_mask & 1);
+    const uint64_t c = static_cast<uint64_t>(v) & ~run_mask;
+    // A run may neither start the range nor reach its last bucket (hi holds the max's count);
+    // a count may be neither 0 nor overflow the total.
+    const bool bad = (run & ((step > hi - i) | (i == lo))) | (v == 0) | (seen + c < seen);
+    if (__builtin_expect(bad, 0)) {
+      in->remove_prefix(reinterpret_cast<const char*>(p) - in->data());
+      if (!run) {
+        return fail("zero or overflowing count");
       }
-      i += run;
-      if (i > hi) {
-        return fail("zero run past the last bucket");
-      }
-      continue;
+      return fail(step > hi - i + 1 || i == lo ? "zero run out of range"
+                                               : "zero run past the last bucket");
     }
-    if (v == 0 || seen + static_cast<uint64_t>(v) < seen) {
-      return fail("zero or overflowing count");
-    }
-    if (n < kSparseMax) {
-      sparse_[n] = static_cast<uint16_t>(i);
-    }
-    ++n;
-    counts_[i++] = static_cast<uint64_t>(v);
-    seen += static_cast<uint64_t>(v);
+    sparse_[n < kSparseMax ? n : kSparseMax] = static_cast<uint16_t>(i);
+    counts_[i] = c;
+    n += static_cast<int>(~run_mask & 1);
+    seen += c;
+    i += step;
   }
+  in->remove_prefix(reinterpret_cast<const char*>(p) - in->data());
   if (seen != total) {
     return fail("counts do not add up to the total");
   }

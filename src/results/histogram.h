@@ -22,15 +22,19 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
 namespace incarne {
 
 class HistogramTally;
+class SparseHistogram;
 
 class Histogram {
  public:
@@ -87,6 +91,8 @@ class Histogram {
   // Adds what `t` recorded: `total` values summing to `sum` (the tally keeps neither when its
   // owner can derive them; see StatsTally).
   void Merge(const HistogramTally& t, uint64_t total, __uint128_t sum);
+  // Adds the counts a SparseHistogram gathered: exactly the merge of what was merged into it.
+  void Merge(const SparseHistogram& s);
   void Clear();
 
   uint64_t count() const { return total_; }
@@ -121,6 +127,7 @@ class Histogram {
   friend bool operator==(const Histogram& a, const Histogram& b);
 
  private:
+  friend class SparseHistogram;
   static constexpr int kSparseMax = 64;
   // The sparse list is valid while total_ == sparse_total_: it is set by DecodeFrom (and to
   // the empty list by Clear), and totals only grow between Clears, so any Record or Merge of a
@@ -131,7 +138,47 @@ class Histogram {
   uint64_t total_ = 0;
   uint64_t sparse_total_ = 0;
   int sparse_n_ = 0;
-  std::array<uint16_t, kSparseMax> sparse_{};
+  std::array<uint16_t, kSparseMax + 1> sparse_{};  // [kSparseMax]: DecodeFrom's spill slot
+  uint64_t min_ = UINT64_MAX;
+  uint64_t max_ = 0;
+  __uint128_t sum_ = 0;
+};
+
+// The (bucket, count) entries of many sparse histograms merged together, with their total, min,
+// max and sum: what `plot` keeps for each tag's open bin. Merging a decoded tag-second appends
+// its few non-empty buckets to one growing array — sequential writes to a few KiB per tag —
+// where a dense Histogram per tag (36 KiB each, 100 tags × 3 of them) would scatter cache-missing
+// adds over megabytes. Histogram::Merge(SparseHistogram) expands it, exactly, into a dense one.
+// Entries are compacted (sorted, equal buckets added) when they outgrow a dense histogram's
+// bucket count, so the memory stays within a few times that of a Histogram whatever is merged.
+//
+// Thread contract: none (one owner). Merge allocates only when the array grows.
+class SparseHistogram {
+ public:
+  // Adds every count of h (its sparse bucket list when DecodeFrom left one, else its range).
+  void Merge(const Histogram& h);
+  // Empties it; keeps the array's memory.
+  void Clear();
+  uint64_t count() const { return total_; }
+  size_t entries() const { return entries_.size(); }
+
+ private:
+  friend class Histogram;
+  // An entry is bucket << kCountBits | count; a count above kMaxCount takes several entries.
+  static constexpr int kCountBits = 48;
+  static constexpr uint64_t kMaxCount = (uint64_t{1} << kCountBits) - 1;
+  void Append(uint64_t index, uint64_t count) {
+    while (__builtin_expect(count > kMaxCount, 0)) {
+      entries_.push_back(index << kCountBits | kMaxCount);
+      count -= kMaxCount;
+    }
+    entries_.push_back(index << kCountBits | count);
+  }
+  void Compact();
+
+  std::vector<uint64_t> entries_;
+  size_t compact_at_ = Histogram::kCounts;
+  uint64_t total_ = 0;
   uint64_t min_ = UINT64_MAX;
   uint64_t max_ = 0;
   __uint128_t sum_ = 0;
@@ -203,14 +250,43 @@ class HistogramTally {
 
 // LEB128 varints with ZigZag for signed values (shared by the encoders in results/).
 void AppendVarint(std::string* out, uint64_t v);
+// The varint at p when it is at most 8 bytes long (56 bits: every count, time and size but a
+// sum's high word), reading exactly 8 bytes from p: its length, or 0 when it is longer. The
+// first byte without the continuation bit ends it; its 7-bit groups are packed in three
+// shift-and-mask steps instead of a loop with a branch per byte.
+inline size_t ReadVarint8(const char* p, uint64_t* v) {
+  static_assert(std::endian::native == std::endian::little);
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  const uint64_t stops = ~w & 0x8080808080808080u;
+  if (stops == 0) {
+    return 0;
+  }
+  const int bits = __builtin_ctzll(stops) + 1;  // 8 × the varint's length
+  if (bits < 64) {
+    w &= (uint64_t{1} << bits) - 1;
+  }
+  w &= 0x7f7f7f7f7f7f7f7fu;
+  w = (w & 0x007f007f007f007fu) | ((w & 0x7f007f007f007f00u) >> 1);
+  w = (w & 0x00003fff00003fffu) | ((w & 0x3fff00003fff0000u) >> 2);
+  w = (w & 0x000000000fffffffu) | ((w & 0x0fffffff00000000u) >> 4);
+  *v = w;
+  return static_cast<size_t>(bits / 8);
+}
 // Reads one varint from *in, advancing it; false (and *in left somewhere inside) when it is
-// truncated or longer than 64 bits. One-byte values (most counts) take the inline path.
+// truncated or longer than 64 bits. Up to 8 bytes with 8 readable take the inline paths.
 bool ReadVarintSlow(std::string_view* in, uint64_t* v);
 inline bool ReadVarint(std::string_view* in, uint64_t* v) {
   if (!in->empty() && static_cast<uint8_t>(in->front()) < 0x80) {
     *v = static_cast<uint8_t>(in->front());
     in->remove_prefix(1);
     return true;
+  }
+  if (in->size() >= 8) {
+    if (const size_t n = ReadVarint8(in->data(), v); n != 0) {
+      in->remove_prefix(n);
+      return true;
+    }
   }
   return ReadVarintSlow(in, v);
 }

@@ -257,6 +257,142 @@ TEST(Histogram, DecodedSparseHistogramsMergeAndClearExactly) {
   }
 }
 
+// What `plot` keeps per tag and bin: the expansion of a SparseHistogram equals the dense merge
+// of everything merged into it — decoded histograms with a bucket list (≤ 64 buckets) or
+// without, enough of them to be compacted several times, and counts too big for one entry.
+TEST(Histogram, SparseHistogramExpandsToTheExactMerge) {
+  std::mt19937_64 rng(5);
+  std::lognormal_distribution<double> d(15.0, 1.0);
+  SparseHistogram sparse;
+  Histogram want;
+  size_t max_entries = 0;
+  for (int round = 0; round < 3; ++round) {
+    sparse.Clear();
+    want.Clear();
+    for (int k = 0; k < 400; ++k) {
+      Histogram src;
+      const int n = k % 7 == 0 ? 300 : 30;  // 300 values span more than 64 buckets
+      for (int i = 0; i < n; ++i) {
+        src.Record(static_cast<uint64_t>(d(rng)));
+      }
+      std::string enc;
+      src.AppendEncoded(&enc);
+      Histogram dec;
+      std::string_view in = enc;
+      ASSERT_TRUE(dec.DecodeFrom(&in).ok());
+      sparse.Merge(dec);
+      want.Merge(src);
+      max_entries = std::max(max_entries, sparse.entries());
+    }
+    EXPECT_EQ(sparse.count(), want.count());
+    Histogram got;
+    got.Merge(sparse);
+    EXPECT_TRUE(got == want) << round;
+    // Compacted: far fewer entries than the ~17,000 non-empty buckets merged.
+    EXPECT_LE(max_entries, size_t{2} * Histogram::kCounts + 300) << round;
+  }
+  // Counts above an entry's 48 bits take several entries, also once compacted (4 entries a
+  // merge: 1300 merges compact once).
+  sparse.Clear();
+  want.Clear();
+  Histogram big;
+  big.Record(5000, uint64_t{3} << 47);
+  big.Record(7000000, (uint64_t{1} << 48) + 12345);
+  for (int k = 0; k < 1300; ++k) {
+    sparse.Merge(big);
+    want.Merge(big);
+  }
+  EXPECT_LT(sparse.entries(), size_t{1300} * 4);
+  Histogram got;
+  got.Merge(sparse);
+  EXPECT_TRUE(got == want);
+  EXPECT_EQ(got.count_at(Histogram::IndexOf(5000)), 3900 * (uint64_t{1} << 47));
+  Histogram empty;
+  sparse.Clear();
+  sparse.Merge(empty);
+  got.Clear();
+  got.Merge(sparse);
+  EXPECT_EQ(got.count(), 0u);
+  EXPECT_EQ(sparse.entries(), 0u);
+}
+
+// Every varint length, read with and without 8 readable bytes (the two paths of
+// ReadVarintSlow), and the malformed ones.
+TEST(Histogram, VarintsOfEveryLengthRoundTrip) {
+  for (int bits = 0; bits <= 64; ++bits) {
+    for (uint64_t v : {bits == 0 ? uint64_t{0} : uint64_t{1} << (bits - 1),
+                       bits == 64 ? UINT64_MAX : (uint64_t{1} << bits) - 1}) {
+      std::string enc;
+      AppendVarint(&enc, v);
+      for (const std::string& tail : {std::string(), std::string(12, '\x7f')}) {
+        const std::string buf = enc + tail;
+        std::string_view in = buf;
+        uint64_t got = 0;
+        ASSERT_TRUE(ReadVarint(&in, &got)) << v;
+        EXPECT_EQ(got, v);
+        EXPECT_EQ(in.size(), tail.size()) << v;
+        for (size_t cut = 0; cut < enc.size(); ++cut) {
+          std::string_view part(enc.data(), cut);
+          EXPECT_FALSE(ReadVarint(&part, &got)) << v << " " << cut;
+        }
+      }
+    }
+  }
+  // A non-minimal encoding still reads (the format never writes one); an 11th byte, or a 10th
+  // above 1, does not fit 64 bits.
+  std::string_view two("\x80\x00", 2);
+  uint64_t v = 1;
+  ASSERT_TRUE(ReadVarint(&two, &v));
+  EXPECT_EQ(v, 0u);
+  std::string_view ten("\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02", 10);
+  EXPECT_FALSE(ReadVarint(&ten, &v));
+  std::string_view eleven("\xff\xff\xff\xff\xff\xff\xff\xff\xff\x81\x00", 11);
+  EXPECT_FALSE(ReadVarint(&eleven, &v));
+}
+
+// The branch-free count loop of DecodeFrom still names what is wrong with a bad count stream.
+TEST(Histogram, DecodeNamesTheCorruptCount) {
+  Histogram src;
+  src.Record(300);
+  src.Record(1000);
+  std::string head;
+  AppendVarint(&head, 2);  // count, min, max, sum (lo, hi), lo and hi bucket
+  AppendVarint(&head, 300);
+  AppendVarint(&head, 1000);
+  AppendVarint(&head, 1300);
+  AppendVarint(&head, 0);
+  AppendVarint(&head, static_cast<uint64_t>(Histogram::IndexOf(300)));
+  AppendVarint(&head, static_cast<uint64_t>(Histogram::IndexOf(1000)));
+  const int64_t gap = Histogram::IndexOf(1000) - Histogram::IndexOf(300) - 1;
+  auto decode = [&](std::vector<int64_t> counts) {
+    std::string enc = head;
+    for (int64_t c : counts) {
+      AppendVarint(&enc, ZigZag(c));
+    }
+    std::string_view in = enc;
+    Histogram h;
+    h.Record(123456);  // stale content that a failed decode must not leave behind
+    const absl::Status st = h.DecodeFrom(&in);
+    for (int i = 0; i < Histogram::kCounts && !st.ok(); ++i) {
+      EXPECT_EQ(h.count_at(i), 0u) << i;
+    }
+    return std::string(st.message());
+  };
+  std::string good;
+  src.AppendEncoded(&good);
+  std::string_view in = good;
+  Histogram h;
+  ASSERT_TRUE(h.DecodeFrom(&in).ok());
+  EXPECT_TRUE(h == src);
+  EXPECT_EQ(decode({1, -gap, 1}), "");
+  EXPECT_EQ(decode({-1, 1, -gap, 1}), "corrupt histogram: zero run out of range");
+  EXPECT_EQ(decode({1, -(gap + 2), 1}), "corrupt histogram: zero run out of range");
+  EXPECT_EQ(decode({1, -(gap + 1), 1}), "corrupt histogram: zero run past the last bucket");
+  EXPECT_EQ(decode({1, 0, -gap, 1}), "corrupt histogram: zero or overflowing count");
+  EXPECT_EQ(decode({1, -gap, 2}), "corrupt histogram: counts do not add up to the total");
+  EXPECT_EQ(decode({1, -gap}), "corrupt histogram: truncated counts");
+}
+
 TEST(Histogram, HdrCompressedV2Encoding) {
   using testing::DecodeHdr;
   using testing::HdrDecoded;

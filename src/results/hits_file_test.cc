@@ -271,6 +271,87 @@ TEST(AggregatesFile, RoundTripAndTruncatedLastBlock) {
   }
 }
 
+// NextEach hands out, one tag at a time, exactly the Stats that Next keeps per tag; Open (an
+// mmap of the file) reads what FromBytes reads; ScanLastSecond finds the last second unread.
+TEST(AggregatesFile, NextEachHandsOutWhatNextKeepsAndOpenMapsTheFile) {
+  std::string bytes = EncodeRunHeader(kAggrMagic, Meta());
+  std::vector<Stats> tags(3);
+  for (int sec = 0; sec < 4; ++sec) {
+    SecondStats ss;
+    ss.second = 2 * sec;
+    ss.planned = 10 + sec;
+    ss.tags.assign(3, nullptr);
+    for (int t = 1; t <= 2; ++t) {
+      if (sec == 2 && t == 1) {
+        continue;  // a second without tag 1
+      }
+      tags[t].Clear();
+      for (int i = 0; i <= sec + t; ++i) {
+        tags[t].Add(testing::MakeRecord(t, static_cast<uint64_t>(sec * 100 + i * 7 + t), 3));
+      }
+      ss.tags[t] = &tags[t];
+    }
+    bytes += EncodeSecondBlock(ss);
+  }
+  const std::string dir = testing::TempDir();
+  {
+    std::ofstream f(dir + "/aggregates", std::ios::binary);
+    f << bytes;
+  }
+  auto kept = AggregatesReader::FromBytes(bytes, "agg");
+  auto each = AggregatesReader::Open(dir + "/aggregates");
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  ASSERT_TRUE(each.ok()) << each.status();
+  EXPECT_EQ(each->meta().tags, Meta().tags);
+  EXPECT_EQ(kept->ScanLastSecond(), 6);
+  EXPECT_EQ(each->ScanLastSecond(), 6);
+  int seconds = 0;
+  while (true) {
+    SecondStats a, b;
+    auto more_a = kept->Next(&a);
+    std::vector<size_t> seen;
+    auto more_b = each->NextEach(&b, [&](size_t tag, const Stats& s) {
+      EXPECT_EQ(b.second, a.second);  // set before the tags
+      ASSERT_LT(tag, a.tags.size());
+      ASSERT_NE(a.tags[tag], nullptr) << tag;
+      EXPECT_EQ(s.hits, a.tags[tag]->hits);
+      EXPECT_EQ(s.proto_codes.Sorted(), a.tags[tag]->proto_codes.Sorted());
+      EXPECT_TRUE(s.latency == a.tags[tag]->latency && s.service == a.tags[tag]->service &&
+                  s.lag == a.tags[tag]->lag)
+          << tag;
+      seen.push_back(tag);
+    });
+    ASSERT_TRUE(more_a.ok() && more_b.ok());
+    ASSERT_EQ(*more_a, *more_b);
+    if (!*more_a) {
+      break;
+    }
+    ++seconds;
+    EXPECT_EQ(b.planned, a.planned);
+    EXPECT_TRUE(b.tags.empty());
+    EXPECT_EQ(b.overall.hits, a.overall.hits);
+    EXPECT_TRUE(b.overall.latency == a.overall.latency);
+    std::vector<size_t> want;
+    for (size_t t = 0; t < a.tags.size(); ++t) {
+      if (a.tags[t] != nullptr) {
+        want.push_back(t);
+      }
+    }
+    EXPECT_EQ(seen, want) << a.second;
+  }
+  EXPECT_EQ(seconds, 4);
+  EXPECT_EQ(each->ScanLastSecond(), 0);  // nothing left unread
+  // An empty file is not mapped (mmap rejects length 0): the header error, as for no bytes.
+  { std::ofstream(dir + "/aggregates", std::ios::trunc); }
+  auto empty = AggregatesReader::Open(dir + "/aggregates");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.status().message().find("aggregates"), absl::string_view::npos) << empty.status();
+  auto missing = AggregatesReader::Open(dir + "/none");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_TRUE(absl::IsNotFound(missing.status()));
+  std::system(absl::StrCat("rm -rf '", dir, "'").c_str());
+}
+
 TEST(AggregatesFile, CorruptBlockIsAnError) {
   std::string s = AggBytes(2);
   s[4096 + 6] ^= 0x55;  // inside the first block's payload

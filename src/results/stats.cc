@@ -30,7 +30,7 @@ const Stats& LazyStats::Empty() {
   return *kEmpty;
 }
 
-void Stats::Merge(const Stats& o) {
+void StatsCounters::Merge(const StatsCounters& o) {
   hits += o.hits;
   errors += o.errors;
   net_errors += o.net_errors;
@@ -44,6 +44,10 @@ void Stats::Merge(const Stats& o) {
   max_done = std::max(max_done, o.max_done);
   proto_codes.Merge(o.proto_codes);
   net_codes.Merge(o.net_codes);
+}
+
+void Stats::Merge(const Stats& o) {
+  StatsCounters::Merge(o);
   latency.Merge(o.latency);
   service.Merge(o.service);
   lag.Merge(o.lag);
@@ -132,13 +136,17 @@ void StatsTally::Clear() {
   lag_.Clear();
 }
 
-void Stats::Clear() {
+void StatsCounters::Clear() {
   hits = errors = net_errors = bytes_out = bytes_in = 0;
   connect_ns = send_ns = latency_ns = receive_ns = 0;
   min_start = std::numeric_limits<uint64_t>::max();
   max_done = 0;
   proto_codes.Clear();
   net_codes.Clear();
+}
+
+void Stats::Clear() {
+  StatsCounters::Clear();
   latency.Clear();
   service.Clear();
   lag.Clear();

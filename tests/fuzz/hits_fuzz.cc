@@ -31,6 +31,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           (void)s.overall.latency.ValueAtPercentile(p);
         }
       }
+      // The same blocks one tag at a time (the path of plot and report): each second's tags
+      // gathered in a SparseHistogram expand to exactly the second's overall.
+      auto each = AggregatesReader::FromBytes(bytes, "fuzz");
+      SecondStats e;
+      SparseHistogram gathered;
+      Histogram expanded;
+      while (each.ok()) {
+        gathered.Clear();
+        auto more = each->NextEach(&e, [&](size_t, const Stats& t) { gathered.Merge(t.latency); });
+        if (!more.ok() || !*more) {
+          break;
+        }
+        expanded.Clear();
+        expanded.Merge(gathered);
+        if (!(expanded == e.overall.latency)) {
+          __builtin_trap();
+        }
+      }
     }
     return 0;
   }
