@@ -171,6 +171,7 @@ WorkerStats Engine::Totals() const {
     t.connects += s.connects;
     t.retries += s.retries;
     t.recv_nobufs += s.recv_nobufs;
+    t.recv_buffers += s.recv_buffers;
     t.rx_stamped += s.rx_stamped;
     t.cpu_ns += s.cpu_ns;
     t.run_ns = std::max(t.run_ns, s.run_ns);

@@ -243,6 +243,10 @@ int64_t ScheduleTime(const void* ctx, uint64_t i) {
   return static_cast<const Schedule*>(ctx)->ShotNs(i);
 }
 
+void ScheduleTimes(const void* ctx, uint64_t first, uint64_t stride, size_t n, int64_t* out) {
+  static_cast<const Schedule*>(ctx)->ShotsNs(first, stride, n, out);
+}
+
 int64_t StpdTime(const void* ctx, uint64_t i) {
   return static_cast<const AmmoCtx*>(ctx)->file->PlannedNs(i);
 }
@@ -843,7 +847,7 @@ void Launcher::Impl::WireShots() {
   } else {
     sh->shots = ShotSource{
         model_ == LoadModel::kInstances ? ShotSource::Model::kInstances : ShotSource::Model::kRps,
-        &ScheduleTime, &schedule_, schedule_.shots()};
+        &ScheduleTime, &schedule_, schedule_.shots(), &ScheduleTimes};
   }
   hit_cap_ = plan_.ammo.limit != 0 ? plan_.ammo.limit : UINT64_MAX;
   if (plan_.ammo.loop != 0 && records != 0) {
@@ -1164,7 +1168,8 @@ void Launcher::Impl::LogTotals() {
       t.ring_wait_ns / 1'000'000, " ms waiting for ring space, ", t.connects, " connects, ",
       t.retries, " retries, ", t.passes, " passes, ", t.waits, " waits (", t.waits_short,
       " ended by the deadline), ", t.cqes, " completions, ", t.rx_stamped,
-      " kernel-stamped receives; worker CPU ", t.cpu_ns / 1'000'000, " ms",
+      " kernel-stamped receives, ", t.recv_nobufs, " receives out of buffers (", t.recv_buffers,
+      " receive buffers); worker CPU ", t.cpu_ns / 1'000'000, " ms",
       t.cpu_ns > 0
           ? absl::StrCat(" (", t.hits_done * 1'000'000'000 / static_cast<uint64_t>(t.cpu_ns),
                          " hits per worker CPU second)")

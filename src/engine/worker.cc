@@ -64,6 +64,13 @@ constexpr uint32_t kWaitBatch = 32;
 // are due, so CQEs are reaped and the result ring is published in between.
 constexpr uint32_t kMaxFirePerPass = 4096;
 constexpr uint32_t kRecvBufSize = 4096;
+// Receive buffers handed out at the start; a pass in which receives found none adds one for
+// each (at least kRecvBufsGrowMin), up to two per slot. Measured (docs/engine.md "The per-hit
+// tally, and what the memory is"): a keep-alive pass reaps far fewer replies than there are
+// connections, and every buffer handed out is resident, so sizing by the slots cost 8 KiB per
+// connection.
+constexpr uint32_t kRecvBufsStart = 64;
+constexpr uint32_t kRecvBufsGrowMin = 16;
 constexpr uint16_t kBufGroup = 0;
 constexpr uint32_t kNil = UINT32_MAX;
 // How often the live counters' `shots_due` is recomputed while the worker is behind.
@@ -230,12 +237,20 @@ struct Worker::Impl {
   uint32_t to_head_ = kNil;  // timeout list
   uint32_t to_tail_ = kNil;
 
-  RecvBuffers recv_bufs_;  // after `uring`: destroyed (unregistered) before the ring
+  RecvBuffers recv_bufs_;    // after `uring`: destroyed (unregistered) before the ring
+  uint32_t recv_short_ = 0;  // receives of this pass that found no buffer (GrowRecvBuffers)
 
   // shots
   uint64_t m_next_ = 0;  // next local shot (rps) / next local instance start (instances)
   uint64_t m_end_ = 0;
-  int64_t next_t_ = 0;         // time of local shot m_next
+  int64_t next_t_ = 0;  // time of local shot m_next
+  // No network, no rules, no answ: only the nib acts on a hit (StartPlainHit).
+  bool plain_none_ = false;
+  // Times of local shots [shot_buf_m_, shot_buf_m_ + shot_buf_len_) (NextShotTime).
+  static constexpr size_t kShotBuffer = 64;
+  std::array<int64_t, kShotBuffer> shot_buf_{};
+  uint64_t shot_buf_m_ = 0;
+  uint64_t shot_buf_len_ = 0;
   uint64_t hits_started_ = 0;  // instances: local hit counter h
   uint64_t hit_end_ = 0;       // instances: local hit cap
   bool firing_done_ = false;
@@ -440,9 +455,12 @@ struct Worker::Impl {
         return absl::FailedPreconditionError(
             "io_uring provided buffer rings are missing (Linux 5.19+ needed for network nibs)");
       }
-      RETURN_IF_ERROR(recv_bufs_.Init(uring_->ring(),
-                                      std::clamp<uint32_t>(NextPow2(n * 2), 64, 4096), kRecvBufSize,
-                                      kBufGroup));
+      // Room for two buffers per slot, kRecvBufsStart of them handed out (and resident) at
+      // first; a pass that runs out grows the pool (GrowRecvBuffers).
+      RETURN_IF_ERROR(recv_bufs_.Init(
+          uring_->ring(), std::clamp<uint32_t>(NextPow2(n * 2), 64, 4096), kRecvBufSize, kBufGroup,
+          opt_.recv_buffers_start != 0 ? opt_.recv_buffers_start : kRecvBufsStart));
+      stats_->recv_buffers = recv_bufs_.active();
     }
 
     if (nib_->worker_init != nullptr) {
@@ -485,8 +503,10 @@ struct Worker::Impl {
         hit_end_ = std::min(hit_end_, sh_->loop_records_per_worker);
       }
     }
+    plain_none_ =
+        transport_ == INCARNE_NIB_TRANSPORT_NONE && rules_ == nullptr && answ_buf_ == nullptr;
     if (m_end_ > 0) {
-      next_t_ = ShotTime(0);
+      next_t_ = NextShotTime(0);
     }
     return absl::OkStatus();
   }
@@ -516,6 +536,28 @@ struct Worker::Impl {
 
   int64_t ShotTime(uint64_t m) const {
     return sh_->shots.time_ns(sh_->shots.ctx, slice_.first + slice_.stride * m);
+  }
+
+  // The time of local shot m (< m_end_), taken in order: from the buffer of upcoming shot
+  // times, refilled kShotBuffer at a time with one ShotSource::times_ns call (a call through
+  // a pointer and a segment search per shot were a fifth of the dummy path's cost).
+  int64_t NextShotTime(uint64_t m) {
+    const uint64_t k = m - shot_buf_m_;
+    if (__builtin_expect(k < shot_buf_len_, 1)) {
+      return shot_buf_[k];
+    }
+    return FillShotBuffer(m);
+  }
+  [[gnu::noinline]] int64_t FillShotBuffer(uint64_t m) {
+    if (sh_->shots.times_ns == nullptr) {
+      return ShotTime(m);
+    }
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(kShotBuffer, m_end_ - m));
+    sh_->shots.times_ns(sh_->shots.ctx, slice_.first + slice_.stride * m, slice_.stride, n,
+                        shot_buf_.data());
+    shot_buf_m_ = m;
+    shot_buf_len_ = n;
+    return shot_buf_[0];
   }
 
   // ---------------------------------------------------------------- the loop
@@ -557,6 +599,7 @@ struct Worker::Impl {
           FireInstances();
         }
       }
+      GrowRecvBuffers();
       recv_bufs_.Flush();
       opt_.ring->Publish();
       if (seconds_ != nullptr) {
@@ -814,13 +857,16 @@ struct Worker::Impl {
         slots_[s].taken_m = m_next_;
         taken_.push_back(DelayItem{t, s});
         std::push_heap(taken_.begin(), taken_.end(), DelayLater());
+      } else if (plain_none_) {
+        const uint32_t s = free_stack_[--free_top_];
+        StartPlainHit(s, t, i, sh_->ammo_shared ? i : m_next_);
       } else {
         const uint32_t s = free_stack_[--free_top_];
         StartHit(s, t, i, sh_->ammo_shared ? i : m_next_);
       }
       ++n;
       if (++m_next_ < m_end_) {
-        next_t_ = ShotTime(m_next_);
+        next_t_ = NextShotTime(m_next_);
       }
     }
     if (n != 0) {
@@ -845,7 +891,7 @@ struct Worker::Impl {
       sl.active = true;
       PushReady(static_cast<uint32_t>(m_next_));
       if (++m_next_ < m_end_) {
-        next_t_ = ShotTime(m_next_);
+        next_t_ = NextShotTime(m_next_);
       }
     }
     uint32_t n = std::min(ready_count_, kMaxFirePerPass);
@@ -1020,20 +1066,7 @@ struct Worker::Impl {
       int r = nib_->on_start(wctx_, sl.state, &sl.req, &out);
       sl.rec.connected = sl.rec.start;
       sl.rec.sent = sl.rec.start;
-      if (r == INCARNE_NIB_DONE) {
-        sl.rec.proto_code = out.proto_code;
-        sl.rec.size_in = out.size_in;
-        if (out.delay_ns == 0) {
-          sl.rec.first_byte = sl.rec.start;
-          EndHit(s, 0, false);
-        } else {
-          sl.hit = kHitDelayed;
-          delayed_.push_back(DelayItem{now_ + static_cast<int64_t>(out.delay_ns), s});
-          std::push_heap(delayed_.begin(), delayed_.end(), DelayLater());
-        }
-      } else {
-        EndHit(s, r < 0 ? -r : EINVAL, false, r < 0);  // WANT_RECV without a network: a nib bug
-      }
+      StartedNone(s, r, out);
       return;
     }
 
@@ -1052,6 +1085,73 @@ struct Worker::Impl {
         Connect(s);
       }
     }
+  }
+
+  // A hit without a network: the nib's on_start returned `r` with `out`.
+  void StartedNone(uint32_t s, int r, const incarne_nib_out& out) {
+    Slot& sl = slots_[s];
+    if (r == INCARNE_NIB_DONE) {
+      sl.rec.proto_code = out.proto_code;
+      sl.rec.size_in = out.size_in;
+      if (out.delay_ns == 0) {
+        sl.rec.first_byte = sl.rec.start;
+        EndHit(s, 0, false);
+      } else {
+        sl.hit = kHitDelayed;
+        delayed_.push_back(DelayItem{now_ + static_cast<int64_t>(out.delay_ns), s});
+        std::push_heap(delayed_.begin(), delayed_.end(), DelayLater());
+      }
+    } else {
+      EndHit(s, r < 0 ? -r : EINVAL, false, r < 0);  // WANT_RECV without a network: a nib bug
+    }
+  }
+
+  // StartHit, and EndHit when the nib completes the hit at once, for a shot of the open model
+  // on a worker where nothing but the nib can act on a hit (plain_none_: no network, no rules,
+  // no answ; the slot already opened): the same record, counters and nib calls, with the
+  // checks for those features made once at Init instead of per hit (docs/engine.md "Workers").
+  void StartPlainHit(uint32_t s, int64_t planned, uint64_t i, uint64_t seq) {
+    Slot& sl = slots_[s];
+    if (__builtin_expect(!sl.opened, 0)) {
+      StartHit(s, planned, i, seq);  // the slot's first hit: on_open
+      return;
+    }
+    sl.rec = HitRecord{};
+    sl.rec.planned = static_cast<uint64_t>(planned);
+    sl.rec.start = static_cast<uint64_t>(now_);
+    sl.rec.worker = static_cast<uint8_t>(opt_.index);
+    sl.req = incarne_nib_request{};
+    if (sh_->requests.count != 0) {
+      sl.record = seq % sh_->requests.count;
+      sh_->requests.get(sh_->requests.ctx, sl.record, &sl.req);
+      sl.rec.tag = sl.req.tag;
+    }
+    sl.req.index = i;
+    sl.assert_why = nullptr;
+    sl.scan = false;
+    sl.templated = false;
+    ++inflight_;
+    ++fired_;
+    ++stats_->shots_fired;
+    ++sl.iterations;
+    incarne_nib_out out{};
+    const int r = nib_->on_start(wctx_, sl.state, &sl.req, &out);
+    sl.rec.connected = sl.rec.start;
+    sl.rec.sent = sl.rec.start;
+    if (__builtin_expect(r != INCARNE_NIB_DONE || out.delay_ns != 0, 0)) {
+      StartedNone(s, r, out);
+      return;
+    }
+    // EndHit(s, 0, false) with what plain_none_ rules out left out.
+    sl.rec.proto_code = out.proto_code;
+    sl.rec.size_in = out.size_in;
+    sl.rec.first_byte = sl.rec.start;
+    sl.rec.done = static_cast<uint64_t>(EventTime(sl.rec.first_byte));
+    Emit(sl.rec);
+    --inflight_;
+    sl.hit = kHitNone;
+    sl.send_len = 0;
+    free_stack_[free_top_++] = s;
   }
 
   // The hit's connection is ready (since `ready_at`, run-relative ns; -1: now): the nib frames
@@ -1822,6 +1922,17 @@ struct Worker::Impl {
 
   // ---------------------------------------------------------------- receiving
 
+  // Receives of this pass found no buffer (ENOBUFS; each was re-armed and its bytes wait in
+  // the socket): hand out one more buffer for each (at least kRecvBufsGrowMin, up to the
+  // pool's room) before the next submit, so that the pool settles at what a pass reaps.
+  void GrowRecvBuffers() {
+    if (__builtin_expect(recv_short_ != 0, 0)) {
+      recv_bufs_.Grow(std::max(recv_short_, kRecvBufsGrowMin));
+      recv_short_ = 0;
+      stats_->recv_buffers = recv_bufs_.active();
+    }
+  }
+
   void ArmRecv(uint32_t s) {
     Slot& sl = slots_[s];
     io_uring_sqe* sqe = uring_->Sqe();
@@ -1892,6 +2003,7 @@ struct Worker::Impl {
     }
     if (res == -ENOBUFS) {
       ++stats_->recv_nobufs;
+      ++recv_short_;
       if (!more && !sl.recv_armed) {
         ArmRecv(s);  // buffers come back at the end of this pass, before the next submit
       }

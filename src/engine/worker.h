@@ -52,6 +52,11 @@ struct ShotSource {
   int64_t (*time_ns)(const void* ctx, uint64_t i) = nullptr;  // ns since the origin
   const void* ctx = nullptr;
   uint64_t count = 0;  // global shots (rps) or instance starts (instances)
+  // Optional: the times of shots first, first + stride, ... (n of them) into out, each equal
+  // to time_ns's. The worker fills its buffer of upcoming shots with one call (nullptr: one
+  // time_ns call per shot).
+  void (*times_ns)(const void* ctx, uint64_t first, uint64_t stride, size_t n,
+                   int64_t* out) = nullptr;
 };
 
 // Which request a hit sends. The launcher wires this to AmmoFile; a source with count 0
@@ -150,6 +155,9 @@ struct WorkerOptions {
   // Reply times from the kernel (SO_TIMESTAMPNS through multishot RECVMSG) instead of the
   // time the completion was reaped; off = reap time (tests compare both).
   bool allow_rx_timestamps = true;
+  // Receive buffers handed out at the start (0: the worker's default; tests start smaller
+  // to make receives run out of buffers and the pool grow).
+  uint32_t recv_buffers_start = 0;
 };
 
 // Totals of one worker, readable after Run() returns.
@@ -166,9 +174,10 @@ struct WorkerStats {
   uint64_t connects = 0;
   uint64_t retries = 0;
   uint64_t recv_nobufs = 0;
-  uint64_t rx_stamped = 0;  // receives that carried a kernel timestamp
-  int64_t cpu_ns = 0;       // the worker thread's CPU time in Run()
-  int64_t run_ns = 0;       // wall time of Run()
+  uint64_t recv_buffers = 0;  // receive buffers handed out (the pool's size at the end)
+  uint64_t rx_stamped = 0;    // receives that carried a kernel timestamp
+  int64_t cpu_ns = 0;         // the worker thread's CPU time in Run()
+  int64_t run_ns = 0;         // wall time of Run()
 };
 
 class Worker {

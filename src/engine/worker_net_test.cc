@@ -228,6 +228,32 @@ TEST_F(NetFixture, FallbacksWithoutDeferTaskrunAndMultishot) {
   EXPECT_EQ(stats_.rx_stamped, 0u);  // kernel stamps need the multishot RECVMSG
 }
 
+int64_t AllAtOnce(const void*, uint64_t) { return 0; }
+
+// The receive buffers start at one and grow when a pass runs out: 64 connections whose
+// replies land together find no buffer (ENOBUFS), each such receive is re-armed and its reply
+// read in a later pass — no hit lost, none stalled into the timeout — and the pool grows by
+// what the passes missed, never beyond its room (two buffers per slot).
+TEST_F(NetFixture, ReceivesOutOfBuffersAreRearmedAndThePoolGrows) {
+  SinkThread sink;
+  Target(sink.port());
+  shared_.shots = ShotSource{ShotSource::Model::kRps, &AllAtOnce, nullptr, 640};
+  shared_.instances = 64;
+  WorkerOptions o;
+  o.recv_buffers_start = 1;
+  std::vector<HitRecord> recs = RunOne(o);
+  ASSERT_EQ(recs.size(), 640u);
+  for (const HitRecord& r : recs) {
+    ASSERT_EQ(r.net_code, 0);
+    ASSERT_EQ(r.proto_code, 200);
+    ASSERT_LT(r.done - r.start, 1'000'000'000u);  // re-armed at once, not left to the timeout
+  }
+  EXPECT_GT(stats_.recv_nobufs, 0u);
+  EXPECT_GT(stats_.recv_buffers, 1u);
+  EXPECT_LE(stats_.recv_buffers, 128u);
+  EXPECT_LE(stats_.connects, 64u);
+}
+
 TEST_F(NetFixture, ConnectionRefusedIsANetCode) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   socklen_t len;

@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <set>
 #include <thread>
@@ -118,6 +119,50 @@ TEST_F(DummyFixture, RpsFiresEveryShotOnceAtItsPlannedTime) {
   for (const HitRecord& r : recs) {
     EXPECT_EQ((r.planned / p.period_ns) % 2, r.worker);
   }
+}
+
+struct BatchedPeriodic {
+  Periodic p;
+  std::atomic<int> calls{0};
+};
+
+int64_t BatchedTime(const void* ctx, uint64_t i) {
+  return PeriodicTime(&static_cast<const BatchedPeriodic*>(ctx)->p, i);
+}
+
+void BatchedTimes(const void* ctx, uint64_t first, uint64_t stride, size_t n, int64_t* out) {
+  auto* b = const_cast<BatchedPeriodic*>(static_cast<const BatchedPeriodic*>(ctx));
+  b->calls.fetch_add(1);
+  for (size_t q = 0; q < n; ++q) {
+    out[q] = PeriodicTime(&b->p, first + stride * q);
+  }
+}
+
+// With ShotSource::times_ns the worker takes its shot times in batches: still every shot once
+// at its own time, across batch boundaries, with a stride (3 workers) and a count that is no
+// multiple of the batch.
+TEST_F(DummyFixture, RpsFiresEveryShotOnceFromBatchedTimes) {
+  MakeNib(0);
+  BatchedPeriodic b;
+  b.p = Periodic{40'000, 0};
+  shared_.shots = ShotSource{ShotSource::Model::kRps, &BatchedTime, &b, 4001, &BatchedTimes};
+  shared_.stop_ns = 4001 * b.p.period_ns;
+  std::vector<HitRecord> recs = RunWorkers(3);
+  ASSERT_EQ(recs.size(), 4001u);
+  std::set<uint64_t> planned;
+  for (const HitRecord& r : recs) {
+    EXPECT_EQ(r.net_code, 0);
+    EXPECT_GE(r.start, r.planned);
+    EXPECT_EQ(r.planned % b.p.period_ns, 0u);
+    EXPECT_EQ((r.planned / b.p.period_ns) % 3, r.worker);
+    planned.insert(r.planned);
+  }
+  EXPECT_EQ(planned.size(), 4001u);  // none missing, none twice
+  EXPECT_EQ(*planned.rbegin(), 4000u * b.p.period_ns);
+  // ~1,334 shots per worker in batches of at most 64: at least 21 calls each, far fewer than
+  // one per shot.
+  EXPECT_GE(b.calls.load(), 3 * 21);
+  EXPECT_LT(b.calls.load(), 4001 / 8);
 }
 
 // load.pacing: one timed wake-up per quantum at most fires every shot due by then, never one

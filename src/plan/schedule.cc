@@ -459,6 +459,41 @@ int64_t Schedule::ShotNs(uint64_t i) const {
   return SegmentNs(segments_[k], i - firsts_[k]);
 }
 
+void Schedule::ShotsNs(uint64_t first, uint64_t stride, size_t n, int64_t* out) const {
+  DCHECK_HOT(stride != 0);
+  uint64_t i = first;
+  while (n != 0) {
+    DCHECK_HOT(i < shots_);
+    const size_t k = SegmentOf(i);
+    const Segment& seg = segments_[k];
+    const uint64_t j0 = i - firsts_[k];
+    // This call's shots in this segment: j0, j0 + stride, ... < seg.count.
+    const uint64_t left = (seg.count - 1 - j0) / stride + 1;
+    const size_t m = left < n ? static_cast<size_t>(left) : n;
+    if (seg.type == Segment::Type::kConst) {
+      // SegmentNs's const branch with the segment's constants hoisted, and j converted
+      // through int64_t: the same double for any j < kMaxShots, in one instruction.
+      const double x = seg.x;
+      const double y = seg.y;
+      const int64_t max_local_ms = seg.max_local_ms;
+      const int64_t base_ns = seg.base_ms * kNsPerMsL;
+      const int64_t span_ns = seg.span_ms * kNsPerMsL;
+      for (size_t q = 0; q < m; ++q) {
+        const double jd = static_cast<double>(static_cast<int64_t>(j0 + stride * q));
+        const int64_t local = TruncTo(jd * x, max_local_ms);
+        out[q] = base_ns + ClampNs(TruncTo(jd * y, kMaxNs), local, span_ns);
+      }
+    } else {
+      for (size_t q = 0; q < m; ++q) {
+        out[q] = SegmentNs(seg, j0 + stride * q);
+      }
+    }
+    out += m;
+    n -= m;
+    i += stride * m;
+  }
+}
+
 int64_t Schedule::ShotMs(uint64_t i) const {
   DCHECK_HOT(i < shots_);
   const size_t k = SegmentOf(i);

@@ -57,6 +57,11 @@ class Schedule {
   // the ns up to the float rounding noted in docs/schedule.md). Hot path:
   // no allocation, branch-free search over the segments plus one formula.
   int64_t ShotNs(uint64_t i) const;
+  // The planned times of shots first, first + stride, ..., n of them (each < shots()), into
+  // out[0, n): exactly ShotNs of each — the same formula, with one segment search per segment
+  // crossed instead of one per shot and the segment's constants hoisted out of the loop (the
+  // worker fills its shot buffer with it; docs/engine.md "Workers"). Hot path: no allocation.
+  void ShotsNs(uint64_t first, uint64_t stride, size_t n, int64_t* out) const;
   // Tank's integer milliseconds for shot i; always == ShotNs(i) / 1000000.
   int64_t ShotMs(uint64_t i) const;
   // instances model: instances started at or before t (0..shots()). In the rps model: the

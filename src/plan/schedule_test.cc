@@ -1,5 +1,6 @@
 #include "plan/schedule.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <set>
@@ -380,6 +381,53 @@ TEST(Schedule, MonotonicAndTruncatesToTank) {
       ASSERT_EQ(ns / kMs, s.ShotMs(i)) << expr << " shot " << i;
       ASSERT_GE(ns, prev) << expr << " shot " << i;
       prev = ns;
+    }
+  }
+}
+
+// The worker's batch (ShotsNs) is ShotNs shot for shot: every kind of segment, fractional
+// rates, batches that start, end and stride across segment boundaries.
+TEST(Schedule, BatchEqualsShotNs) {
+  struct Case {
+    const char* expr;
+    LoadModel model;
+  };
+  const Case cases[] = {
+      {"line(0.1, 3000, 1m) const(2999.9, 7.3s) line(3000, 1.5, 33.333s) step(1, 77, 3.3, 1.1s)",
+       LoadModel::kRps},
+      {"const(999.999, 1m) line(1, 100000, 10s) once(3) pause(1.5s) const(0.7, 10s)",
+       LoadModel::kRps},
+      {"line(1.5, 2.5, 100s) line(7, 0.3, 20s) const(33.3333, 3s) step(0.5, 40, 1.7, 0.9s)",
+       LoadModel::kRps},
+      {"line(0, 10, 20s) line(10, 0, 20s) const(2000000, 0.1s)", LoadModel::kRps},
+      {"line(1, 10, 10s) const(10, 5s) step(10, 20, 3, 2s) once(5) ramp(7, 3.3s)",
+       LoadModel::kInstances},
+  };
+  std::vector<int64_t> got;
+  for (const Case& c : cases) {
+    Schedule s = Must(c.expr, c.model);
+    const uint64_t n = s.shots();
+    ASSERT_GT(n, 20u) << c.expr;
+    std::vector<int64_t> want(n);
+    for (uint64_t i = 0; i < n; ++i) {
+      want[i] = s.ShotNs(i);
+    }
+    for (uint64_t stride : {1, 2, 3, 7, 64, 1001}) {
+      for (uint64_t first = 0; first < stride && first < n; first += (stride + 2) / 3) {
+        for (size_t batch : {1, 5, 64, 4096}) {
+          for (uint64_t i = first; i < n; i += stride * batch) {
+            const size_t left = static_cast<size_t>((n - 1 - i) / stride + 1);
+            const size_t m = std::min(batch, left);
+            got.assign(m, -1);
+            s.ShotsNs(i, stride, m, got.data());
+            for (size_t q = 0; q < m; ++q) {
+              ASSERT_EQ(got[q], want[i + stride * q])
+                  << c.expr << " shot " << i + stride * q << " (batch from " << i << ", stride "
+                  << stride << ")";
+            }
+          }
+        }
+      }
     }
   }
 }

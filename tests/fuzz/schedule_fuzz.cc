@@ -2,7 +2,7 @@
 // hang, no allocation proportional to the number of shots — and every schedule it accepts
 // must keep the stepper's contract on sampled shots: ns truncates to Tank's ms, times are
 // non-negative and within the schedule's length or Tank's own last time, InstancesAt is
-// consistent, the summary is produced.
+// consistent, the batch ShotsNs equals ShotNs, the summary is produced.
 //   tests/fuzz/run-fuzz build/tests/fuzz/schedule_fuzz tests/fuzz/corpus/schedule
 //
 // The first byte picks the model: 'i' = instances, anything else = rps; the rest is the text.
@@ -66,6 +66,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   for (uint64_t i = n > 64 ? n - 64 : 64; i < n; ++i) {
     probe(i);
+  }
+  // The worker's batch equals ShotNs shot for shot, across segment boundaries and strides.
+  for (const uint64_t stride : {uint64_t{1}, uint64_t{3}, n / 7 + 1}) {
+    int64_t batch[64];
+    for (const uint64_t first : {uint64_t{0}, n / 2, n > 40 ? n - 40 : 0}) {
+      if (first >= n) {
+        continue;
+      }
+      const uint64_t left = (n - 1 - first) / stride + 1;
+      const size_t m = left < 64 ? static_cast<size_t>(left) : 64;
+      s->ShotsNs(first, stride, m, batch);
+      for (size_t q = 0; q < m; ++q) {
+        Check(batch[q] == s->ShotNs(first + stride * q), "ShotsNs != ShotNs", expr,
+              first + stride * q);
+      }
+    }
   }
   Check(s->InstancesAt(INT64_MAX) == n, "InstancesAt(∞) != shots", expr, n);
   Check(s->InstancesAt(-1) == 0, "InstancesAt(-1) != 0", expr, 0);
