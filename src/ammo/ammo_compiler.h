@@ -52,6 +52,11 @@ struct AmmoCompileStats {
   bool gzip = false;
   uint32_t min_length = 0;
   uint32_t max_length = 0;
+  // Records holding "${" (split into the templates section, docs/formats.md), and those of
+  // them the compiler could not split (a malformed reference: the run reports it when the plan
+  // has variables; without, they are sent as written).
+  uint64_t templated = 0;
+  uint64_t templates_unsplit = 0;
 };
 
 // Errors: InvalidArgument naming "<input>: line L, offset O: expected ..."; NotFound for a

@@ -27,6 +27,7 @@
 #include "ammo/ammo_compiler.h"
 #include "ammo/ammo_file.h"
 #include "ammo/ammo_format.h"
+#include "ammo/ammo_templates.h"
 #include "ammo/scenario_ammo.h"
 #include "engine/engine.h"
 #include "engine/nib_registry.h"
@@ -407,6 +408,7 @@ class Launcher::Impl {
   absl::Status CreateRunDir();
   absl::Status OpenAmmo();
   absl::Status CompileRules();
+  absl::Status LoadTemplates();
   absl::StatusOr<std::shared_ptr<scenario::SessionTable>> LoadSessions();
   void WireShots();
   absl::Status StartEngine();
@@ -795,26 +797,47 @@ absl::Status Launcher::Impl::CompileRules() {
     log_.Line(absl::StrCat("cookies: a jar of ", scenario::kJarCookies, " cookies per instance"));
   }
   if (ammo_ && !rules_->var_names().empty()) {
-    // Templates read variables: with captures, the ammo's records are looked at once for
-    // "${" (docs/scenario.md "Templates").
-    const AmmoCtx* ctx = &ammo_ctx_;
-    absl::Status st = rules_->CompileTemplates(ammo_->count(), [ctx](uint64_t r) {
-      incarne_nib_request req{};
-      AmmoGet(ctx, r, &req);
-      return std::string_view(static_cast<const char*>(req.data), req.len);
-    });
-    if (!st.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(where_, "ammo: ", st.message()));
-    }
-    if (rules_->templated_records() != 0) {
-      log_.Line(absl::StrCat("templates: ", rules_->templated_records(), " of ", ammo_->count(),
-                             " records; assembled into ", rules_->template_cap(),
-                             " bytes per slot"));
-    }
+    RETURN_IF_ERROR(LoadTemplates());
   }
   for (size_t i : rules_->UnusedRules()) {
     log_.Line(absl::StrCat("warning: rules: the rule at ", plan_.rules[i].where,
                            " matches no tag of the ammo (tag = \"", plan_.rules[i].tag, "\")"));
+  }
+  return absl::OkStatus();
+}
+
+// Templates read variables (docs/scenario.md "Templates in ammo"): the split `incarne ammo
+// compile` stored in the ammo file, its names resolved to the plan's variables; an ammo file
+// of an older incarne (no templates section) has its records looked at once for "${".
+absl::Status Launcher::Impl::LoadTemplates() {
+  const AmmoFile& ammo = *ammo_;
+  std::string from;
+  absl::Status st;
+  if (ammo.has_template_split()) {
+    absl::StatusOr<std::vector<std::pair<uint64_t, scenario::Template>>> stored =
+        StoredTemplates(ammo, rules_->var_names());
+    st = stored.status();
+    if (st.ok()) {
+      rules_->SetTemplates(ammo.count(), std::move(*stored),
+                           [&ammo](uint64_t r) { return ammo.Request(r).size(); });
+    }
+    from = "split read from the ammo file";
+  } else {
+    const AmmoCtx* ctx = &ammo_ctx_;
+    st = rules_->CompileTemplates(ammo.count(), [ctx](uint64_t r) {
+      incarne_nib_request req{};
+      AmmoGet(ctx, r, &req);
+      return std::string_view(static_cast<const char*>(req.data), req.len);
+    });
+    from = "split at run start: the ammo file has no templates section";
+  }
+  if (!st.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(where_, "ammo: ", st.message()));
+  }
+  if (rules_->templated_records() != 0) {
+    log_.Line(absl::StrCat("templates: ", rules_->templated_records(), " of ", ammo.count(),
+                           " records (", from, "); assembled into ", rules_->template_cap(),
+                           " bytes per slot"));
   }
   return absl::OkStatus();
 }
