@@ -249,6 +249,11 @@ class CompileSink : public RecordSink {
 
   bool done() const override { return done_; }
 
+  absl::Status Mark(std::string_view scenario, uint32_t step, int64_t sleep_ns) override {
+    session_marks_ += scenario.empty() ? 0 : 1;
+    return absl::OkStatus();
+  }
+
   void Skipped(uint64_t line, uint64_t offset, std::string_view why) override {
     if (skipped_++ == 0) {
       first_skipped_ = Cat("line ", line, ": ", why);
@@ -270,6 +275,7 @@ class CompileSink : public RecordSink {
   const std::vector<std::string>& tags() const { return tags_; }
   const std::vector<std::string>& template_names() const { return names_; }
   uint64_t templated() const { return templated_; }
+  uint64_t session_marks() const { return session_marks_; }
   uint64_t unsplit() const { return unsplit_; }
 
  private:
@@ -398,6 +404,7 @@ class CompileSink : public RecordSink {
   std::vector<AmmoTemplatePiece> pieces_;
   uint64_t templated_ = 0;
   uint64_t unsplit_ = 0;
+  uint64_t session_marks_ = 0;
   std::string auto_tag_;
   std::string source_format_;
   std::string first_skipped_;
@@ -614,6 +621,7 @@ absl::StatusOr<AmmoCompileStats> CompileAmmo(const AmmoCompileOptions& options,
   stats.min_length = writer->min_length();
   stats.max_length = writer->max_length();
   stats.templated = sink.templated();
+  stats.session_marks = sink.session_marks();
   stats.templates_unsplit = sink.unsplit();
   RETURN_IF_ERROR(writer->Commit(sink.tags(), source, &sink.template_names()));
   return stats;

@@ -435,6 +435,9 @@ class Launcher::Impl {
   RunDir run_dir_;
   RunLog log_;
   std::optional<AmmoFile> ammo_;
+  // Records the compiler saw a session mark for (a jsonline "scenario", a phantom/uri/uripost
+  // marker): without any, LoadSessions does not read the source again.
+  uint64_t session_marks_ = 0;
   AmmoCtx ammo_ctx_{nullptr};
   std::unique_ptr<scenario::RuleSet> rules_;  // [[rules]] against the ammo's tags, or null
   // The run's tag table: the ammo's, then the session tags (docs/scenario.md "Multi-step
@@ -652,6 +655,7 @@ absl::Status Launcher::Impl::OpenAmmo() {
       return absl::Status(cs.status().code(),
                           absl::StrCat(where_, "ammo: ", cs.status().message()));
     }
+    session_marks_ = cs->session_marks;
     log_.Line(absl::StrCat("ammo: compiled ", cs->records, " records (", cs->format, ", ",
                            cs->bytes, " bytes, ", cs->tags, " tags) into ammo.ammo in ",
                            (MonoNs() - t0) / 1'000'000, " ms"));
@@ -687,8 +691,9 @@ absl::Status Launcher::Impl::OpenAmmo() {
 }
 
 // Multi-step sessions (docs/scenario.md): from [[scenario.steps]], or from the scenario fields
-// of jsonline ammo (read from the source: the compiled ammo file has no place for them); null
-// when the run has none. The session tags are appended to tags_.
+// of jsonline ammo or the session markers of phantom/uri/uripost ammo (read from the source
+// when the compiler saw some: the compiled ammo file has no place for them); null when the
+// run has none. The session tags are appended to tags_.
 absl::StatusOr<std::shared_ptr<scenario::SessionTable>> Launcher::Impl::LoadSessions() {
   if (!ammo_) {
     if (!plan_.scenario.steps.empty()) {
@@ -715,11 +720,12 @@ absl::StatusOr<std::shared_ptr<scenario::SessionTable>> Launcher::Impl::LoadSess
     absl::StatusOr<AmmoFormat> f = DetectAmmoFileFormat(plan_.ammo.file);
     format = f.ok() ? *f : AmmoFormat::kAuto;
   }
-  if (format != AmmoFormat::kJsonLine) {
+  if (session_marks_ == 0 || (format != AmmoFormat::kJsonLine && format != AmmoFormat::kPhantom &&
+                              format != AmmoFormat::kUri && format != AmmoFormat::kUriPost)) {
     return nullptr;
   }
   absl::StatusOr<std::vector<scenario::StepMark>> marks =
-      ReadScenarioMarksFile(plan_.ammo.file, plan_.ammo.limit);
+      ReadScenarioMarksFile(plan_.ammo.file, format, plan_.ammo.limit);
   if (!marks.ok()) {
     return absl::Status(marks.status().code(),
                         absl::StrCat(where_, "ammo: ", marks.status().message()));
