@@ -241,5 +241,23 @@ TEST_F(TemplatesTest, DamagedSectionIsRefusedWithItsOffset) {
               HasSubstr(p + "128: expected an 8-aligned templates section"));
 }
 
+TEST_F(TemplatesTest, ReferenceAcrossInputBuffersIsFound) {
+  // The reader hands a large request over in 1 MiB pieces: a "${" around the boundary, at
+  // every shift, is found and split.
+  for (int shift = -3; shift <= 3; ++shift) {
+    const std::string head = "POST / HTTP/1.1\r\nContent-Length: 0000000\r\n\r\n";
+    const std::string header = "2000000 t\n";
+    std::string body(2000000 - head.size(), 'a');
+    const size_t at = (1u << 20) + shift - header.size() - head.size();
+    body.replace(at, 8, "${token}");
+    ASSERT_TRUE(Compile({head + body}).ok());
+    absl::StatusOr<AmmoFile> f = AmmoFile::Open(Path("a.ammo"));
+    ASSERT_TRUE(f.ok());
+    EXPECT_EQ(f->Flags(0), kAmmoFlagTemplate) << shift;
+    ASSERT_EQ(f->template_records().size(), 1u) << shift;
+    EXPECT_EQ(f->template_records()[0].pieces, 6u) << shift;  // head, length, head, a…, ${}, a…
+  }
+}
+
 }  // namespace
 }  // namespace incarne
