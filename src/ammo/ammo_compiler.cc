@@ -17,6 +17,7 @@
 #include "ammo/input_stream.h"
 #include "ammo/reader_util.h"
 #include "ammo/readers.h"
+#include "scenario/template.h"
 #include "util/status.h"
 
 namespace incarne {
@@ -102,6 +103,37 @@ bool LacksHost(std::string_view head) {
   }
 }
 
+// Records up to this size are kept while compiling to split their templates (an assembled
+// request is at most 16 MiB: RuleSet's per-slot buffer); a larger one with "${" is stored
+// unsplit (0 pieces) and split by the run from its bytes.
+constexpr size_t kMaxSplitBytes = 16u << 20;
+// Distinct variable names in a file's templates (a plan has at most 4096 variables: a record
+// naming another is stored unsplit, and the run reports the unknown name).
+constexpr size_t kMaxTemplateNames = 4096;
+
+AmmoPieceKind StoredKind(scenario::TemplatePiece::Kind k) {
+  using Kind = scenario::TemplatePiece::Kind;
+  switch (k) {
+    case Kind::kStatic:
+      return AmmoPieceKind::kStatic;
+    case Kind::kContentLength:
+      return AmmoPieceKind::kContentLength;
+    case Kind::kVar:
+      return AmmoPieceKind::kVar;
+    case Kind::kInstance:
+      return AmmoPieceKind::kInstance;
+    case Kind::kIteration:
+      return AmmoPieceKind::kIteration;
+    case Kind::kNowMs:
+      return AmmoPieceKind::kNowMs;
+    case Kind::kUuid:
+      return AmmoPieceKind::kUuid;
+    case Kind::kRandom:
+      return AmmoPieceKind::kRandom;
+  }
+  return AmmoPieceKind::kStatic;
+}
+
 class CompileSink : public RecordSink {
  public:
   CompileSink(std::string name, AmmoWriter* writer, Autocases autocases,
@@ -131,6 +163,9 @@ class CompileSink : public RecordSink {
     offset_ = offset;
     length_ = 0;
     head_.clear();
+    record_.clear();
+    has_ref_ = false;
+    last_ = '\0';
     writer_->BeginRecord();
     return absl::OkStatus();
   }
@@ -142,6 +177,14 @@ class CompileSink : public RecordSink {
     }
     if (head_.size() < head_cap_) {
       head_.append(bytes.substr(0, head_cap_ - head_.size()));
+    }
+    if (!bytes.empty()) {
+      has_ref_ = has_ref_ || (last_ == '$' && bytes[0] == '{') ||
+                 bytes.find("${") != std::string_view::npos;
+      last_ = bytes.back();
+      if (length_ <= kMaxSplitBytes) {
+        record_.append(bytes);
+      }
     }
     return writer_->Append(bytes);
   }
@@ -189,8 +232,14 @@ class CompileSink : public RecordSink {
     if (LacksHost(head_) && no_host_++ == 0) {
       first_no_host_ = line_ == 0 ? Cat("offset ", offset_) : Cat("line ", line_);
     }
+    if (has_ref_) {
+      flags |= kAmmoFlagTemplate;
+    }
     int64_t planned_ns = has_times_ ? std::max<int64_t>(planned_ms, 0) * 1'000'000 : 0;
     RETURN_IF_ERROR(writer_->EndRecord(id, flags, planned_ns));
+    if (has_ref_) {
+      RETURN_IF_ERROR(writer_->AddTemplate(Split()));
+    }
     ++kept_;
     if (limit_ != 0 && kept_ >= limit_) {
       done_ = true;
@@ -199,6 +248,11 @@ class CompileSink : public RecordSink {
   }
 
   bool done() const override { return done_; }
+
+  absl::Status Mark(std::string_view scenario, uint32_t step, int64_t sleep_ns) override {
+    session_marks_ += scenario.empty() ? 0 : 1;
+    return absl::OkStatus();
+  }
 
   void Skipped(uint64_t line, uint64_t offset, std::string_view why) override {
     if (skipped_++ == 0) {
@@ -219,8 +273,60 @@ class CompileSink : public RecordSink {
   const std::string& first_no_host() const { return first_no_host_; }
   const std::string& source_format() const { return source_format_; }
   const std::vector<std::string>& tags() const { return tags_; }
+  const std::vector<std::string>& template_names() const { return names_; }
+  uint64_t templated() const { return templated_; }
+  uint64_t session_marks() const { return session_marks_; }
+  uint64_t unsplit() const { return unsplit_; }
 
  private:
+  // The current record's template split (scenario::SplitTemplate) as stored pieces, its
+  // names interned into names_; empty when it cannot be split (too large, a malformed
+  // reference, too many names): the run splits it from its bytes and reports why.
+  std::span<const AmmoTemplatePiece> Split() {
+    ++templated_;
+    pieces_.clear();
+    local_names_.clear();
+    absl::StatusOr<scenario::Template> t = length_ <= kMaxSplitBytes
+                                               ? scenario::SplitTemplate(record_, &local_names_)
+                                               : absl::InvalidArgumentError("too large");
+    if (!t.ok()) {
+      ++unsplit_;
+      return {};
+    }
+    // Local name index → the file's.
+    name_map_.clear();
+    for (const std::string& n : local_names_) {
+      auto it = name_ids_.find(n);
+      if (it == name_ids_.end()) {
+        if (names_.size() >= kMaxTemplateNames) {
+          ++unsplit_;
+          return {};
+        }
+        it = name_ids_.emplace(n, static_cast<uint32_t>(names_.size())).first;
+        names_.push_back(n);
+      }
+      name_map_.push_back(it->second);
+    }
+    for (const scenario::TemplatePiece& p : t->pieces) {
+      AmmoTemplatePiece q{};
+      q.kind = static_cast<uint8_t>(StoredKind(p.kind));
+      q.body = p.body ? 1 : 0;
+      q.offset = p.offset;
+      const bool span = p.kind == scenario::TemplatePiece::Kind::kStatic ||
+                        p.kind == scenario::TemplatePiece::Kind::kContentLength;
+      q.len = span ? p.len : 0;
+      if (p.kind == scenario::TemplatePiece::Kind::kVar) {
+        q.name = name_map_[p.var];
+      }
+      if (p.kind == scenario::TemplatePiece::Kind::kRandom) {
+        q.lo = p.lo;
+        q.hi = p.hi;
+      }
+      pieces_.push_back(q);
+    }
+    return pieces_;
+  }
+
   absl::Status Error(std::string_view what) const {
     if (line_ == 0) {
       return absl::InvalidArgumentError(Cat(name_, ": offset ", offset_, ": ", what));
@@ -288,6 +394,17 @@ class CompileSink : public RecordSink {
   std::vector<std::string> tags_;
   std::mt19937_64 rng_;
   std::string head_;
+  std::string record_;              // the record's bytes, up to kMaxSplitBytes (templates)
+  bool has_ref_ = false;            // the record holds "${"
+  char last_ = '\0';                // its last byte so far ("${" across two Appends)
+  std::vector<std::string> names_;  // the templates' variable names, in first-use order
+  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> name_ids_;
+  std::vector<std::string> local_names_;
+  std::vector<uint32_t> name_map_;
+  std::vector<AmmoTemplatePiece> pieces_;
+  uint64_t templated_ = 0;
+  uint64_t unsplit_ = 0;
+  uint64_t session_marks_ = 0;
   std::string auto_tag_;
   std::string source_format_;
   std::string first_skipped_;
@@ -503,7 +620,10 @@ absl::StatusOr<AmmoCompileStats> CompileAmmo(const AmmoCompileOptions& options,
   stats.first_no_host = sink.first_no_host();
   stats.min_length = writer->min_length();
   stats.max_length = writer->max_length();
-  RETURN_IF_ERROR(writer->Commit(sink.tags(), source));
+  stats.templated = sink.templated();
+  stats.session_marks = sink.session_marks();
+  stats.templates_unsplit = sink.unsplit();
+  RETURN_IF_ERROR(writer->Commit(sink.tags(), source, &sink.template_names()));
   return stats;
 }
 

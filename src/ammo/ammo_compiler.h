@@ -52,6 +52,14 @@ struct AmmoCompileStats {
   bool gzip = false;
   uint32_t min_length = 0;
   uint32_t max_length = 0;
+  // Records holding "${" (split into the templates section, docs/formats.md), and those of
+  // them the compiler could not split (a malformed reference: the run reports it when the plan
+  // has variables; without, they are sent as written).
+  uint64_t templated = 0;
+  uint64_t templates_unsplit = 0;
+  // Records read with a session mark (a jsonline "scenario", a `[scenario=...]` marker):
+  // not stored in the file; `incarne run` reads them from the source (docs/scenario.md).
+  uint64_t session_marks = 0;
 };
 
 // Errors: InvalidArgument naming "<input>: line L, offset O: expected ..."; NotFound for a

@@ -12,6 +12,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "ammo/reader_util.h"
+#include "ammo/readers.h"
+#include "scenario/template.h"
+#include "util/status.h"
 
 namespace incarne {
 namespace {
@@ -40,6 +43,10 @@ AmmoFile& AmmoFile::operator=(AmmoFile&& o) noexcept {
     max_length_ = o.max_length_;
     tags_ = std::move(o.tags_);
     source_format_ = std::move(o.source_format_);
+    has_template_split_ = std::exchange(o.has_template_split_, false);
+    template_records_ = std::exchange(o.template_records_, {});
+    template_pieces_ = std::exchange(o.template_pieces_, {});
+    template_names_ = std::move(o.template_names_);
   }
   return *this;
 }
@@ -58,12 +65,131 @@ void AmmoFile::Reset() {
   index_ = nullptr;
   times_ = nullptr;
   count_ = 0;
+  has_template_split_ = false;
+  template_records_ = {};
+  template_pieces_ = {};
 }
 
 uint64_t AmmoFile::data_size() const { return data_size_; }
 uint32_t AmmoFile::min_length() const { return min_length_; }
 uint32_t AmmoFile::max_length() const { return max_length_; }
 uint64_t AmmoFile::file_size() const { return map_size_; }
+
+// The templates section (ammo_layout.h, docs/formats.md), checked whole: every record entry
+// names a record flagged kAmmoFlagTemplate (and every flagged record has one), every piece
+// lies in its record and names a known variable, the name table ends at the section's end.
+absl::Status AmmoFile::OpenTemplates(const AmmoHeader& h, uint64_t flagged) {
+  const uint64_t size = map_size_;
+  auto bad = [&](uint64_t offset, std::string_view what) {
+    return absl::InvalidArgumentError(Cat(path_, ": offset ", offset, ": expected ", what));
+  };
+  const uint64_t at = h.templates_offset;
+  const uint64_t end = at + h.templates_size;
+  if (at == 0 || at % 8 != 0 || !Within(at, h.templates_size, size) ||
+      h.templates_size < sizeof(AmmoTemplatesHead)) {
+    return bad(offsetof(AmmoHeader, templates_offset),
+               Cat("an 8-aligned templates section of at least ", sizeof(AmmoTemplatesHead),
+                   " bytes inside the file, found ", at, "+", h.templates_size));
+  }
+  AmmoTemplatesHead th;
+  std::memcpy(&th, map_ + at, sizeof(th));
+  const uint64_t room = h.templates_size - sizeof(th);
+  if (th.records != flagged) {
+    return bad(at + offsetof(AmmoTemplatesHead, records),
+               Cat(flagged, " templated records (as flagged in the index), found ", th.records));
+  }
+  if (th.records > room / sizeof(AmmoTemplateRecord) ||
+      th.pieces > (room - th.records * sizeof(AmmoTemplateRecord)) / sizeof(AmmoTemplatePiece)) {
+    return bad(at + offsetof(AmmoTemplatesHead, pieces),
+               Cat(th.records, " record entries and ", th.pieces, " pieces inside the ",
+                   h.templates_size, "-byte templates section"));
+  }
+  if (th.reserved != 0) {
+    return bad(at + offsetof(AmmoTemplatesHead, reserved), "0 in the reserved field");
+  }
+  const uint64_t records_at = at + sizeof(th);
+  const uint64_t pieces_at = records_at + th.records * sizeof(AmmoTemplateRecord);
+  const auto* recs = reinterpret_cast<const AmmoTemplateRecord*>(map_ + records_at);
+  const auto* pieces = reinterpret_cast<const AmmoTemplatePiece*>(map_ + pieces_at);
+
+  // Names first: pieces are checked against their count.
+  uint64_t p = pieces_at + th.pieces * sizeof(AmmoTemplatePiece);
+  template_names_.reserve(std::min<uint64_t>(th.names, (end - p) / 2));
+  for (uint32_t n = 0; n < th.names; ++n) {
+    uint16_t len;
+    if (end - p < sizeof(len)) {
+      return bad(p, Cat("variable name ", n, " of ", th.names, " (the name table is truncated)"));
+    }
+    std::memcpy(&len, map_ + p, sizeof(len));
+    p += sizeof(len);
+    if (end - p < len) {
+      return bad(p, Cat(len, " bytes of variable name ", n, " (the name table is truncated)"));
+    }
+    std::string_view name(reinterpret_cast<const char*>(map_ + p), len);
+    if (!scenario::IsVarName(name)) {
+      return bad(p, Cat("a variable name (letters, digits, _, not first a digit, at most ",
+                        scenario::kMaxVarName, " bytes), found '", Excerpt(name), "'"));
+    }
+    template_names_.emplace_back(name);
+    p += len;
+  }
+  if (p != end) {
+    return bad(p, "the end of the templates section after its name table");
+  }
+
+  uint64_t next_piece = 0;
+  for (uint64_t k = 0; k < th.records; ++k) {
+    const AmmoTemplateRecord& r = recs[k];
+    const uint64_t r_at = records_at + k * sizeof(AmmoTemplateRecord);
+    if (r.record >= h.count || (k > 0 && r.record <= recs[k - 1].record) ||
+        (index_[r.record].flags & kAmmoFlagTemplate) == 0) {
+      return bad(r_at, Cat("a record flagged as templated, after the previous entry's, found "
+                           "record ",
+                           r.record));
+    }
+    if (r.first_piece != next_piece || r.pieces > th.pieces - next_piece) {
+      return bad(r_at + offsetof(AmmoTemplateRecord, first_piece),
+                 Cat("pieces from ", next_piece, " within the ", th.pieces, ", found ",
+                     r.first_piece, "+", r.pieces));
+    }
+    const uint32_t length = index_[r.record].length;
+    for (uint32_t i = 0; i < r.pieces; ++i) {
+      const AmmoTemplatePiece& q = pieces[next_piece + i];
+      const uint64_t q_at = pieces_at + (next_piece + i) * sizeof(AmmoTemplatePiece);
+      const auto kind = static_cast<AmmoPieceKind>(q.kind);
+      const bool span = kind == AmmoPieceKind::kStatic || kind == AmmoPieceKind::kContentLength;
+      if (q.kind >= kAmmoPieceKinds || q.body > 1 || q.reserved != 0) {
+        return bad(q_at, Cat("a piece kind 0..", kAmmoPieceKinds - 1,
+                             " with body 0 or 1 and reserved 0, found kind ", q.kind, " body ",
+                             q.body, " reserved ", q.reserved));
+      }
+      if (q.offset > length || (span ? q.len > length - q.offset : q.len != 0)) {
+        return bad(q_at + offsetof(AmmoTemplatePiece, offset),
+                   Cat("a piece inside record ", r.record, " (", length, " bytes), found ",
+                       q.offset, "+", q.len));
+      }
+      if (kind == AmmoPieceKind::kVar ? q.name >= th.names : q.name != 0) {
+        return bad(
+            q_at + offsetof(AmmoTemplatePiece, name),
+            Cat("a variable name index below ", th.names, " (0 but for ${name}), found ", q.name));
+      }
+      if (kind == AmmoPieceKind::kRandom ? q.lo > q.hi : (q.lo != 0 || q.hi != 0)) {
+        return bad(
+            q_at + offsetof(AmmoTemplatePiece, lo),
+            Cat("random bounds lo <= hi (0 but for ${random(a,b)}), found ", q.lo, ", ", q.hi));
+      }
+    }
+    next_piece += r.pieces;
+  }
+  if (next_piece != th.pieces) {
+    return bad(at + offsetof(AmmoTemplatesHead, pieces),
+               Cat(next_piece, " pieces (as the record entries use), found ", th.pieces));
+  }
+  template_records_ = {recs, th.records};
+  template_pieces_ = {pieces, th.pieces};
+  has_template_split_ = true;
+  return absl::OkStatus();
+}
 
 absl::StatusOr<AmmoFile> AmmoFile::Open(const std::string& path) {
   AmmoFile f;
@@ -84,7 +210,7 @@ absl::StatusOr<AmmoFile> AmmoFile::Open(const std::string& path) {
   auto bad = [&](uint64_t offset, std::string_view what) {
     return absl::InvalidArgumentError(Cat(path, ": offset ", offset, ": expected ", what));
   };
-  if (size < sizeof(AmmoHeader)) {
+  if (size < kAmmoHeaderBytesV1) {
     {
       char magic[8];
       size_t n = std::min<size_t>(size, sizeof(magic));
@@ -95,7 +221,7 @@ absl::StatusOr<AmmoFile> AmmoFile::Open(const std::string& path) {
                    "ammo with `incarne ammo compile`)");
       }
     }
-    return bad(size, Cat("a ", sizeof(AmmoHeader), "-byte header, the file has only ", size,
+    return bad(size, Cat("a ", kAmmoHeaderBytesV1, "-byte header, the file has only ", size,
                          " bytes (truncated)"));
   }
   void* m = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, f.fd_, 0);
@@ -106,7 +232,8 @@ absl::StatusOr<AmmoFile> AmmoFile::Open(const std::string& path) {
   f.map_size_ = size;
 
   AmmoHeader h;
-  std::memcpy(&h, f.map_, sizeof(h));
+  std::memset(&h, 0, sizeof(h));
+  std::memcpy(&h, f.map_, std::min<uint64_t>(size, sizeof(h)));
   if (std::memcmp(h.magic, kAmmoMagic, sizeof(h.magic)) != 0) {
     return bad(0,
                "the magic 'INCAMMO1' of a compiled ammo file (compile human-readable ammo "
@@ -117,9 +244,13 @@ absl::StatusOr<AmmoFile> AmmoFile::Open(const std::string& path) {
                Cat("format version ", kAmmoVersion, " or older, found ", h.version,
                    h.version > kAmmoVersion ? " (written by a newer incarne)" : ""));
   }
-  if (h.header_size < kAmmoHeaderBytes || h.header_size > kAmmoPage) {
-    return bad(offsetof(AmmoHeader, header_size), Cat("a header size of ", kAmmoHeaderBytes, "..",
+  if (h.header_size < kAmmoHeaderBytesV1 || h.header_size > kAmmoPage) {
+    return bad(offsetof(AmmoHeader, header_size), Cat("a header size of ", kAmmoHeaderBytesV1, "..",
                                                       kAmmoPage, ", found ", h.header_size));
+  }
+  if (h.header_size < kAmmoHeaderBytes) {  // written before the templates section
+    h.templates_offset = 0;
+    h.templates_size = 0;
   }
   if (h.file_size != size) {
     return bad(offsetof(AmmoHeader, file_size),
@@ -192,6 +323,7 @@ absl::StatusOr<AmmoFile> AmmoFile::Open(const std::string& path) {
   // Every index entry, once, so that Request(i) is safe without checks afterwards.
   f.index_ = reinterpret_cast<const AmmoIndexEntry*>(f.map_ + h.index_offset);
   const uint64_t data_end = h.data_offset + h.data_size;
+  uint64_t flagged = 0;
   for (uint64_t i = 0; i < h.count; ++i) {
     const AmmoIndexEntry& e = f.index_[i];
     if (e.offset < h.data_offset || e.offset > data_end || e.length > data_end - e.offset) {
@@ -203,6 +335,14 @@ absl::StatusOr<AmmoFile> AmmoFile::Open(const std::string& path) {
       return bad(h.index_offset + i * sizeof(AmmoIndexEntry) + offsetof(AmmoIndexEntry, tag),
                  Cat("a tag id below ", h.tag_count, " for record ", i, ", found ", e.tag));
     }
+    flagged += (e.flags & kAmmoFlagTemplate) != 0 ? 1 : 0;
+  }
+  if (h.templates_offset != 0 || h.templates_size != 0) {
+    RETURN_IF_ERROR(f.OpenTemplates(h, flagged));
+  } else if (flagged != 0) {
+    return bad(h.index_offset, Cat("no record flagged as templated in a file without a templates "
+                                   "section, found ",
+                                   flagged));
   }
   if (has_times) {
     f.times_ = reinterpret_cast<const int64_t*>(f.map_ + h.times_offset);

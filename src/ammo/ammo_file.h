@@ -42,6 +42,14 @@ class AmmoFile {
   int fd() const;                          // for sendfile(2) of large bodies
   uint64_t FileOffset(uint64_t i) const;   // byte offset of Request(i) in the file
 
+  // The templates section (docs/formats.md): present in files written since it exists (then
+  // every record flagged kAmmoFlagTemplate has an entry); false in older files, whose
+  // templates the run splits from the records' bytes.
+  bool has_template_split() const { return has_template_split_; }
+  std::span<const AmmoTemplateRecord> template_records() const { return template_records_; }
+  std::span<const AmmoTemplatePiece> template_pieces() const { return template_pieces_; }
+  const std::vector<std::string>& template_names() const { return template_names_; }
+
   // Header fields for `incarne ammo inspect`.
   uint64_t data_size() const;  // sum of request lengths
   uint32_t min_length() const;
@@ -52,6 +60,7 @@ class AmmoFile {
  private:
   AmmoFile() = default;
   void Reset();
+  absl::Status OpenTemplates(const AmmoHeader& h, uint64_t flagged);
 
   std::string path_;
   int fd_ = -1;
@@ -65,6 +74,10 @@ class AmmoFile {
   uint32_t max_length_ = 0;
   std::vector<std::string> tags_;
   std::string source_format_;
+  bool has_template_split_ = false;
+  std::span<const AmmoTemplateRecord> template_records_;
+  std::span<const AmmoTemplatePiece> template_pieces_;
+  std::vector<std::string> template_names_;
 };
 
 inline uint64_t AmmoFile::count() const { return count_; }

@@ -76,8 +76,17 @@ absl::StatusOr<AmmoFormat> DetectAmmoFormat(std::string_view path, std::string_v
     return AmmoFormat::kStpd;
   }
   size_t first = 0;
-  while (first < head.size() && IsBlank(head[first])) {
-    ++first;
+  while (true) {
+    while (first < head.size() && IsBlank(head[first])) {
+      ++first;
+    }
+    // A session marker line (docs/ammo.md) says nothing of the format: look past it.
+    if (first == head.size() || head[first] != '[' ||
+        !IsSessionMarker(head.substr(first, head.find('\n', first) - first))) {
+      break;
+    }
+    const size_t nl = head.find('\n', first);
+    first = nl == std::string_view::npos ? head.size() : nl + 1;
   }
   if (first == head.size()) {
     return AmmoFormat::kUri;  // empty: the reader says "no ammo"

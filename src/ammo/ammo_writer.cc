@@ -164,7 +164,9 @@ AmmoWriter::AmmoWriter(std::string path, std::unique_ptr<OutputFile> out, bool h
       fd_(out_->fd()),
       has_times_(has_times),
       index_(std::make_unique<AmmoSpill>(out_->scratch_dir())),
-      times_(std::make_unique<AmmoSpill>(out_->scratch_dir())) {
+      times_(std::make_unique<AmmoSpill>(out_->scratch_dir())),
+      template_records_(std::make_unique<AmmoSpill>(out_->scratch_dir())),
+      template_pieces_(std::make_unique<AmmoSpill>(out_->scratch_dir())) {
   buf_.reserve(kDataBuffer);
 }
 
@@ -234,14 +236,31 @@ absl::Status AmmoWriter::EndRecord(uint16_t tag, uint16_t flags, int64_t planned
   return absl::OkStatus();
 }
 
+absl::Status AmmoWriter::AddTemplate(std::span<const AmmoTemplatePiece> pieces) {
+  if (count_ == 0 || pieces_ > UINT32_MAX - pieces.size()) {
+    return absl::InvalidArgumentError(
+        Cat(path_, ": expected at most 4 G - 1 template pieces in one ammo file"));
+  }
+  AmmoTemplateRecord r{count_ - 1, static_cast<uint32_t>(pieces_),
+                       static_cast<uint32_t>(pieces.size())};
+  RETURN_IF_ERROR(template_records_->Add(&r, sizeof(r)));
+  if (!pieces.empty()) {
+    RETURN_IF_ERROR(template_pieces_->Add(pieces.data(), pieces.size_bytes()));
+  }
+  ++templated_;
+  pieces_ += pieces.size();
+  return absl::OkStatus();
+}
+
 absl::Status AmmoWriter::Commit(const std::vector<std::string>& tags,
-                                std::string_view source_format) {
+                                std::string_view source_format,
+                                const std::vector<std::string>* template_names) {
   RETURN_IF_ERROR(FlushData());
   AmmoHeader h;
   std::memset(&h, 0, sizeof(h));
   std::memcpy(h.magic, kAmmoMagic, sizeof(h.magic));
   h.version = kAmmoVersion;
-  h.header_size = kAmmoHeaderBytes;
+  h.header_size = template_names != nullptr ? kAmmoHeaderBytes : kAmmoHeaderBytesV1;
   h.count = count_;
   h.data_offset = kAmmoPage;
   h.data_size = data_flushed_;
@@ -264,7 +283,21 @@ absl::Status AmmoWriter::Commit(const std::vector<std::string>& tags,
   h.tags_offset = end;
   h.tags_size = table.size();
   h.tag_count = static_cast<uint32_t>(tags.size());
-  h.file_size = end + table.size();
+  end += table.size();
+  std::string names;  // the templates section's head goes first, its name table last
+  if (template_names != nullptr) {
+    AmmoTemplatesHead th{templated_, pieces_, static_cast<uint32_t>(template_names->size()), 0};
+    for (const std::string& n : *template_names) {
+      uint16_t len = static_cast<uint16_t>(n.size());
+      names.append(reinterpret_cast<const char*>(&len), sizeof(len));
+      names.append(n);
+    }
+    h.templates_offset = (end + 7) & ~uint64_t{7};
+    h.templates_size =
+        sizeof(th) + template_records_->size() + template_pieces_->size() + names.size();
+    names.insert(0, reinterpret_cast<const char*>(&th), sizeof(th));
+  }
+  h.file_size = h.templates_offset != 0 ? h.templates_offset + h.templates_size : end;
   h.min_length = count_ > 0 ? min_length_ : 0;
   h.max_length = max_length_;
   std::memcpy(h.source_format, source_format.data(),
@@ -277,6 +310,18 @@ absl::Status AmmoWriter::Commit(const std::vector<std::string>& tags,
     RETURN_IF_ERROR(times_->CopyTo(fd_, h.times_offset));
   }
   RETURN_IF_ERROR(WriteAt(table.data(), table.size(), h.tags_offset));
+  if (template_names != nullptr) {
+    uint64_t at = h.templates_offset;
+    RETURN_IF_ERROR(WriteAt(kZeros, at - end, end));
+    RETURN_IF_ERROR(WriteAt(names.data(), sizeof(AmmoTemplatesHead), at));
+    at += sizeof(AmmoTemplatesHead);
+    RETURN_IF_ERROR(template_records_->CopyTo(fd_, at));
+    at += template_records_->size();
+    RETURN_IF_ERROR(template_pieces_->CopyTo(fd_, at));
+    at += template_pieces_->size();
+    RETURN_IF_ERROR(WriteAt(names.data() + sizeof(AmmoTemplatesHead),
+                            names.size() - sizeof(AmmoTemplatesHead), at));
+  }
   std::string page(kAmmoPage, '\0');
   std::memcpy(page.data(), &h, sizeof(h));
   RETURN_IF_ERROR(WriteAt(page.data(), page.size(), 0));

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,9 +44,17 @@ class AmmoWriter {
   // `planned_ns` is stored only for a writer created with has_times.
   absl::Status EndRecord(uint16_t tag, uint16_t flags, int64_t planned_ns);
 
+  // The split of the record just ended (EndRecord with kAmmoFlagTemplate): its pieces, each
+  // kVar piece's `name` an index into the names given to Commit; none when the compiler could
+  // not split it. Spilled like the index.
+  absl::Status AddTemplate(std::span<const AmmoTemplatePiece> pieces);
+
   // Writes index, times, tag table (tags[0] must be "") and header, then renames the file
-  // into place. The writer is finished afterwards whatever the result.
-  absl::Status Commit(const std::vector<std::string>& tags, std::string_view source_format);
+  // into place. With `template_names` the file gets a templates section (docs/formats.md);
+  // without (null), none: the layout of files written before it (tests write such files).
+  // The writer is finished afterwards whatever the result.
+  absl::Status Commit(const std::vector<std::string>& tags, std::string_view source_format,
+                      const std::vector<std::string>* template_names = nullptr);
 
   uint64_t count() const { return count_; }
   uint64_t data_size() const { return data_flushed_ + buf_.size(); }
@@ -73,6 +82,10 @@ class AmmoWriter {
   uint32_t max_length_ = 0;
   std::unique_ptr<AmmoSpill> index_;
   std::unique_ptr<AmmoSpill> times_;
+  std::unique_ptr<AmmoSpill> template_records_;
+  std::unique_ptr<AmmoSpill> template_pieces_;
+  uint64_t templated_ = 0;
+  uint64_t pieces_ = 0;
 };
 
 }  // namespace incarne

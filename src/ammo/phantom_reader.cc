@@ -6,7 +6,9 @@
 //   optional blank lines
 //
 // Header lines lose CR/LF at both ends; blank lines between records are skipped; the tag is
-// the second whitespace-separated token. Size 0 ends the input (Tank rewinds there).
+// the second whitespace-separated token. Size 0 ends the input (Tank rewinds there). A
+// `[scenario=...]` line where a header is expected is a session marker for the next record
+// (reader_util.h).
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -77,15 +79,20 @@ absl::Status BadHeader(const InputStream& in, uint64_t line, uint64_t offset,
 absl::Status ReadPhantom(InputStream& in, const ReaderOptions& options, RecordSink& sink) {
   PreviousRecord prev;
   std::string_view raw;
+  SessionMarker marker;
   while (!sink.done()) {
     const uint64_t line = in.line();
     const uint64_t offset = in.offset();
     ASSIGN_OR_RETURN(bool got, in.ReadLine(&raw));
     if (!got) {
-      break;
+      return CheckNoSessionMarker(in, marker);
     }
     std::string_view header = StripChars(raw, "\r\n");
     if (header.empty()) {
+      continue;
+    }
+    if (header[0] == '[' && IsSessionMarker(header)) {  // for the next record (reader_util.h)
+      RETURN_IF_ERROR(ParseSessionMarker(in, line, offset, header, &marker));
       continue;
     }
     std::string_view fields[2];
@@ -101,10 +108,12 @@ absl::Status ReadPhantom(InputStream& in, const ReaderOptions& options, RecordSi
       if (n >= 2 && fields[1].substr(0, kSourceFormatKey.size()) == kSourceFormatKey) {
         sink.SourceFormat(fields[1].substr(kSourceFormatKey.size()));
       }
-      break;  // Tank: a zero-sized chunk rewinds to the start; what follows is never read
+      // Tank: a zero-sized chunk rewinds to the start; what follows is never read.
+      return CheckNoSessionMarker(in, marker);
     }
     // Copy the tag: reading the body may move the line buffer.
     std::string tag = n >= 2 ? std::string(fields[1]) : std::string();
+    RETURN_IF_ERROR(FlushSessionMarker(&marker, sink));
     RETURN_IF_ERROR(sink.Begin(line, offset));
     prev.tail.clear();
     ASSIGN_OR_RETURN(uint64_t read, in.ReadBytes(size, [&](std::string_view piece) {

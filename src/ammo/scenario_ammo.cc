@@ -42,8 +42,29 @@ class MarkSink : public RecordSink {
 }  // namespace
 
 absl::StatusOr<std::vector<scenario::StepMark>> ReadScenarioMarks(InputStream& in, uint64_t limit) {
+  return ReadScenarioMarks(in, AmmoFormat::kJsonLine, limit);
+}
+
+absl::StatusOr<std::vector<scenario::StepMark>> ReadScenarioMarks(InputStream& in,
+                                                                  AmmoFormat format,
+                                                                  uint64_t limit) {
   MarkSink sink(in.name(), limit);
-  RETURN_IF_ERROR(ReadJsonLine(in, ReaderOptions{}, sink));
+  switch (format) {
+    case AmmoFormat::kJsonLine:
+      RETURN_IF_ERROR(ReadJsonLine(in, ReaderOptions{}, sink));
+      break;
+    case AmmoFormat::kPhantom:
+      RETURN_IF_ERROR(ReadPhantom(in, ReaderOptions{}, sink));
+      break;
+    case AmmoFormat::kUri:
+      RETURN_IF_ERROR(ReadUri(in, ReaderOptions{}, sink));
+      break;
+    case AmmoFormat::kUriPost:
+      RETURN_IF_ERROR(ReadUriPost(in, ReaderOptions{}, sink));
+      break;
+    default:
+      return std::vector<scenario::StepMark>{};
+  }
   if (!sink.any_) {
     return std::vector<scenario::StepMark>{};
   }
@@ -52,8 +73,14 @@ absl::StatusOr<std::vector<scenario::StepMark>> ReadScenarioMarks(InputStream& i
 
 absl::StatusOr<std::vector<scenario::StepMark>> ReadScenarioMarksFile(const std::string& path,
                                                                       uint64_t limit) {
+  return ReadScenarioMarksFile(path, AmmoFormat::kJsonLine, limit);
+}
+
+absl::StatusOr<std::vector<scenario::StepMark>> ReadScenarioMarksFile(const std::string& path,
+                                                                      AmmoFormat format,
+                                                                      uint64_t limit) {
   ASSIGN_OR_RETURN(std::unique_ptr<InputStream> in, InputStream::Open(path));
-  return ReadScenarioMarks(*in, limit);
+  return ReadScenarioMarks(*in, format, limit);
 }
 
 }  // namespace incarne

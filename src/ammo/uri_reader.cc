@@ -5,7 +5,8 @@
 //
 // A line starting with '[' is a header line; any other line with a non-blank character is a
 // URI line split on whitespace (token 1 the URI, token 2 the tag, the rest ignored). Config
-// headers seed the header dict; file headers override the same exact name.
+// headers seed the header dict; file headers override the same exact name. A `[scenario=...]`
+// line (no ':') is a session marker for the next URI (reader_util.h).
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -20,14 +21,19 @@ absl::Status ReadUri(InputStream& in, const ReaderOptions& options, RecordSink& 
   RETURN_IF_ERROR(ConfigHeaderDict(options.headers, &headers));
   std::string request;
   std::string_view raw;
+  SessionMarker marker;
   while (!sink.done()) {
     const uint64_t line = in.line();
     const uint64_t offset = in.offset();
     ASSIGN_OR_RETURN(bool got, in.ReadLine(&raw));
     if (!got) {
-      break;
+      return CheckNoSessionMarker(in, marker);
     }
     if (!raw.empty() && raw[0] == '[') {
+      if (IsSessionMarker(raw)) {
+        RETURN_IF_ERROR(ParseSessionMarker(in, line, offset, raw, &marker));
+        continue;
+      }
       RETURN_IF_ERROR(ParseBracketHeader(in, line, offset, raw, &headers));
       continue;
     }
@@ -38,6 +44,7 @@ absl::Status ReadUri(InputStream& in, const ReaderOptions& options, RecordSink& 
     }
     request.clear();
     AppendRequestHead(&request, "GET", fields[0], options.http_version, headers.set());
+    RETURN_IF_ERROR(FlushSessionMarker(&marker, sink));
     RETURN_IF_ERROR(
         sink.Record(line, offset, request, n >= 2 ? fields[1] : std::string_view(), n >= 2));
   }

@@ -20,14 +20,19 @@ absl::Status ReadUriPost(InputStream& in, const ReaderOptions& options, RecordSi
   std::string head;
   std::string_view raw;
   char cl_buf[40];
+  SessionMarker marker;
   while (!sink.done()) {
     const uint64_t line = in.line();
     const uint64_t offset = in.offset();
     ASSIGN_OR_RETURN(bool got, in.ReadLine(&raw));
     if (!got) {
-      break;
+      return CheckNoSessionMarker(in, marker);
     }
     if (!raw.empty() && raw[0] == '[') {
+      if (IsSessionMarker(raw)) {  // a session marker for the next record (reader_util.h)
+        RETURN_IF_ERROR(ParseSessionMarker(in, line, offset, raw, &marker));
+        continue;
+      }
       RETURN_IF_ERROR(ParseBracketHeader(in, line, offset, raw, &headers));
       continue;
     }
@@ -57,6 +62,7 @@ absl::Status ReadUriPost(InputStream& in, const ReaderOptions& options, RecordSi
     if (size > kMaxRequestBytes - head.size()) {
       return InputError(in, line, offset, Cat("expected a body size below 4 GiB, found ", size));
     }
+    RETURN_IF_ERROR(FlushSessionMarker(&marker, sink));
     RETURN_IF_ERROR(sink.Begin(line, offset));
     RETURN_IF_ERROR(sink.Append(head));
     ASSIGN_OR_RETURN(uint64_t read, in.ReadBytes(size, [&](std::string_view piece) {

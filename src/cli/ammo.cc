@@ -170,9 +170,21 @@ int Compile(int argc, char** argv) {
                  "first at %s\n",
                  static_cast<unsigned long long>(stats->no_host), stats->first_no_host.c_str());
   }
+  if (stats->templates_unsplit > 0) {
+    std::fprintf(stderr,
+                 "incarne ammo compile: warning: %llu records hold a '${' the compiler could "
+                 "not split (a malformed reference; a request over 16 MiB): a plan without "
+                 "variables sends them as written, one with variables splits them at start and "
+                 "refuses a malformed one, naming the record and the offset ('$${' is a "
+                 "literal '${')\n",
+                 static_cast<unsigned long long>(stats->templates_unsplit));
+  }
   std::string extra;
   if (stats->filtered > 0) {
     extra = absl::StrCat(", ", stats->filtered, " dropped by --chosen-cases");
+  }
+  if (stats->templated > 0) {
+    absl::StrAppend(&extra, ", ", stats->templated, " templated");
   }
   std::printf("%s -> %s: %llu records (%s%s), %llu request bytes, sizes %u..%u, %u tags%s%s\n",
               o.input.c_str(), out.c_str(), static_cast<unsigned long long>(stats->records),
@@ -229,6 +241,12 @@ int Inspect(int argc, char** argv) {
     }
   }
   const double avg = static_cast<double>(f->data_size()) / static_cast<double>(f->count());
+  // Templates (docs/formats.md "Templates section"): the split stored at compile time.
+  uint64_t unsplit = 0;
+  for (const AmmoTemplateRecord& r : f->template_records()) {
+    unsplit += r.pieces == 0 ? 1 : 0;
+  }
+  const uint64_t templated = f->template_records().size();
   if (args.Has("json")) {
     std::string j = absl::StrCat(
         "{\"file\":", JsonString(f->path()), ",\"source_format\":", JsonString(f->source_format()),
@@ -238,6 +256,15 @@ int Inspect(int argc, char** argv) {
     if (f->has_times()) {
       absl::StrAppend(&j, ",\"first_ms\":", first_ns / 1'000'000,
                       ",\"last_ms\":", last_ns / 1'000'000);
+    }
+    absl::StrAppend(&j, ",\"template_split\":", f->has_template_split() ? "true" : "false");
+    if (f->has_template_split()) {
+      absl::StrAppend(&j, ",\"templated\":", templated, ",\"templates_unsplit\":", unsplit,
+                      ",\"template_variables\":[");
+      for (size_t n = 0; n < f->template_names().size(); ++n) {
+        absl::StrAppend(&j, n == 0 ? "" : ",", JsonString(f->template_names()[n]));
+      }
+      absl::StrAppend(&j, "]");
     }
     absl::StrAppend(&j, ",\"tags\":{");
     for (size_t t = 0; t < counts.size(); ++t) {
@@ -260,6 +287,20 @@ int Inspect(int argc, char** argv) {
                 static_cast<long long>(last_ns / 1'000'000));
   } else {
     std::printf("planned times:  no\n");
+  }
+  if (!f->has_template_split()) {
+    std::printf(
+        "templates:      not split (compiled by an older incarne: a run splits them at "
+        "start)\n");
+  } else {
+    std::string line = absl::StrCat(templated, " records");
+    if (!f->template_names().empty()) {
+      absl::StrAppend(&line, ", variables ", absl::StrJoin(f->template_names(), ", "));
+    }
+    if (unsplit > 0) {
+      absl::StrAppend(&line, "; ", unsplit, " not split (split at run start)");
+    }
+    std::printf("templates:      %s\n", line.c_str());
   }
   std::printf("tags:           %zu\n", f->tags().size() - 1);
   std::printf("%12s  %s\n", "records", "tag");

@@ -28,6 +28,7 @@
 #include "ammo/ammo_compiler.h"
 #include "ammo/ammo_file.h"
 #include "ammo/ammo_format.h"
+#include "ammo/ammo_templates.h"
 #include "ammo/scenario_ammo.h"
 #include "engine/engine.h"
 #include "engine/nib_registry.h"
@@ -412,6 +413,7 @@ class Launcher::Impl {
   absl::Status CreateRunDir();
   absl::Status OpenAmmo();
   absl::Status CompileRules();
+  absl::Status LoadTemplates();
   absl::StatusOr<std::shared_ptr<scenario::SessionTable>> LoadSessions();
   void WireShots();
   absl::Status StartEngine();
@@ -438,6 +440,9 @@ class Launcher::Impl {
   RunDir run_dir_;
   RunLog log_;
   std::optional<AmmoFile> ammo_;
+  // Records the compiler saw a session mark for (a jsonline "scenario", a phantom/uri/uripost
+  // marker): without any, LoadSessions does not read the source again.
+  uint64_t session_marks_ = 0;
   AmmoCtx ammo_ctx_{nullptr};
   std::unique_ptr<scenario::RuleSet> rules_;  // [[rules]] against the ammo's tags, or null
   // The run's tag table: the ammo's, then the session tags (docs/scenario.md "Multi-step
@@ -669,6 +674,7 @@ absl::Status Launcher::Impl::OpenAmmo() {
       return absl::Status(cs.status().code(),
                           absl::StrCat(where_, "ammo: ", cs.status().message()));
     }
+    session_marks_ = cs->session_marks;
     log_.Line(absl::StrCat("ammo: compiled ", cs->records, " records (", cs->format, ", ",
                            cs->bytes, " bytes, ", cs->tags, " tags) into ammo.ammo in ",
                            (MonoNs() - t0) / 1'000'000, " ms"));
@@ -704,8 +710,9 @@ absl::Status Launcher::Impl::OpenAmmo() {
 }
 
 // Multi-step sessions (docs/scenario.md): from [[scenario.steps]], or from the scenario fields
-// of jsonline ammo (read from the source: the compiled ammo file has no place for them); null
-// when the run has none. The session tags are appended to tags_.
+// of jsonline ammo or the session markers of phantom/uri/uripost ammo (read from the source
+// when the compiler saw some: the compiled ammo file has no place for them); null when the
+// run has none. The session tags are appended to tags_.
 absl::StatusOr<std::shared_ptr<scenario::SessionTable>> Launcher::Impl::LoadSessions() {
   if (!ammo_) {
     if (!plan_.scenario.steps.empty()) {
@@ -732,11 +739,12 @@ absl::StatusOr<std::shared_ptr<scenario::SessionTable>> Launcher::Impl::LoadSess
     absl::StatusOr<AmmoFormat> f = DetectAmmoFileFormat(plan_.ammo.file);
     format = f.ok() ? *f : AmmoFormat::kAuto;
   }
-  if (format != AmmoFormat::kJsonLine) {
+  if (session_marks_ == 0 || (format != AmmoFormat::kJsonLine && format != AmmoFormat::kPhantom &&
+                              format != AmmoFormat::kUri && format != AmmoFormat::kUriPost)) {
     return nullptr;
   }
   absl::StatusOr<std::vector<scenario::StepMark>> marks =
-      ReadScenarioMarksFile(plan_.ammo.file, plan_.ammo.limit);
+      ReadScenarioMarksFile(plan_.ammo.file, format, plan_.ammo.limit);
   if (!marks.ok()) {
     return absl::Status(marks.status().code(),
                         absl::StrCat(where_, "ammo: ", marks.status().message()));
@@ -814,26 +822,47 @@ absl::Status Launcher::Impl::CompileRules() {
     log_.Line(absl::StrCat("cookies: a jar of ", scenario::kJarCookies, " cookies per instance"));
   }
   if (ammo_ && !rules_->var_names().empty()) {
-    // Templates read variables: with captures, the ammo's records are looked at once for
-    // "${" (docs/scenario.md "Templates").
-    const AmmoCtx* ctx = &ammo_ctx_;
-    absl::Status st = rules_->CompileTemplates(ammo_->count(), [ctx](uint64_t r) {
-      incarne_nib_request req{};
-      AmmoGet(ctx, r, &req);
-      return std::string_view(static_cast<const char*>(req.data), req.len);
-    });
-    if (!st.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(where_, "ammo: ", st.message()));
-    }
-    if (rules_->templated_records() != 0) {
-      log_.Line(absl::StrCat("templates: ", rules_->templated_records(), " of ", ammo_->count(),
-                             " records; assembled into ", rules_->template_cap(),
-                             " bytes per slot"));
-    }
+    RETURN_IF_ERROR(LoadTemplates());
   }
   for (size_t i : rules_->UnusedRules()) {
     log_.Line(absl::StrCat("warning: rules: the rule at ", plan_.rules[i].where,
                            " matches no tag of the ammo (tag = \"", plan_.rules[i].tag, "\")"));
+  }
+  return absl::OkStatus();
+}
+
+// Templates read variables (docs/scenario.md "Templates in ammo"): the split `incarne ammo
+// compile` stored in the ammo file, its names resolved to the plan's variables; an ammo file
+// of an older incarne (no templates section) has its records looked at once for "${".
+absl::Status Launcher::Impl::LoadTemplates() {
+  const AmmoFile& ammo = *ammo_;
+  std::string from;
+  absl::Status st;
+  if (ammo.has_template_split()) {
+    absl::StatusOr<std::vector<std::pair<uint64_t, scenario::Template>>> stored =
+        StoredTemplates(ammo, rules_->var_names());
+    st = stored.status();
+    if (st.ok()) {
+      rules_->SetTemplates(ammo.count(), std::move(*stored),
+                           [&ammo](uint64_t r) { return ammo.Request(r).size(); });
+    }
+    from = "split read from the ammo file";
+  } else {
+    const AmmoCtx* ctx = &ammo_ctx_;
+    st = rules_->CompileTemplates(ammo.count(), [ctx](uint64_t r) {
+      incarne_nib_request req{};
+      AmmoGet(ctx, r, &req);
+      return std::string_view(static_cast<const char*>(req.data), req.len);
+    });
+    from = "split at run start: the ammo file has no templates section";
+  }
+  if (!st.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(where_, "ammo: ", st.message()));
+  }
+  if (rules_->templated_records() != 0) {
+    log_.Line(absl::StrCat("templates: ", rules_->templated_records(), " of ", ammo.count(),
+                           " records (", from, "); assembled into ", rules_->template_cap(),
+                           " bytes per slot"));
   }
   return absl::OkStatus();
 }

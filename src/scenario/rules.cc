@@ -239,9 +239,7 @@ absl::Status RuleSet::Build(const std::vector<std::string>& tags) {
 
 absl::Status RuleSet::CompileTemplates(uint64_t count,
                                        const std::function<std::string_view(uint64_t)>& record) {
-  auto t = std::make_shared<Templates>();
-  t->count = count;
-  t->bits.assign((count + 63) / 64, 0);
+  std::vector<std::pair<uint64_t, Template>> records;
   for (uint64_t r = 0; r < count; ++r) {
     const std::string_view req = record(r);
     if (req.find("${") == std::string_view::npos) {
@@ -252,20 +250,32 @@ absl::Status RuleSet::CompileTemplates(uint64_t count,
       return absl::InvalidArgumentError(
           Cat("record ", r, ": ", std::string(compiled.status().message())));
     }
-    if (!compiled->templated()) {
+    records.emplace_back(r, std::move(*compiled));
+  }
+  SetTemplates(count, std::move(records),
+               [&record](uint64_t r) { return static_cast<uint32_t>(record(r).size()); });
+  return absl::OkStatus();
+}
+
+void RuleSet::SetTemplates(uint64_t count, std::vector<std::pair<uint64_t, Template>> records,
+                           const std::function<uint32_t(uint64_t)>& length) {
+  auto t = std::make_shared<Templates>();
+  t->count = count;
+  t->bits.assign((count + 63) / 64, 0);
+  for (auto& [r, compiled] : records) {
+    if (!compiled.templated()) {
       continue;
     }
     // The largest a request can grow: each reference at its largest value.
-    uint64_t cap = req.size() + 20;  // + a longer Content-Length
-    for (const TemplatePiece& p : compiled->pieces) {
+    uint64_t cap = uint64_t{length(r)} + 20;  // + a longer Content-Length
+    for (const TemplatePiece& p : compiled.pieces) {
       cap += p.kind == TemplatePiece::Kind::kVar ? scenario_.max_value : 40;
     }
     t->cap = static_cast<uint32_t>(std::min<uint64_t>(std::max<uint64_t>(t->cap, cap), 1 << 24));
     t->bits[r >> 6] |= uint64_t{1} << (r & 63);
-    t->records.emplace_back(r, std::move(*compiled));
+    t->records.emplace_back(r, std::move(compiled));
   }
   templates_ = t->records.empty() ? nullptr : std::move(t);
-  return absl::OkStatus();
 }
 
 void RuleSet::SetData(std::shared_ptr<const DataTable> d) {

@@ -120,6 +120,12 @@ class RuleSet {
   // Clone() shares the compiled table (read-only).
   absl::Status CompileTemplates(uint64_t count,
                                 const std::function<std::string_view(uint64_t)>& record);
+  // The same from a split made beforehand (the ammo file's templates section,
+  // src/ammo/ammo_templates.h): `records` by increasing record below `count`, each with its
+  // request's length (for the buffer's size). Records whose template needs no assembly are
+  // dropped.
+  void SetTemplates(uint64_t count, std::vector<std::pair<uint64_t, Template>> records,
+                    const std::function<uint32_t(uint64_t)>& length);
   // The template of ammo record r, or null (sent as it is). One bit test for a record without.
   const Template* TemplateOf(uint64_t r) const {
     if (templates_ == nullptr || r >= templates_->count ||

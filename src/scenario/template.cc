@@ -83,9 +83,11 @@ bool ParseInt(std::string_view s, int64_t* out) {
   return ec == std::errc() && end == s.data() + s.size();
 }
 
-// One reference's text (between "${" and "}") at `offset` → a piece.
+// One reference's text (between "${" and "}") at `offset` → a piece. A variable's name is
+// looked up in `vars`, or, with `intern`, in *intern and appended when new.
 absl::Status Reference(std::string_view ref, size_t offset, const std::vector<std::string>& vars,
-                       TemplatePiece* p) {
+                       std::vector<std::string>* intern, TemplatePiece* p) {
+  p->offset = static_cast<uint32_t>(offset);
   if (ref == "instance") {
     p->kind = Kind::kInstance;
   } else if (ref == "iteration") {
@@ -107,6 +109,15 @@ absl::Status Reference(std::string_view ref, size_t offset, const std::vector<st
       return At(offset, Cat("expected a variable name (letters, digits, _) or a built-in "
                             "(instance, iteration, now_ms, uuid, random(a,b)) in ${...}, got ${",
                             ref, "}"));
+    }
+    if (intern != nullptr) {
+      auto it = std::find(intern->begin(), intern->end(), ref);
+      p->kind = Kind::kVar;
+      p->var = static_cast<uint32_t>(it - intern->begin());
+      if (it == intern->end()) {
+        intern->emplace_back(ref);
+      }
+      return absl::OkStatus();
     }
     auto it = std::find(vars.begin(), vars.end(), ref);
     if (it == vars.end()) {
@@ -167,7 +178,10 @@ void WriteUuid(uint64_t a, uint64_t b, char* out) {
 
 }  // namespace
 
-absl::StatusOr<Template> CompileTemplate(std::string_view r, const std::vector<std::string>& vars) {
+namespace {
+
+absl::StatusOr<Template> Split(std::string_view r, const std::vector<std::string>& vars,
+                               std::vector<std::string>* intern) {
   Template t;
   const size_t body_at = BodyAt(r);
   auto add_static = [&](size_t from, size_t to) {
@@ -201,7 +215,7 @@ absl::StatusOr<Template> CompileTemplate(std::string_view r, const std::vector<s
       return At(i, "a ${ without its closing }");
     }
     TemplatePiece p;
-    absl::Status st = Reference(r.substr(i + 2, end - i - 2), i, vars, &p);
+    absl::Status st = Reference(r.substr(i + 2, end - i - 2), i, vars, intern, &p);
     if (!st.ok()) {
       return st;
     }
@@ -244,6 +258,17 @@ absl::StatusOr<Template> CompileTemplate(std::string_view r, const std::vector<s
     }
   }
   return t;
+}
+
+}  // namespace
+
+absl::StatusOr<Template> CompileTemplate(std::string_view r, const std::vector<std::string>& vars) {
+  return Split(r, vars, nullptr);
+}
+
+absl::StatusOr<Template> SplitTemplate(std::string_view r, std::vector<std::string>* names) {
+  static const std::vector<std::string> kNone;
+  return Split(r, kNone, names);
 }
 
 int64_t AssembleTemplate(const Template& t, const char* src, const TemplateContext& ctx, char* out,

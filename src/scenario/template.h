@@ -8,8 +8,10 @@
 // `${iteration}`, `${now_ms}`, `${uuid}`, `${random(a,b)}` (integers, a ≤ b) built-ins; `$${`
 // is a literal `${`. Anything else after `${` is an error naming its byte offset.
 //
-// This is the template compiler and assembler only: wiring them to the ammo file and the
-// worker is listed as not built yet in docs/scenario.md.
+// `incarne ammo compile` splits without a plan (SplitTemplate: names, not indices) and stores
+// the split in the ammo file (docs/formats.md "Templates section"); the run resolves the names
+// (src/ammo/ammo_templates.h). CompileTemplate is the run-start split of an ammo file without
+// that section.
 #pragma once
 
 #include <cstdint>
@@ -39,10 +41,10 @@ struct TemplatePiece {
   };
   Kind kind = Kind::kStatic;
   bool body = false;    // lies in the body (counts towards Content-Length)
-  uint32_t offset = 0;  // kStatic: span of the original bytes
-  uint32_t len = 0;
-  uint32_t var = 0;  // kVar: variable index
-  int64_t lo = 0;    // kRandom: bounds, inclusive
+  uint32_t offset = 0;  // kStatic, kContentLength: span of the original bytes; a reference:
+  uint32_t len = 0;     // where its "${" is (for messages), len 0
+  uint32_t var = 0;     // kVar: variable index (SplitTemplate: index into its names)
+  int64_t lo = 0;       // kRandom: bounds, inclusive
   int64_t hi = 0;
 };
 
@@ -67,6 +69,11 @@ struct Template {
 // without a Content-Length header (a chunked body cannot be fixed up).
 absl::StatusOr<Template> CompileTemplate(std::string_view request,
                                          const std::vector<std::string>& vars);
+
+// The same split without a plan (`incarne ammo compile`): every variable name is known; a
+// kVar piece's `var` indexes `names`, to which a name not there yet is appended. The errors
+// are CompileTemplate's but for an unknown variable.
+absl::StatusOr<Template> SplitTemplate(std::string_view request, std::vector<std::string>* names);
 
 // What a hit's assembly reads: the instance's variables (index → bytes; len UINT16_MAX =
 // unset), the built-ins' values and a random state (xorshift, per worker).

@@ -139,5 +139,31 @@ TEST(Template, CompileErrorsNameTheOffset) {
   EXPECT_EQ(Error(many), "offset 56: more than 8 ${uuid} and ${random(a,b)} in one request");
 }
 
+// The split `incarne ammo compile` stores (no plan): every name is known, interned in first-use
+// order, and the pieces are CompileTemplate's with the plan's names in that order.
+TEST(SplitTemplate, InternsNamesAndSplitsAsCompileTemplate) {
+  const std::string r = "POST /${b}/${a} HTTP/1.1\r\nContent-Length: 7\r\n\r\n${b}$${x}${uuid}";
+  std::vector<std::string> names = {"z"};
+  absl::StatusOr<Template> split = SplitTemplate(r, &names);
+  ASSERT_TRUE(split.ok()) << split.status();
+  EXPECT_EQ(names, (std::vector<std::string>{"z", "b", "a"}));
+  absl::StatusOr<Template> compiled = CompileTemplate(r, names);
+  ASSERT_TRUE(compiled.ok()) << compiled.status();
+  EXPECT_EQ(split->fix_length, compiled->fix_length);
+  ASSERT_EQ(split->pieces.size(), compiled->pieces.size());
+  for (size_t i = 0; i < split->pieces.size(); ++i) {
+    const TemplatePiece& p = split->pieces[i];
+    const TemplatePiece& q = compiled->pieces[i];
+    EXPECT_TRUE(p.kind == q.kind && p.body == q.body && p.offset == q.offset && p.len == q.len &&
+                p.var == q.var)
+        << i;
+  }
+  EXPECT_EQ(split->pieces[1].kind, TemplatePiece::Kind::kVar);
+  EXPECT_EQ(split->pieces[1].offset, 6u);  // a reference's offset is its "${"
+  std::vector<std::string> none;
+  EXPECT_EQ(std::string(SplitTemplate("GET /${ HTTP/1.1", &none).status().message()),
+            "offset 5: a ${ without its closing }");
+}
+
 }  // namespace
 }  // namespace incarne::scenario

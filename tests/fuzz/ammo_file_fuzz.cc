@@ -1,6 +1,10 @@
 // libFuzzer target: the binary ammo file reader (src/ammo/ammo_file.cc) on any bytes. A file
 // it accepts must be safe to walk completely: every Request(i) inside the mapping, every
-// tag id inside tags(), planned times readable.
+// tag id inside tags(), planned times readable, and its templates section (docs/formats.md)
+// resolvable against a plan's variables (src/ammo/ammo_templates.h): every piece inside its
+// record, every name known or refused as bad input. Seeds: compiled files with and without
+// the section (templated.ammo: variables, built-ins, a Content-Length fix-up, $${, a record
+// the compiler could not split).
 //   tests/fuzz/run-fuzz build/tests/fuzz/ammo_file_fuzz tests/fuzz/corpus/ammo_file
 #include <sys/mman.h>
 #include <unistd.h>
@@ -11,6 +15,7 @@
 #include <string>
 
 #include "ammo/ammo_file.h"
+#include "ammo/ammo_templates.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   int fd = memfd_create("ammo_fuzz", MFD_CLOEXEC);
@@ -48,6 +53,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (f->tags().empty() || !f->tags()[0].empty()) {
     std::abort();
+  }
+  if (f->has_template_split()) {
+    static const std::vector<std::string> kVars = {"token", "user"};
+    absl::StatusOr<std::vector<std::pair<uint64_t, incarne::scenario::Template>>> t =
+        incarne::StoredTemplates(*f, kVars);
+    if (!t.ok() && t.status().code() != absl::StatusCode::kInvalidArgument) {
+      std::abort();
+    }
+    if (t.ok()) {
+      for (const auto& [r, tmpl] : *t) {
+        const uint64_t len = f->Request(r).size();
+        for (const incarne::scenario::TemplatePiece& p : tmpl.pieces) {
+          if (p.offset + uint64_t{p.len} > len ||
+              (p.kind == incarne::scenario::TemplatePiece::Kind::kVar && p.var >= kVars.size())) {
+            std::abort();  // a piece outside its record, or a variable the plan lacks
+          }
+          sum += p.offset;
+        }
+      }
+    }
   }
   return sum == 42 ? 0 : 0;
 }

@@ -1,6 +1,8 @@
 // libFuzzer target for the scenario ammo reader (src/ammo/scenario_ammo.h) and the session
 // table built from its marks (src/scenario/session.h): jsonline with "scenario", "step" and
-// "sleep" on any bytes. The first input byte picks the stream buffer size.
+// "sleep", and phantom/uri/uripost ammo with `[scenario=NAME step=N sleep=D]` markers
+// (docs/ammo.md "Session markers"), on any bytes. The first input byte picks the stream buffer
+// size (its low 7 bits) and the format: uripost with the high bit, else what `auto` detects.
 //   tests/fuzz/run-fuzz build/tests/fuzz/scenario_ammo_fuzz tests/fuzz/corpus/scenario_ammo
 // Besides "no crash, no UB": an error names the input, and a table built covers every record
 // exactly once, in order.
@@ -11,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ammo/ammo_format.h"
 #include "ammo/input_stream.h"
 #include "ammo/scenario_ammo.h"
 #include "scenario/session.h"
@@ -19,11 +22,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0 || size > (1 << 20)) {
     return 0;
   }
-  const size_t buffer = static_cast<size_t>(data[0]) + 1;
-  std::unique_ptr<incarne::InputStream> in = incarne::InputStream::FromMemory(
-      std::string_view(reinterpret_cast<const char*>(data + 1), size - 1), "fuzz", buffer);
+  const size_t buffer = static_cast<size_t>(data[0] & 127) + 1;
+  const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
+  absl::StatusOr<incarne::AmmoFormat> format =
+      (data[0] & 128) != 0 ? incarne::AmmoFormat::kUriPost
+                           : incarne::DetectAmmoFormat("fuzz", text.substr(0, 65536));
+  if (!format.ok()) {
+    return 0;
+  }
+  std::unique_ptr<incarne::InputStream> in = incarne::InputStream::FromMemory(text, "fuzz", buffer);
   absl::StatusOr<std::vector<incarne::scenario::StepMark>> marks =
-      incarne::ReadScenarioMarks(*in, 10000);
+      incarne::ReadScenarioMarks(*in, *format, 10000);
   if (!marks.ok()) {
     const std::string_view msg(marks.status().message().data(), marks.status().message().size());
     if (msg.substr(0, 6) != "fuzz: ") {

@@ -19,6 +19,9 @@ The service logs every request by token, so a test sees each session's sequence.
   3. [[scenario.steps]] over tagged ammo, open model: each shot runs login → cart → checkout.
   4. Bad inputs: a missing step, a bad data row, a step tag no record has: exit 2 with the
      position, no run directory left.
+  5. The same session in phantom ammo with `[scenario=buy step=N sleep=D]` markers
+     (docs/ammo.md "Session markers"): 10 instances × one session each, every token saw
+     login, cart, checkout; a bad marker stops the run with its line.
 
   tests/integration/scenario_sessions.py build/src/incarne
 """
@@ -257,5 +260,50 @@ for name, text, want1, want2 in cases:
     check(want1 in p.stderr and want2 in p.stderr,
           "%s: exit 2 naming the position: %s" % (name, p.stderr.strip()))
     check(not os.path.exists(out), "%s: no run directory left" % name)
+
+# 5. Session markers in phantom ammo: the records of tagged.jsonl, dumped as phantom ammo, with
+# a marker before each.
+compiled = os.path.join(d, "tagged.ammo")
+p = run(incarne, ["ammo", "compile", os.path.join(d, "tagged.jsonl"), "-o", compiled], timeout=60)
+check(p.returncode == 0, "markers: compiled the tagged records (%s)" % p.stderr.strip())
+dumped = os.path.join(d, "tagged.txt")
+p = run(incarne, ["ammo", "dump", compiled, "-o", dumped], timeout=60)
+with open(dumped, "rb") as f:
+    text = f.read()
+marked = b""
+k = 0
+while text:
+    header, text = text.split(b"\n", 1)
+    size = int(header.split()[0])
+    if size == 0:
+        break
+    k += 1
+    marked += b"[scenario=buy step=%d%s]\n" % (k, b" sleep=5ms" if k == 2 else b"")
+    marked += header + b"\n" + text[:size] + b"\n"
+    text = text[size:].lstrip(b"\n")
+check(k == 3, "markers: 3 records dumped (got %d)" % k)
+phantom = os.path.join(d, "buy.phantom")
+with open(phantom, "wb") as f:
+    f.write(marked)
+shop.by_token.clear()
+shop.logins.clear()
+out, _ = go("markers", plan(phantom, 'model = "instances"\nschedule = "const(10, 60s)"',
+                            loop=10).replace('format = "jsonline"', ""))
+tags = report(incarne, out)["tags"]
+check(counts(tags, "buy")[0] == {"0": 10},
+      "markers: 10 session records 'buy', all ok (got %s)" % (counts(tags, "buy"),))
+seqs = collections.Counter(tuple(v) for v in shop.by_token.values())
+check(seqs == {("login", "cart", "checkout"): 10},
+      "markers: every session's token saw login, cart, checkout (got %s)" % dict(seqs))
+log = open(os.path.join(out, "incarne.log")).read()
+check("sessions: 1 of up to 3 steps" in log, "markers: incarne.log: the sessions line")
+bad = os.path.join(d, "bad.phantom")
+with open(bad, "wb") as f:
+    f.write(marked.replace(b"[scenario=buy step=3]", b"[scenario=buy step=three]"))
+out, p = go("bad-marker", plan(bad, 'model = "instances"\nschedule = "const(1, 1s)"')
+            .replace('format = "jsonline"', ""), expect=2)
+check("bad.phantom: line " in p.stderr and "expected one step=N with N in 1..65535" in p.stderr,
+      "bad marker: exit 2 naming the line: %s" % p.stderr.strip())
+check(not os.path.exists(out), "bad marker: no run directory left")
 shop.close()
 print("PASS")
