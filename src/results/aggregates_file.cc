@@ -1,7 +1,6 @@
 #include "results/aggregates_file.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -111,36 +110,10 @@ std::string EncodeSecondBlock(const SecondStats& s) {
   return out;
 }
 
-void AggregatesReader::Unmap::operator()(char* p) const { munmap(p, size); }
-
 absl::StatusOr<AggregatesReader> AggregatesReader::Open(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const int e = errno;
-    if (e == ENOENT) {
-      return absl::NotFoundError(absl::StrCat(path, ": no such file"));
-    }
-    return absl::InvalidArgumentError(absl::StrCat(path, ": ", strerror(e)));
-  }
-  struct stat st;
-  if (fstat(fd, &st) != 0) {
-    const int e = errno;
-    close(fd);
-    return absl::InternalError(absl::StrCat(path, ": fstat: ", strerror(e)));
-  }
   AggregatesReader r;
   r.name_ = path;
-  const size_t size = static_cast<size_t>(st.st_size);
-  if (size > 0) {  // an empty file stays an empty owned_: mmap rejects a zero length
-    void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-    if (map == MAP_FAILED) {
-      const int e = errno;
-      close(fd);
-      return absl::InternalError(absl::StrCat(path, ": mmap: ", strerror(e)));
-    }
-    r.map_ = std::unique_ptr<char, Unmap>(static_cast<char*>(map), Unmap{size});
-  }
-  close(fd);
+  ASSIGN_OR_RETURN(r.map_, MappedFile::Open(path, MappedFile::Access::kPopulate));
   RETURN_IF_ERROR(r.ReadHeader());
   return r;
 }

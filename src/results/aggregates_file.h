@@ -19,6 +19,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "results/stats.h"
+#include "util/mapped_file.h"
 
 namespace incarne {
 
@@ -62,19 +63,13 @@ class AggregatesReader {
   absl::StatusOr<bool> Read(SecondStats* out,
                             absl::FunctionRef<void(size_t tag, const Stats& s)>* per_tag);
 
-  struct Unmap {
-    size_t size;  // no initializer: it would make Unmap not default-constructible in here
-    void operator()(char* p) const;
-  };
   // The file: mapped (Open) or owned (FromBytes). Not a string_view member: moving a short
   // owned_ moves its bytes.
-  std::string_view bytes() const {
-    return map_ ? std::string_view(map_.get(), map_.get_deleter().size) : std::string_view(owned_);
-  }
+  std::string_view bytes() const { return map_.mapped() ? map_.bytes() : std::string_view(owned_); }
 
   std::string name_;
   std::string owned_;
-  std::unique_ptr<char, Unmap> map_;
+  MappedFile map_;
   size_t pos_ = 0;
   RunMeta meta_;
   std::string warning_;

@@ -1,7 +1,6 @@
 #include "results/hits_file.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "util/absl_view.h"
+#include "util/status.h"
 
 namespace incarne {
 namespace {
@@ -215,57 +215,10 @@ absl::StatusOr<HitsView> HitsView::FromBytes(std::string_view bytes, std::string
 }
 
 absl::StatusOr<HitsFile> HitsFile::Open(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const int e = errno;
-    if (e == ENOENT) {
-      return absl::NotFoundError(absl::StrCat(path, ": no such file"));
-    }
-    return absl::InvalidArgumentError(absl::StrCat(path, ": ", strerror(e)));
-  }
-  struct stat st;
-  if (fstat(fd, &st) != 0) {
-    const int e = errno;
-    close(fd);
-    return absl::InternalError(absl::StrCat(path, ": fstat: ", strerror(e)));
-  }
   HitsFile f;
-  f.size_ = static_cast<size_t>(st.st_size);
-  if (f.size_ > 0) {
-    f.map_ = mmap(nullptr, f.size_, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (f.map_ == MAP_FAILED) {
-      const int e = errno;
-      f.map_ = nullptr;
-      close(fd);
-      return absl::InternalError(absl::StrCat(path, ": mmap: ", strerror(e)));
-    }
-    madvise(f.map_, f.size_, MADV_SEQUENTIAL);
-  }
-  close(fd);
-  auto view = HitsView::FromBytes(
-      std::string_view(static_cast<const char*>(f.map_), f.map_ == nullptr ? 0 : f.size_), path);
-  if (!view.ok()) {
-    return view.status();
-  }
-  f.view_ = std::move(*view);
+  ASSIGN_OR_RETURN(f.map_, MappedFile::Open(path, MappedFile::Access::kSequential));
+  ASSIGN_OR_RETURN(f.view_, HitsView::FromBytes(f.map_.bytes(), path));
   return f;
-}
-
-HitsFile::HitsFile(HitsFile&& o) noexcept { *this = std::move(o); }
-
-HitsFile& HitsFile::operator=(HitsFile&& o) noexcept {
-  if (this != &o) {
-    std::swap(map_, o.map_);
-    std::swap(size_, o.size_);
-    std::swap(view_, o.view_);
-  }
-  return *this;
-}
-
-HitsFile::~HitsFile() {
-  if (map_ != nullptr) {
-    munmap(map_, size_);
-  }
 }
 
 RecordLimits RecordLimits::For(const RunMeta& meta, uint64_t run_end_ns) {

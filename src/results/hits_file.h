@@ -31,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "results/hit_record.h"
 #include "results/stats.h"
+#include "util/mapped_file.h"
 
 namespace incarne {
 
@@ -78,17 +79,11 @@ class HitsView {
 class HitsFile {
  public:
   static absl::StatusOr<HitsFile> Open(const std::string& path);
-  HitsFile(HitsFile&& o) noexcept;
-  HitsFile& operator=(HitsFile&& o) noexcept;
-  HitsFile(const HitsFile&) = delete;
-  HitsFile& operator=(const HitsFile&) = delete;
-  ~HitsFile();
   const HitsView& view() const { return view_; }
 
  private:
   HitsFile() = default;
-  void* map_ = nullptr;
-  size_t size_ = 0;
+  MappedFile map_;  // view_ points into it (a move keeps the mapping where it is)
   HitsView view_;
 };
 
