@@ -416,6 +416,7 @@ class Launcher::Impl {
   absl::Status CompileRules();
   absl::Status LoadTemplates();
   absl::StatusOr<std::shared_ptr<scenario::SessionTable>> LoadSessions();
+  absl::Status SourceSessionsError(const absl::Status& stored) const;
   void WireShots();
   absl::Status StartEngine();
   absl::Status StartCollector();
@@ -786,9 +787,37 @@ absl::StatusOr<std::shared_ptr<scenario::SessionTable>> Launcher::Impl::LoadSess
   }
   absl::StatusOr<scenario::SessionTable> t = scenario::SessionsFromMarks(marks, &tags_);
   if (!t.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(where_, "ammo: ", t.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(where_, "ammo: ", SourceSessionsError(t.status()).message()));
   }
   return std::make_shared<scenario::SessionTable>(std::move(*t));
+}
+
+// The stored marks name records ("run/ammo.ammo: record R"); when the plan named the source,
+// the user's position is its line and offset: the same check over the source's marks (read
+// only on this error path) gives it. `stored` itself when the plan named a compiled file or
+// the source does not repeat the error.
+absl::Status Launcher::Impl::SourceSessionsError(const absl::Status& stored) const {
+  if (!ammo_->has_sessions() || plan_.ammo.file.empty()) {
+    return stored;
+  }
+  AmmoFormat format = plan_.ammo.format;
+  if (format == AmmoFormat::kAuto) {
+    absl::StatusOr<AmmoFormat> f = DetectAmmoFileFormat(plan_.ammo.file);
+    format = f.ok() ? *f : AmmoFormat::kAuto;
+  }
+  if (format != AmmoFormat::kJsonLine && format != AmmoFormat::kPhantom &&
+      format != AmmoFormat::kUri && format != AmmoFormat::kUriPost) {
+    return stored;
+  }
+  absl::StatusOr<std::vector<scenario::StepMark>> marks =
+      ReadScenarioMarksFile(plan_.ammo.file, format, plan_.ammo.limit);
+  if (!marks.ok()) {
+    return stored;
+  }
+  std::vector<std::string> tags = tags_;
+  absl::StatusOr<scenario::SessionTable> t = scenario::SessionsFromMarks(*marks, &tags);
+  return t.ok() ? stored : t.status();
 }
 
 // [[rules]] resolved against the ammo's tag table once (docs/scenario.md): the workers look a
