@@ -5,8 +5,9 @@
 // record, every name known or refused as bad input. Seeds: compiled files with and without
 // the section (templated.ammo: variables, built-ins, a Content-Length fix-up, $${, a record
 // the compiler could not split; sessions.ammo: a sessions section with two scenarios, a
-// think time and an unmarked record). Its sessions section (src/ammo/ammo_sessions.h) must
-// give one mark per record and sessions as a run builds them, or refuse them as bad input.
+// think time and an unmarked record; sessions_gap.ammo: the unmarked record inside a session,
+// which the run refuses). Its sessions section (src/ammo/ammo_sessions.h) must give one mark
+// per record and sessions as a run builds them, or refuse them as bad input.
 //   tests/fuzz/run-fuzz build/tests/fuzz/ammo_file_fuzz tests/fuzz/corpus/ammo_file
 #include <sys/mman.h>
 #include <unistd.h>
