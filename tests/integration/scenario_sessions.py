@@ -349,5 +349,10 @@ out, p = go("bad-compiled", plan(missing_ammo, 'model = "instances"\nschedule = 
 check("missing.ammo: record 1: scenario 'buy' step 3 follows step 1" in p.stderr,
       "compiled: a missing step: exit 2 naming the record: %s" % p.stderr.strip())
 check(not os.path.exists(out), "compiled: no run directory left")
+out, p = go("chosen-compiled",
+            plan(pre, 'model = "instances"\nschedule = "const(1, 1s)"')
+            .replace('format = "jsonline"', 'chosen_cases = ["login", "cart"]'), expect=2)
+check("ammo.chosen_cases: not available with multi-step sessions" in p.stderr,
+      "compiled: chosen_cases still refused with its sessions: %s" % p.stderr.strip())
 shop.close()
 print("PASS")
