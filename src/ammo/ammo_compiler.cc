@@ -5,6 +5,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -196,6 +197,7 @@ class CompileSink : public RecordSink {
       AutoTag(&auto_tag_);
       tag = auto_tag_;
     }
+    const Pending mark = std::exchange(mark_, Pending{});
     if (!chosen_.empty() && chosen_.find(tag) == chosen_.end()) {
       writer_->AbortRecord();
       ++filtered_;
@@ -240,6 +242,10 @@ class CompileSink : public RecordSink {
     if (has_ref_) {
       RETURN_IF_ERROR(writer_->AddTemplate(Split()));
     }
+    if (mark.scenario != 0 || mark.step != 0 || mark.sleep_ns != 0) {
+      RETURN_IF_ERROR(writer_->AddSessionMark(mark.scenario, mark.step, mark.sleep_ns));
+      session_marks_ += mark.scenario != 0 ? 1 : 0;
+    }
     ++kept_;
     if (limit_ != 0 && kept_ >= limit_) {
       done_ = true;
@@ -249,8 +255,24 @@ class CompileSink : public RecordSink {
 
   bool done() const override { return done_; }
 
+  // Kept for the next record (End stores it with the record, or drops it with a filtered
+  // one); the scenario name interned into scenarios_ (1-based ids; 0 = none).
   absl::Status Mark(std::string_view scenario, uint32_t step, int64_t sleep_ns) override {
-    session_marks_ += scenario.empty() ? 0 : 1;
+    mark_ = Pending{0, step, sleep_ns};
+    if (scenario.empty()) {
+      return absl::OkStatus();
+    }
+    auto it = scenario_ids_.find(scenario);
+    if (it == scenario_ids_.end()) {
+      if (scenario.size() > UINT16_MAX || scenarios_.size() >= kAmmoMaxTags) {
+        return Error(Cat("expected a scenario name shorter than 64 KiB, and at most ",
+                         kAmmoMaxTags - 1, " scenarios, found '", Excerpt(scenario), "'"));
+      }
+      scenarios_.emplace_back(scenario);
+      it = scenario_ids_.emplace(std::string(scenario), static_cast<uint32_t>(scenarios_.size()))
+               .first;
+    }
+    mark_.scenario = it->second;
     return absl::OkStatus();
   }
 
@@ -276,6 +298,7 @@ class CompileSink : public RecordSink {
   const std::vector<std::string>& template_names() const { return names_; }
   uint64_t templated() const { return templated_; }
   uint64_t session_marks() const { return session_marks_; }
+  const std::vector<std::string>& scenario_names() const { return scenarios_; }
   uint64_t unsplit() const { return unsplit_; }
 
  private:
@@ -404,7 +427,15 @@ class CompileSink : public RecordSink {
   std::vector<AmmoTemplatePiece> pieces_;
   uint64_t templated_ = 0;
   uint64_t unsplit_ = 0;
-  uint64_t session_marks_ = 0;
+  uint64_t session_marks_ = 0;  // records stored with a scenario
+  struct Pending {
+    uint32_t scenario = 0;  // 1-based into scenarios_; 0: none
+    uint32_t step = 0;
+    int64_t sleep_ns = 0;
+  };
+  Pending mark_;                        // the next record's session mark (Mark before End)
+  std::vector<std::string> scenarios_;  // the scenario names, in first-use order
+  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> scenario_ids_;
   std::string auto_tag_;
   std::string source_format_;
   std::string first_skipped_;
@@ -426,7 +457,15 @@ class CompileSink : public RecordSink {
 // A compiled ammo file as input: records are copied (chosen_cases / limit / autocases for
 // untagged records apply again); headers do not.
 absl::Status ReadAmmoFile(const AmmoFile& file, RecordSink& sink) {
+  // Session marks go along with their records (a file without the section has none).
+  const std::span<const AmmoSessionMark> marks = file.session_marks();
+  size_t next_mark = 0;
   for (uint64_t i = 0; i < file.count() && !sink.done(); ++i) {
+    if (next_mark < marks.size() && marks[next_mark].record == i) {
+      const AmmoSessionMark& m = marks[next_mark++];
+      RETURN_IF_ERROR(sink.Mark(m.scenario == 0 ? "" : file.scenario_names()[m.scenario - 1],
+                                m.step, m.sleep_ns));
+    }
     std::span<const uint8_t> r = file.Request(i);
     std::string_view tag = file.tags()[file.Tag(i)];
     int64_t planned_ms = file.has_times() ? file.PlannedNs(i) / 1'000'000 : -1;
@@ -623,7 +662,8 @@ absl::StatusOr<AmmoCompileStats> CompileAmmo(const AmmoCompileOptions& options,
   stats.templated = sink.templated();
   stats.session_marks = sink.session_marks();
   stats.templates_unsplit = sink.unsplit();
-  RETURN_IF_ERROR(writer->Commit(sink.tags(), source, &sink.template_names()));
+  RETURN_IF_ERROR(
+      writer->Commit(sink.tags(), source, &sink.template_names(), &sink.scenario_names()));
   return stats;
 }
 

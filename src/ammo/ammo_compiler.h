@@ -57,8 +57,8 @@ struct AmmoCompileStats {
   // has variables; without, they are sent as written).
   uint64_t templated = 0;
   uint64_t templates_unsplit = 0;
-  // Records read with a session mark (a jsonline "scenario", a `[scenario=...]` marker):
-  // not stored in the file; `incarne run` reads them from the source (docs/scenario.md).
+  // Records stored with a session mark naming a scenario (a jsonline "scenario", a
+  // `[scenario=...]` marker), in the file's sessions section (docs/formats.md).
   uint64_t session_marks = 0;
 };
 

@@ -47,6 +47,9 @@ AmmoFile& AmmoFile::operator=(AmmoFile&& o) noexcept {
     template_records_ = std::exchange(o.template_records_, {});
     template_pieces_ = std::exchange(o.template_pieces_, {});
     template_names_ = std::move(o.template_names_);
+    has_sessions_ = std::exchange(o.has_sessions_, false);
+    session_marks_ = std::exchange(o.session_marks_, {});
+    scenario_names_ = std::move(o.scenario_names_);
   }
   return *this;
 }
@@ -68,6 +71,8 @@ void AmmoFile::Reset() {
   has_template_split_ = false;
   template_records_ = {};
   template_pieces_ = {};
+  has_sessions_ = false;
+  session_marks_ = {};
 }
 
 uint64_t AmmoFile::data_size() const { return data_size_; }
@@ -191,6 +196,78 @@ absl::Status AmmoFile::OpenTemplates(const AmmoHeader& h, uint64_t flagged) {
   return absl::OkStatus();
 }
 
+// The sessions section (ammo_layout.h, docs/formats.md), checked whole: marks name records
+// in increasing order and known scenarios, think times are not negative, a mark without a
+// scenario has a step or a sleep (the compiler stores no empty mark), the name table ends at
+// the section's end. The order of steps is SessionsFromMarks' to check, as for a source.
+absl::Status AmmoFile::OpenSessions(const AmmoHeader& h) {
+  auto bad = [&](uint64_t offset, std::string_view what) {
+    return absl::InvalidArgumentError(Cat(path_, ": offset ", offset, ": expected ", what));
+  };
+  const uint64_t at = h.sessions_offset;
+  const uint64_t end = at + h.sessions_size;
+  if (at == 0 || at % 8 != 0 || !Within(at, h.sessions_size, map_size_) ||
+      h.sessions_size < sizeof(AmmoSessionsHead)) {
+    return bad(offsetof(AmmoHeader, sessions_offset),
+               Cat("an 8-aligned sessions section of at least ", sizeof(AmmoSessionsHead),
+                   " bytes inside the file, found ", at, "+", h.sessions_size));
+  }
+  AmmoSessionsHead sh;
+  std::memcpy(&sh, map_ + at, sizeof(sh));
+  if (sh.marks > (h.sessions_size - sizeof(sh)) / sizeof(AmmoSessionMark) || sh.marks > h.count) {
+    return bad(at + offsetof(AmmoSessionsHead, marks),
+               Cat("at most one session mark per record (", h.count, ") inside the ",
+                   h.sessions_size, "-byte sessions section, found ", sh.marks));
+  }
+  if (sh.reserved != 0) {
+    return bad(at + offsetof(AmmoSessionsHead, reserved), "0 in the reserved field");
+  }
+  const uint64_t marks_at = at + sizeof(sh);
+  const auto* marks = reinterpret_cast<const AmmoSessionMark*>(map_ + marks_at);
+  uint64_t p = marks_at + sh.marks * sizeof(AmmoSessionMark);
+  scenario_names_.reserve(std::min<uint64_t>(sh.names, (end - p) / 2));
+  for (uint32_t n = 0; n < sh.names; ++n) {
+    uint16_t len;
+    if (end - p < sizeof(len)) {
+      return bad(p, Cat("scenario name ", n, " of ", sh.names, " (the name table is truncated)"));
+    }
+    std::memcpy(&len, map_ + p, sizeof(len));
+    p += sizeof(len);
+    if (len == 0 || end - p < len) {
+      return bad(p - sizeof(len), Cat("1..", end - p, " bytes of scenario name ", n,
+                                      " (the name table is truncated), found ", len));
+    }
+    scenario_names_.emplace_back(reinterpret_cast<const char*>(map_ + p), len);
+    p += len;
+  }
+  if (p != end) {
+    return bad(p, "the end of the sessions section after its name table");
+  }
+  for (uint64_t k = 0; k < sh.marks; ++k) {
+    const AmmoSessionMark& m = marks[k];
+    const uint64_t m_at = marks_at + k * sizeof(AmmoSessionMark);
+    if (m.record >= h.count || (k > 0 && m.record <= marks[k - 1].record)) {
+      return bad(m_at, Cat("a record below ", h.count, " after the previous mark's, found record ",
+                           m.record));
+    }
+    if (m.scenario > sh.names) {
+      return bad(m_at + offsetof(AmmoSessionMark, scenario),
+                 Cat("a scenario 0..", sh.names, ", found ", m.scenario));
+    }
+    if (m.sleep_ns < 0) {
+      return bad(m_at + offsetof(AmmoSessionMark, sleep_ns),
+                 Cat("a think time of 0 ns or more, found ", m.sleep_ns));
+    }
+    if (m.scenario == 0 && m.step == 0 && m.sleep_ns == 0) {
+      return bad(m_at + offsetof(AmmoSessionMark, scenario),
+                 Cat("a scenario, step or sleep in the mark of record ", m.record, ", found none"));
+    }
+  }
+  session_marks_ = {marks, sh.marks};
+  has_sessions_ = true;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<AmmoFile> AmmoFile::Open(const std::string& path) {
   AmmoFile f;
   f.path_ = path;
@@ -248,9 +325,13 @@ absl::StatusOr<AmmoFile> AmmoFile::Open(const std::string& path) {
     return bad(offsetof(AmmoHeader, header_size), Cat("a header size of ", kAmmoHeaderBytesV1, "..",
                                                       kAmmoPage, ", found ", h.header_size));
   }
-  if (h.header_size < kAmmoHeaderBytes) {  // written before the templates section
+  if (h.header_size < kAmmoHeaderBytesTemplates) {  // written before the templates section
     h.templates_offset = 0;
     h.templates_size = 0;
+  }
+  if (h.header_size < kAmmoHeaderBytes) {  // written before the sessions section
+    h.sessions_offset = 0;
+    h.sessions_size = 0;
   }
   if (h.file_size != size) {
     return bad(offsetof(AmmoHeader, file_size),
@@ -343,6 +424,9 @@ absl::StatusOr<AmmoFile> AmmoFile::Open(const std::string& path) {
     return bad(h.index_offset, Cat("no record flagged as templated in a file without a templates "
                                    "section, found ",
                                    flagged));
+  }
+  if (h.sessions_offset != 0 || h.sessions_size != 0) {
+    RETURN_IF_ERROR(f.OpenSessions(h));
   }
   if (has_times) {
     f.times_ = reinterpret_cast<const int64_t*>(f.map_ + h.times_offset);

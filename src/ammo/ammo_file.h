@@ -50,6 +50,14 @@ class AmmoFile {
   std::span<const AmmoTemplatePiece> template_pieces() const { return template_pieces_; }
   const std::vector<std::string>& template_names() const { return template_names_; }
 
+  // The sessions section (docs/formats.md "Sessions section"): present in files written since
+  // it exists, even when no record has a session mark; false in older files, whose marks a
+  // run reads from the source. Marks by increasing record; a record without one has none.
+  bool has_sessions() const { return has_sessions_; }
+  std::span<const AmmoSessionMark> session_marks() const { return session_marks_; }
+  // scenario k (≥ 1) of a mark is scenario_names()[k - 1].
+  const std::vector<std::string>& scenario_names() const { return scenario_names_; }
+
   // Header fields for `incarne ammo inspect`.
   uint64_t data_size() const;  // sum of request lengths
   uint32_t min_length() const;
@@ -61,6 +69,7 @@ class AmmoFile {
   AmmoFile() = default;
   void Reset();
   absl::Status OpenTemplates(const AmmoHeader& h, uint64_t flagged);
+  absl::Status OpenSessions(const AmmoHeader& h);
 
   std::string path_;
   int fd_ = -1;
@@ -78,6 +87,9 @@ class AmmoFile {
   std::span<const AmmoTemplateRecord> template_records_;
   std::span<const AmmoTemplatePiece> template_pieces_;
   std::vector<std::string> template_names_;
+  bool has_sessions_ = false;
+  std::span<const AmmoSessionMark> session_marks_;
+  std::vector<std::string> scenario_names_;
 };
 
 inline uint64_t AmmoFile::count() const { return count_; }

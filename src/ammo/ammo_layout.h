@@ -8,6 +8,8 @@
 //   [tags_offset, +tags_size)      tag table: per tag u16 length + bytes; tag 0 is ""
 //   [templates_offset, +templates_size)  templates section (8-aligned; header_size ≥ 144 and
 //                                  templates_offset ≠ 0 only: files of older incarnes lack it)
+//   [sessions_offset, +sessions_size)    sessions section (8-aligned; header_size ≥ 160 and
+//                                  sessions_offset ≠ 0 only)
 //   file_size                      end of file
 //
 // Data first, metadata after: the compiler streams requests straight into place and appends
@@ -26,12 +28,14 @@ inline constexpr char kAmmoMagic[8] = {'I', 'N', 'C', 'A', 'M', 'M', 'O', '1'};
 inline constexpr uint32_t kAmmoVersion = 1;
 inline constexpr uint64_t kAmmoPage = 4096;
 // Meaningful part of the header page: 128 bytes in files written before the templates
-// section (read with no section), 144 since. A reader takes any header_size in
-// [kAmmoHeaderBytesV1, kAmmoPage] and reads fields past header_size as 0, so the section is
-// optional: older readers accept a newer file and ignore the section (they split templates
-// at run start, as they always did) and the version stays 1.
+// section (read with no section), 144 with the templates section, 160 since the sessions
+// section. A reader takes any header_size in [kAmmoHeaderBytesV1, kAmmoPage] and reads
+// fields past header_size as 0, so the sections are optional: older readers accept a newer
+// file and ignore them (they split templates and read session marks from the source at run
+// start, as they always did) and the version stays 1.
 inline constexpr uint32_t kAmmoHeaderBytesV1 = 128;
-inline constexpr uint32_t kAmmoHeaderBytes = 144;
+inline constexpr uint32_t kAmmoHeaderBytesTemplates = 144;
+inline constexpr uint32_t kAmmoHeaderBytes = 160;
 
 inline constexpr uint32_t kAmmoHasTimes = 1u << 0;  // AmmoHeader::flags
 
@@ -62,6 +66,8 @@ struct AmmoHeader {
   char source_format[16];     // 112 "phantom", "uri", ... NUL-padded
   uint64_t templates_offset;  // 128 0: no templates section (header_size 128)
   uint64_t templates_size;    // 136
+  uint64_t sessions_offset;   // 144 0: no sessions section (header_size < 160)
+  uint64_t sessions_size;     // 152
 };
 static_assert(sizeof(AmmoHeader) == kAmmoHeaderBytes);
 
@@ -116,6 +122,25 @@ struct AmmoTemplatePiece {
   int64_t hi;
 };
 static_assert(sizeof(AmmoTemplatePiece) == 32);
+
+// The sessions section (docs/formats.md "Sessions section"; docs/scenario.md "Multi-step
+// sessions"): AmmoSessionsHead, then `marks` AmmoSessionMark by increasing record (a record
+// with none has no session mark: scenario "", step 0, sleep 0), then `names` scenario names,
+// each u16 length + bytes, ending exactly at sessions_size.
+struct AmmoSessionsHead {
+  uint64_t marks;
+  uint32_t names;
+  uint32_t reserved;  // 0
+};
+static_assert(sizeof(AmmoSessionsHead) == 16);
+
+struct AmmoSessionMark {
+  uint64_t record;    // index of the record
+  uint32_t scenario;  // 0: no "scenario" (then step or sleep is set); k: the k-th name (1-based)
+  uint32_t step;      // as written; 0 when absent
+  int64_t sleep_ns;   // think time before this step, ≥ 0
+};
+static_assert(sizeof(AmmoSessionMark) == 24);
 
 inline constexpr uint32_t kAmmoMaxTags = 65536;  // tag ids are u16 (tag 0 = untagged)
 

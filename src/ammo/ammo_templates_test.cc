@@ -228,8 +228,9 @@ TEST_F(TemplatesTest, DamagedSectionIsRefusedWithItsOffset) {
   EXPECT_THAT(damaged(h.index_offset + 16 + offsetof(AmmoIndexEntry, flags), &flags, 2),
               HasSubstr(p + std::to_string(h.templates_offset) +
                         ": expected 2 templated records (as flagged in the index), found 3"));
-  const char digit = '9';                       // a name that is no variable name
-  const size_t names_at = good.size() - 6 - 7;  // "user" then "token": u16 + 4, u16 + 5
+  const char digit = '9';  // a name that is no variable name
+  // "user" then "token" (u16 + 4, u16 + 5) end the templates section.
+  const size_t names_at = h.templates_offset + h.templates_size - 6 - 7;
   EXPECT_THAT(damaged(names_at + 2, &digit, 1),
               HasSubstr(p + std::to_string(names_at + 2) + ": expected a variable name"));
   const uint64_t none[2] = {0, 0};  // no section, but flagged records

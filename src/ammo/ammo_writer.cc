@@ -104,6 +104,17 @@ absl::Status CopyFile(int from, uint64_t n, int to, uint64_t offset) {
   return absl::OkStatus();
 }
 
+// A name table: per name u16 length + bytes (names are at most 64 KiB - 1: the callers check).
+std::string NameTable(const std::vector<std::string>& names) {
+  std::string table;
+  for (const std::string& n : names) {
+    uint16_t len = static_cast<uint16_t>(n.size());
+    table.append(reinterpret_cast<const char*>(&len), sizeof(len));
+    table.append(n);
+  }
+  return table;
+}
+
 }  // namespace
 
 // Fixed-size records buffered in memory and spilled to a scratch file when the buffer fills.
@@ -166,7 +177,8 @@ AmmoWriter::AmmoWriter(std::string path, std::unique_ptr<OutputFile> out, bool h
       index_(std::make_unique<AmmoSpill>(out_->scratch_dir())),
       times_(std::make_unique<AmmoSpill>(out_->scratch_dir())),
       template_records_(std::make_unique<AmmoSpill>(out_->scratch_dir())),
-      template_pieces_(std::make_unique<AmmoSpill>(out_->scratch_dir())) {
+      template_pieces_(std::make_unique<AmmoSpill>(out_->scratch_dir())),
+      session_marks_(std::make_unique<AmmoSpill>(out_->scratch_dir())) {
   buf_.reserve(kDataBuffer);
 }
 
@@ -252,15 +264,28 @@ absl::Status AmmoWriter::AddTemplate(std::span<const AmmoTemplatePiece> pieces) 
   return absl::OkStatus();
 }
 
+absl::Status AmmoWriter::AddSessionMark(uint32_t scenario, uint32_t step, int64_t sleep_ns) {
+  if (count_ == 0) {
+    return absl::InternalError(Cat(path_, ": a session mark before any record"));
+  }
+  AmmoSessionMark m{count_ - 1, scenario, step, sleep_ns};
+  RETURN_IF_ERROR(session_marks_->Add(&m, sizeof(m)));
+  ++marks_;
+  return absl::OkStatus();
+}
+
 absl::Status AmmoWriter::Commit(const std::vector<std::string>& tags,
                                 std::string_view source_format,
-                                const std::vector<std::string>* template_names) {
+                                const std::vector<std::string>* template_names,
+                                const std::vector<std::string>* scenario_names) {
   RETURN_IF_ERROR(FlushData());
   AmmoHeader h;
   std::memset(&h, 0, sizeof(h));
   std::memcpy(h.magic, kAmmoMagic, sizeof(h.magic));
   h.version = kAmmoVersion;
-  h.header_size = template_names != nullptr ? kAmmoHeaderBytes : kAmmoHeaderBytesV1;
+  h.header_size = scenario_names != nullptr   ? kAmmoHeaderBytes
+                  : template_names != nullptr ? kAmmoHeaderBytesTemplates
+                                              : kAmmoHeaderBytesV1;
   h.count = count_;
   h.data_offset = kAmmoPage;
   h.data_size = data_flushed_;
@@ -297,7 +322,17 @@ absl::Status AmmoWriter::Commit(const std::vector<std::string>& tags,
         sizeof(th) + template_records_->size() + template_pieces_->size() + names.size();
     names.insert(0, reinterpret_cast<const char*>(&th), sizeof(th));
   }
-  h.file_size = h.templates_offset != 0 ? h.templates_offset + h.templates_size : end;
+  const uint64_t templates_end =
+      h.templates_offset != 0 ? h.templates_offset + h.templates_size : end;
+  std::string sessions;  // the sessions section's head, then (after the marks) its names
+  if (scenario_names != nullptr) {
+    AmmoSessionsHead sh{marks_, static_cast<uint32_t>(scenario_names->size()), 0};
+    sessions.assign(reinterpret_cast<const char*>(&sh), sizeof(sh));
+    sessions.append(NameTable(*scenario_names));
+    h.sessions_offset = (templates_end + 7) & ~uint64_t{7};
+    h.sessions_size = sessions.size() + session_marks_->size();
+  }
+  h.file_size = h.sessions_offset != 0 ? h.sessions_offset + h.sessions_size : templates_end;
   h.min_length = count_ > 0 ? min_length_ : 0;
   h.max_length = max_length_;
   std::memcpy(h.source_format, source_format.data(),
@@ -321,6 +356,16 @@ absl::Status AmmoWriter::Commit(const std::vector<std::string>& tags,
     at += template_pieces_->size();
     RETURN_IF_ERROR(WriteAt(names.data() + sizeof(AmmoTemplatesHead),
                             names.size() - sizeof(AmmoTemplatesHead), at));
+  }
+  if (scenario_names != nullptr) {
+    uint64_t at = h.sessions_offset;
+    RETURN_IF_ERROR(WriteAt(kZeros, at - templates_end, templates_end));
+    RETURN_IF_ERROR(WriteAt(sessions.data(), sizeof(AmmoSessionsHead), at));
+    at += sizeof(AmmoSessionsHead);
+    RETURN_IF_ERROR(session_marks_->CopyTo(fd_, at));
+    at += session_marks_->size();
+    RETURN_IF_ERROR(WriteAt(sessions.data() + sizeof(AmmoSessionsHead),
+                            sessions.size() - sizeof(AmmoSessionsHead), at));
   }
   std::string page(kAmmoPage, '\0');
   std::memcpy(page.data(), &h, sizeof(h));

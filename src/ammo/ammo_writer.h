@@ -49,12 +49,19 @@ class AmmoWriter {
   // not split it. Spilled like the index.
   absl::Status AddTemplate(std::span<const AmmoTemplatePiece> pieces);
 
+  // The session mark of the record just ended (docs/scenario.md "Multi-step sessions"):
+  // `scenario` 0 for none, else k for the k-th (1-based) of the names given to Commit. Only
+  // records with a mark are given one. Spilled like the index.
+  absl::Status AddSessionMark(uint32_t scenario, uint32_t step, int64_t sleep_ns);
+
   // Writes index, times, tag table (tags[0] must be "") and header, then renames the file
-  // into place. With `template_names` the file gets a templates section (docs/formats.md);
-  // without (null), none: the layout of files written before it (tests write such files).
-  // The writer is finished afterwards whatever the result.
+  // into place. With `template_names` the file gets a templates section, with
+  // `scenario_names` a sessions section (docs/formats.md); without (null), none: the layout
+  // of files written before them (tests write such files). The writer is finished afterwards
+  // whatever the result.
   absl::Status Commit(const std::vector<std::string>& tags, std::string_view source_format,
-                      const std::vector<std::string>* template_names = nullptr);
+                      const std::vector<std::string>* template_names = nullptr,
+                      const std::vector<std::string>* scenario_names = nullptr);
 
   uint64_t count() const { return count_; }
   uint64_t data_size() const { return data_flushed_ + buf_.size(); }
@@ -86,6 +93,8 @@ class AmmoWriter {
   std::unique_ptr<AmmoSpill> template_pieces_;
   uint64_t templated_ = 0;
   uint64_t pieces_ = 0;
+  std::unique_ptr<AmmoSpill> session_marks_;
+  uint64_t marks_ = 0;
 };
 
 }  // namespace incarne

@@ -37,8 +37,8 @@ class RecordSink {
   virtual void SourceFormat(std::string_view format) {}
   // jsonline: the next record's session fields (docs/scenario.md "Multi-step sessions"),
   // called before its Begin() for every object: scenario "" and step 0 when absent,
-  // sleep_ns 0 without "sleep". The compiler ignores them (the ammo file has no place for
-  // them); the scenario reader (src/ammo/scenario_ammo.h) collects them.
+  // sleep_ns 0 without "sleep". The compiler stores them in the ammo file's sessions section;
+  // the scenario reader (src/ammo/scenario_ammo.h) collects them from a source.
   virtual absl::Status Mark(std::string_view scenario, uint32_t step, int64_t sleep_ns) {
     return absl::OkStatus();
   }

@@ -25,6 +25,7 @@
 #include "ammo/ammo_dump.h"
 #include "ammo/ammo_file.h"
 #include "ammo/ammo_format.h"
+#include "ammo/ammo_sessions.h"
 #include "ammo/http_request.h"
 #include "cli/cli_common.h"
 #include "plan/schedule.h"
@@ -62,7 +63,8 @@ constexpr char kUsage[] =
     "  --chosen-cases 'a b' keep only records with these tags\n"
     "  --limit N            keep only the first N records\n"
     "\n"
-    "inspect  prints counts, tags with counts, request sizes, source format, planned times\n"
+    "inspect  prints counts, tags with counts, request sizes, source format, planned times,\n"
+    "         templates, multi-step sessions and their steps\n"
     "  --json               one JSON object instead\n"
     "\n"
     "dump     writes the records as text to stdout (or -o OUT)\n"
@@ -186,6 +188,9 @@ int Compile(int argc, char** argv) {
   if (stats->templated > 0) {
     absl::StrAppend(&extra, ", ", stats->templated, " templated");
   }
+  if (stats->session_marks > 0) {
+    absl::StrAppend(&extra, ", ", stats->session_marks, " session steps");
+  }
   std::printf("%s -> %s: %llu records (%s%s), %llu request bytes, sizes %u..%u, %u tags%s%s\n",
               o.input.c_str(), out.c_str(), static_cast<unsigned long long>(stats->records),
               stats->format.c_str(), stats->gzip ? ", gzip" : "",
@@ -247,6 +252,17 @@ int Inspect(int argc, char** argv) {
     unsplit += r.pieces == 0 ? 1 : 0;
   }
   const uint64_t templated = f->template_records().size();
+  // Sessions (docs/formats.md "Sessions section"): as a run builds them from the stored marks.
+  StoredSessionCounts sessions;
+  std::string sessions_error;
+  if (f->has_sessions()) {
+    absl::StatusOr<StoredSessionCounts> c = CountStoredSessions(*f);
+    if (c.ok()) {
+      sessions = *c;
+    } else {
+      sessions_error = std::string(c.status().message());
+    }
+  }
   if (args.Has("json")) {
     std::string j = absl::StrCat(
         "{\"file\":", JsonString(f->path()), ",\"source_format\":", JsonString(f->source_format()),
@@ -265,6 +281,19 @@ int Inspect(int argc, char** argv) {
         absl::StrAppend(&j, n == 0 ? "" : ",", JsonString(f->template_names()[n]));
       }
       absl::StrAppend(&j, "]");
+    }
+    absl::StrAppend(&j, ",\"session_marks\":", f->has_sessions() ? "true" : "false");
+    if (f->has_sessions()) {
+      absl::StrAppend(&j, ",\"sessions\":", sessions.sessions,
+                      ",\"session_steps\":", sessions.steps,
+                      ",\"session_steps_max\":", sessions.longest, ",\"scenarios\":[");
+      for (size_t n = 0; n < f->scenario_names().size(); ++n) {
+        absl::StrAppend(&j, n == 0 ? "" : ",", JsonString(f->scenario_names()[n]));
+      }
+      absl::StrAppend(&j, "]");
+      if (!sessions_error.empty()) {
+        absl::StrAppend(&j, ",\"sessions_error\":", JsonString(sessions_error));
+      }
     }
     absl::StrAppend(&j, ",\"tags\":{");
     for (size_t t = 0; t < counts.size(); ++t) {
@@ -301,6 +330,20 @@ int Inspect(int argc, char** argv) {
       absl::StrAppend(&line, "; ", unsplit, " not split (split at run start)");
     }
     std::printf("templates:      %s\n", line.c_str());
+  }
+  if (!f->has_sessions()) {
+    std::printf(
+        "sessions:       not stored (compiled by an older incarne: a run reads the session "
+        "marks from the source when the plan names it)\n");
+  } else if (!sessions_error.empty()) {
+    std::printf("sessions:       refused by a run: %s\n", sessions_error.c_str());
+  } else if (sessions.sessions == 0) {
+    std::printf("sessions:       none\n");
+  } else {
+    std::printf("sessions:       %llu of %llu steps (up to %u per session), scenarios %s\n",
+                static_cast<unsigned long long>(sessions.sessions),
+                static_cast<unsigned long long>(sessions.steps), sessions.longest,
+                absl::StrJoin(f->scenario_names(), ", ").c_str());
   }
   std::printf("tags:           %zu\n", f->tags().size() - 1);
   std::printf("%12s  %s\n", "records", "tag");

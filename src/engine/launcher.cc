@@ -28,6 +28,7 @@
 #include "ammo/ammo_compiler.h"
 #include "ammo/ammo_file.h"
 #include "ammo/ammo_format.h"
+#include "ammo/ammo_sessions.h"
 #include "ammo/ammo_templates.h"
 #include "ammo/scenario_ammo.h"
 #include "engine/engine.h"
@@ -415,6 +416,7 @@ class Launcher::Impl {
   absl::Status CompileRules();
   absl::Status LoadTemplates();
   absl::StatusOr<std::shared_ptr<scenario::SessionTable>> LoadSessions();
+  absl::Status SourceSessionsError(const absl::Status& stored) const;
   void WireShots();
   absl::Status StartEngine();
   absl::Status StartCollector();
@@ -441,8 +443,10 @@ class Launcher::Impl {
   RunLog log_;
   std::optional<AmmoFile> ammo_;
   // Records the compiler saw a session mark for (a jsonline "scenario", a phantom/uri/uripost
-  // marker): without any, LoadSessions does not read the source again.
+  // marker): without any, LoadSessions does not read the source again (for an ammo file
+  // without a sessions section only).
   uint64_t session_marks_ = 0;
+  std::string sessions_from_;  // where LoadSessions found the sessions, for incarne.log
   AmmoCtx ammo_ctx_{nullptr};
   std::unique_ptr<scenario::RuleSet> rules_;  // [[rules]] against the ammo's tags, or null
   // The run's tag table: the ammo's, then the session tags (docs/scenario.md "Multi-step
@@ -710,9 +714,11 @@ absl::Status Launcher::Impl::OpenAmmo() {
 }
 
 // Multi-step sessions (docs/scenario.md): from [[scenario.steps]], or from the scenario fields
-// of jsonline ammo or the session markers of phantom/uri/uripost ammo (read from the source
-// when the compiler saw some: the compiled ammo file has no place for them); null when the
-// run has none. The session tags are appended to tags_.
+// of jsonline ammo or the session markers of phantom/uri/uripost ammo — stored in the ammo
+// file's sessions section by the compiler (whether the plan named the source or the compiled
+// file), or re-read from the source for an ammo file without that section (compiled by an
+// older incarne); null when the run has none. The session tags are appended to tags_;
+// sessions_from_ says where the marks came from (incarne.log).
 absl::StatusOr<std::shared_ptr<scenario::SessionTable>> Launcher::Impl::LoadSessions() {
   if (!ammo_) {
     if (!plan_.scenario.steps.empty()) {
@@ -729,27 +735,42 @@ absl::StatusOr<std::shared_ptr<scenario::SessionTable>> Launcher::Impl::LoadSess
     ASSIGN_OR_RETURN(scenario::SessionTable t,
                      scenario::SessionsFromSteps(plan_.scenario.steps, plan_.scenario.name,
                                                  record_tags, &tags_));
+    sessions_from_ = "[[scenario.steps]]";
     return std::make_shared<scenario::SessionTable>(std::move(t));
   }
-  if (plan_.ammo.file.empty()) {
-    return nullptr;
+  std::vector<scenario::StepMark> marks;
+  if (ammo_->has_sessions()) {
+    marks = StoredSessionMarks(*ammo_, plan_.ammo.limit);
+    sessions_from_ = "marks read from the ammo file";
+  } else {
+    if (plan_.ammo.file.empty()) {
+      return nullptr;
+    }
+    AmmoFormat format = plan_.ammo.format;
+    if (format == AmmoFormat::kAuto) {
+      absl::StatusOr<AmmoFormat> f = DetectAmmoFileFormat(plan_.ammo.file);
+      format = f.ok() ? *f : AmmoFormat::kAuto;
+    }
+    if (format == AmmoFormat::kAmmo) {
+      log_.Line(
+          "ammo: no sessions section (compiled by an older incarne): multi-step sessions "
+          "written in its source are not known; compile it again to have them");
+      return nullptr;
+    }
+    if (session_marks_ == 0 || (format != AmmoFormat::kJsonLine && format != AmmoFormat::kPhantom &&
+                                format != AmmoFormat::kUri && format != AmmoFormat::kUriPost)) {
+      return nullptr;
+    }
+    absl::StatusOr<std::vector<scenario::StepMark>> read =
+        ReadScenarioMarksFile(plan_.ammo.file, format, plan_.ammo.limit);
+    if (!read.ok()) {
+      return absl::Status(read.status().code(),
+                          absl::StrCat(where_, "ammo: ", read.status().message()));
+    }
+    marks = std::move(*read);
+    sessions_from_ = "marks re-read from the source: the ammo file has no sessions section";
   }
-  AmmoFormat format = plan_.ammo.format;
-  if (format == AmmoFormat::kAuto) {
-    absl::StatusOr<AmmoFormat> f = DetectAmmoFileFormat(plan_.ammo.file);
-    format = f.ok() ? *f : AmmoFormat::kAuto;
-  }
-  if (session_marks_ == 0 || (format != AmmoFormat::kJsonLine && format != AmmoFormat::kPhantom &&
-                              format != AmmoFormat::kUri && format != AmmoFormat::kUriPost)) {
-    return nullptr;
-  }
-  absl::StatusOr<std::vector<scenario::StepMark>> marks =
-      ReadScenarioMarksFile(plan_.ammo.file, format, plan_.ammo.limit);
-  if (!marks.ok()) {
-    return absl::Status(marks.status().code(),
-                        absl::StrCat(where_, "ammo: ", marks.status().message()));
-  }
-  if (marks->empty()) {
+  if (marks.empty()) {
     return nullptr;
   }
   if (!plan_.ammo.chosen_cases.empty()) {
@@ -758,16 +779,45 @@ absl::StatusOr<std::shared_ptr<scenario::SessionTable>> Launcher::Impl::LoadSess
                      "ammo.chosen_cases: not available with multi-step sessions in the ammo (a "
                      "session's steps would be dropped); use [[scenario.steps]] to pick tags"));
   }
-  if (marks->size() != ammo_->count()) {
-    return absl::InternalError(absl::StrCat(where_, "ammo: ", marks->size(),
-                                            " jsonline objects read for sessions, ", ammo_->count(),
-                                            " records compiled"));
+  const uint64_t records =
+      plan_.ammo.limit != 0 ? std::min(plan_.ammo.limit, ammo_->count()) : ammo_->count();
+  if (marks.size() != records) {
+    return absl::InternalError(
+        absl::StrCat(where_, "ammo: ", marks.size(), " session marks read, ", records, " records"));
   }
-  absl::StatusOr<scenario::SessionTable> t = scenario::SessionsFromMarks(*marks, &tags_);
+  absl::StatusOr<scenario::SessionTable> t = scenario::SessionsFromMarks(marks, &tags_);
   if (!t.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(where_, "ammo: ", t.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(where_, "ammo: ", SourceSessionsError(t.status()).message()));
   }
   return std::make_shared<scenario::SessionTable>(std::move(*t));
+}
+
+// The stored marks name records ("run/ammo.ammo: record R"); when the plan named the source,
+// the user's position is its line and offset: the same check over the source's marks (read
+// only on this error path) gives it. `stored` itself when the plan named a compiled file or
+// the source does not repeat the error.
+absl::Status Launcher::Impl::SourceSessionsError(const absl::Status& stored) const {
+  if (!ammo_->has_sessions() || plan_.ammo.file.empty()) {
+    return stored;
+  }
+  AmmoFormat format = plan_.ammo.format;
+  if (format == AmmoFormat::kAuto) {
+    absl::StatusOr<AmmoFormat> f = DetectAmmoFileFormat(plan_.ammo.file);
+    format = f.ok() ? *f : AmmoFormat::kAuto;
+  }
+  if (format != AmmoFormat::kJsonLine && format != AmmoFormat::kPhantom &&
+      format != AmmoFormat::kUri && format != AmmoFormat::kUriPost) {
+    return stored;
+  }
+  absl::StatusOr<std::vector<scenario::StepMark>> marks =
+      ReadScenarioMarksFile(plan_.ammo.file, format, plan_.ammo.limit);
+  if (!marks.ok()) {
+    return stored;
+  }
+  std::vector<std::string> tags = tags_;
+  absl::StatusOr<scenario::SessionTable> t = scenario::SessionsFromMarks(*marks, &tags);
+  return t.ok() ? stored : t.status();
 }
 
 // [[rules]] resolved against the ammo's tag table once (docs/scenario.md): the workers look a
@@ -809,9 +859,9 @@ absl::Status Launcher::Impl::CompileRules() {
     for (size_t i = 0; i < sessions->count(); ++i) {
       longest = std::max(longest, sessions->Steps(i));
     }
-    log_.Line(
-        absl::StrCat("sessions: ", sessions->count(), " of up to ", longest,
-                     " steps; on_fail = ", plan_.scenario.on_fail_stop ? "stop" : "continue"));
+    log_.Line(absl::StrCat("sessions: ", sessions->count(), " of up to ", longest, " steps (",
+                           sessions_from_,
+                           "); on_fail = ", plan_.scenario.on_fail_stop ? "stop" : "continue"));
   }
   if (data != nullptr) {
     log_.Line(absl::StrCat(

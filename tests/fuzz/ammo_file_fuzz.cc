@@ -4,7 +4,10 @@
 // resolvable against a plan's variables (src/ammo/ammo_templates.h): every piece inside its
 // record, every name known or refused as bad input. Seeds: compiled files with and without
 // the section (templated.ammo: variables, built-ins, a Content-Length fix-up, $${, a record
-// the compiler could not split).
+// the compiler could not split; sessions.ammo: a sessions section with two scenarios, a
+// think time and an unmarked record; sessions_gap.ammo: the unmarked record inside a session,
+// which the run refuses). Its sessions section (src/ammo/ammo_sessions.h) must give one mark
+// per record and sessions as a run builds them, or refuse them as bad input.
 //   tests/fuzz/run-fuzz build/tests/fuzz/ammo_file_fuzz tests/fuzz/corpus/ammo_file
 #include <sys/mman.h>
 #include <unistd.h>
@@ -15,6 +18,7 @@
 #include <string>
 
 #include "ammo/ammo_file.h"
+#include "ammo/ammo_sessions.h"
 #include "ammo/ammo_templates.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -72,6 +76,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           sum += p.offset;
         }
       }
+    }
+  }
+  if (f->has_sessions()) {
+    std::vector<incarne::scenario::StepMark> marks = incarne::StoredSessionMarks(*f, 0);
+    if (!marks.empty() && marks.size() != f->count()) {
+      std::abort();  // one mark per record
+    }
+    for (const incarne::scenario::StepMark& m : marks) {
+      sum += m.scenario.size() + m.step + static_cast<uint64_t>(m.sleep_ns);
+    }
+    absl::StatusOr<incarne::StoredSessionCounts> c = incarne::CountStoredSessions(*f);
+    if (!c.ok() && c.status().code() != absl::StatusCode::kInvalidArgument) {
+      std::abort();
+    }
+    if (c.ok() && c->steps > f->count()) {
+      std::abort();  // a step is a record
     }
   }
   return sum == 42 ? 0 : 0;

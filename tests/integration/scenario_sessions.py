@@ -22,6 +22,9 @@ The service logs every request by token, so a test sees each session's sequence.
   5. The same session in phantom ammo with `[scenario=buy step=N sleep=D]` markers
      (docs/ammo.md "Session markers"): 10 instances × one session each, every token saw
      login, cart, checkout; a bad marker stops the run with its line.
+  6. Ammo compiled beforehand (`incarne ammo compile`, then the plan naming the .ammo): the
+     sessions stored in the file (docs/formats.md "Sessions section") run as the source's do,
+     `ammo inspect` counts them, a missing step is refused naming the record.
 
   tests/integration/scenario_sessions.py build/src/incarne
 """
@@ -188,7 +191,8 @@ check(sorted(shop.logins) == sorted(USERS) and set(shop.logins.values()) == {1},
       "closed: each instance logged in as its own user, once (%d users)" % len(shop.logins))
 check(not shop.refused, "closed: nothing refused (got %s)" % dict(shop.refused))
 log = open(os.path.join(out, "incarne.log")).read()
-check("sessions: 1 of up to 3 steps; on_fail = stop" in log, "incarne.log: the sessions line")
+check("sessions: 1 of up to 3 steps (marks read from the ammo file); on_fail = stop" in log,
+      "incarne.log: the sessions line")
 check("data: " in log and ": 100 rows of 2 columns, rows = instance" in log,
       "incarne.log: the data line")
 
@@ -305,5 +309,50 @@ out, p = go("bad-marker", plan(bad, 'model = "instances"\nschedule = "const(1, 1
 check("bad.phantom: line " in p.stderr and "expected one step=N with N in 1..65535" in p.stderr,
       "bad marker: exit 2 naming the line: %s" % p.stderr.strip())
 check(not os.path.exists(out), "bad marker: no run directory left")
+
+# 6. Ammo compiled beforehand, named by the plan as it is: its sessions section gives the
+# sessions (the source is not read: it is removed before the run).
+src = ammo("pre.jsonl")
+pre = os.path.join(d, "pre.ammo")
+p = run(incarne, ["ammo", "compile", src, "-o", pre], timeout=60)
+check(p.returncode == 0 and "3 session steps" in p.stdout,
+      "compiled: 3 session steps stored (%s %s)" % (p.stdout.strip(), p.stderr.strip()))
+os.unlink(src)
+p = run(incarne, ["ammo", "inspect", pre], timeout=60)
+check(p.returncode == 0 and "sessions:       1 of 3 steps (up to 3 per session), scenarios buy"
+      in p.stdout, "compiled: ammo inspect counts the sessions: %s" % p.stdout.strip())
+p = run(incarne, ["ammo", "inspect", "--json", pre], timeout=60)
+j = json.loads(p.stdout)
+check((j.get("session_marks"), j.get("sessions"), j.get("session_steps"), j.get("scenarios")) ==
+      (True, 1, 3, ["buy"]), "compiled: ammo inspect --json: %s" % p.stdout.strip())
+shop.by_token.clear()
+shop.logins.clear()
+shop.refused.clear()
+out, _ = go("compiled", plan(pre, 'model = "instances"\nschedule = "const(10, 60s)"', loop=10)
+            .replace('format = "jsonline"', ""))
+tags = report(incarne, out)["tags"]
+check(counts(tags, "buy")[0] == {"0": 10},
+      "compiled: 10 session records 'buy', all ok (got %s)" % (counts(tags, "buy"),))
+seqs = collections.Counter(tuple(v) for v in shop.by_token.values())
+check(seqs == {("login", "cart", "checkout"): 10},
+      "compiled: every session's token saw exactly login, cart, checkout (got %s)" % dict(seqs))
+check(not shop.refused, "compiled: nothing refused (got %s)" % dict(shop.refused))
+log = open(os.path.join(out, "incarne.log")).read()
+check("(compiled, used as it is)" in log and
+      "sessions: 1 of up to 3 steps (marks read from the ammo file)" in log,
+      "compiled: incarne.log says the marks were read from the ammo file")
+missing_ammo = os.path.join(d, "missing.ammo")
+p = run(incarne, ["ammo", "compile", missing, "-o", missing_ammo], timeout=60)
+check(p.returncode == 0, "compiled: a missing step compiles (%s)" % p.stderr.strip())
+out, p = go("bad-compiled", plan(missing_ammo, 'model = "instances"\nschedule = "const(1, 1s)"')
+            .replace('format = "jsonline"', ""), expect=2)
+check("missing.ammo: record 1: scenario 'buy' step 3 follows step 1" in p.stderr,
+      "compiled: a missing step: exit 2 naming the record: %s" % p.stderr.strip())
+check(not os.path.exists(out), "compiled: no run directory left")
+out, p = go("chosen-compiled",
+            plan(pre, 'model = "instances"\nschedule = "const(1, 1s)"')
+            .replace('format = "jsonline"', 'chosen_cases = ["login", "cart"]'), expect=2)
+check("ammo.chosen_cases: not available with multi-step sessions" in p.stderr,
+      "compiled: chosen_cases still refused with its sessions: %s" % p.stderr.strip())
 shop.close()
 print("PASS")
