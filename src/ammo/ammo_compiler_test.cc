@@ -21,6 +21,7 @@
 #include "ammo/ammo_dump.h"
 #include "ammo/ammo_file.h"
 #include "ammo/ammo_layout.h"
+#include "ammo/ammo_testing.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "util/absl_view.h"
@@ -32,43 +33,8 @@ using ::testing::HasSubstr;
 
 const std::string kData = std::string(INCARNE_SOURCE_ROOT) + "/tests/data/ammo/";
 
-class CompileTest : public testing::Test {
+class CompileTest : public AmmoDirTest {
  protected:
-  void SetUp() override {
-    dir_ = testing::TempDir() + "/ammo_compile_test_" + std::to_string(::getpid());
-    ::mkdir(dir_.c_str(), 0755);
-  }
-  void TearDown() override {
-    for (const std::string& f : Files()) {
-      ::unlink((dir_ + "/" + f).c_str());
-    }
-    ::rmdir(dir_.c_str());
-  }
-  std::vector<std::string> Files() const {
-    std::vector<std::string> out;
-    if (DIR* d = ::opendir(dir_.c_str())) {
-      while (dirent* e = ::readdir(d)) {
-        std::string n = e->d_name;
-        if (n != "." && n != "..") {
-          out.push_back(n);
-        }
-      }
-      ::closedir(d);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-  std::string Path(const std::string& name) const { return dir_ + "/" + name; }
-  static std::string ReadAll(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-  static void WriteAll(const std::string& path, const std::string& data) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << data;
-  }
   std::string Input(const std::string& name, const std::string& data) {
     WriteAll(Path(name), data);
     return Path(name);
@@ -94,8 +60,6 @@ class CompileTest : public testing::Test {
     EXPECT_TRUE(s.ok()) << s;
     return out;
   }
-
-  std::string dir_;
 };
 
 // compile(X) → dump --as phantom → compile must give the same file, whatever X's format.

@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_format.h"
 #include "ammo/ammo_layout.h"
+#include "ammo/ammo_testing.h"
 #include "ammo/ammo_writer.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -27,51 +28,10 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-class AmmoFileTest : public testing::Test {
+class AmmoFileTest : public AmmoDirTest {
  protected:
-  void SetUp() override {
-    dir_ = testing::TempDir() + "/ammo_file_test_" + std::to_string(::getpid());
-    ::mkdir(dir_.c_str(), 0755);
-  }
-  void TearDown() override {
-    for (const std::string& f : Files()) {
-      ::unlink((dir_ + "/" + f).c_str());
-    }
-    ::rmdir(dir_.c_str());
-  }
-
-  std::vector<std::string> Files() const {
-    std::vector<std::string> out;
-    DIR* d = ::opendir(dir_.c_str());
-    if (d == nullptr) {
-      return out;
-    }
-    while (dirent* e = ::readdir(d)) {
-      std::string n = e->d_name;
-      if (n != "." && n != "..") {
-        out.push_back(n);
-      }
-    }
-    ::closedir(d);
-    return out;
-  }
-
-  std::string Path(const std::string& name) const { return dir_ + "/" + name; }
-
   static std::string View(std::span<const uint8_t> s) {
     return std::string(reinterpret_cast<const char*>(s.data()), s.size());
-  }
-
-  static std::string ReadAll(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-
-  static void WriteAll(const std::string& path, const std::string& data) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << data;
   }
 
   // A small valid file: three records, two tags, times.
@@ -93,8 +53,6 @@ class AmmoFileTest : public testing::Test {
     EXPECT_FALSE(f.ok());
     return f.ok() ? "" : std::string(StdView(f.status().message()));
   }
-
-  std::string dir_;
 };
 
 TEST_F(AmmoFileTest, RoundTrip) {

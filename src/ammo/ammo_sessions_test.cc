@@ -18,6 +18,7 @@
 #include "ammo/ammo_file.h"
 #include "ammo/ammo_format.h"
 #include "ammo/ammo_layout.h"
+#include "ammo/ammo_testing.h"
 #include "ammo/ammo_writer.h"
 #include "ammo/scenario_ammo.h"
 #include "gmock/gmock.h"
@@ -44,30 +45,8 @@ const char kJsonl[] = R"({"tag":"login","uri":"/login","scenario":"buy","step":1
                       R"({"tag":"cart","uri":"/cart","scenario":"browse","step":1})"
                       "\n";
 
-class SessionsTest : public testing::Test {
+class SessionsTest : public AmmoDirTest {
  protected:
-  void SetUp() override {
-    dir_ = testing::TempDir() + "/ammo_sessions_test_" + std::to_string(::getpid());
-    ::mkdir(dir_.c_str(), 0755);
-  }
-  void TearDown() override {
-    for (const char* f : {"a.jsonl", "a.ammo", "b.ammo", "old.ammo", "bad.ammo"}) {
-      ::unlink(Path(f).c_str());
-    }
-    ::rmdir(dir_.c_str());
-  }
-  std::string Path(const std::string& name) const { return dir_ + "/" + name; }
-  static std::string ReadAll(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-  static void WriteAll(const std::string& path, const std::string& data) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << data;
-  }
-  static std::string Msg(const absl::Status& s) { return std::string(StdView(s.message())); }
   absl::StatusOr<AmmoCompileStats> Compile(const std::string& text, uint64_t limit = 0,
                                            const std::string& in = "a.jsonl",
                                            const std::string& out = "a.ammo") {
@@ -88,8 +67,6 @@ class SessionsTest : public testing::Test {
     }
     return out;
   }
-
-  std::string dir_;
 };
 
 TEST_F(SessionsTest, StoredMarksAreTheSourcesMarks) {

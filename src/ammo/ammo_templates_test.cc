@@ -18,6 +18,7 @@
 #include "ammo/ammo_dump.h"
 #include "ammo/ammo_file.h"
 #include "ammo/ammo_layout.h"
+#include "ammo/ammo_testing.h"
 #include "ammo/ammo_writer.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -28,30 +29,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class TemplatesTest : public testing::Test {
+class TemplatesTest : public AmmoDirTest {
  protected:
-  void SetUp() override {
-    dir_ = testing::TempDir() + "/ammo_templates_test_" + std::to_string(::getpid());
-    ::mkdir(dir_.c_str(), 0755);
-  }
-  void TearDown() override {
-    for (const char* f : {"a.txt", "a.ammo", "b.ammo", "old.ammo", "bad.ammo"}) {
-      ::unlink(Path(f).c_str());
-    }
-    ::rmdir(dir_.c_str());
-  }
-  std::string Path(const std::string& name) const { return dir_ + "/" + name; }
-  static std::string ReadAll(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-  static void WriteAll(const std::string& path, const std::string& data) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << data;
-  }
-  static std::string Msg(const absl::Status& s) { return std::string(StdView(s.message())); }
   // Phantom ammo of `requests`, each tagged "t".
   static std::string Phantom(const std::vector<std::string>& requests) {
     std::string out;
@@ -71,8 +50,6 @@ class TemplatesTest : public testing::Test {
     std::span<const uint8_t> b = f.Request(r);
     return std::string(reinterpret_cast<const char*>(b.data()), b.size());
   }
-
-  std::string dir_;
 };
 
 const std::vector<std::string> kRequests = {

@@ -15,6 +15,7 @@
 #include "ammo/ammo_file.h"
 #include "ammo/ammo_format.h"
 #include "ammo/ammo_layout.h"
+#include "ammo/ammo_testing.h"
 #include "ammo/input_stream.h"
 #include "ammo/scenario_ammo.h"
 #include "gtest/gtest.h"
@@ -118,27 +119,12 @@ TEST(SessionMarkers, BadMarkersNameTheirLine) {
             "a.txt: line 1, offset 0: expected a header line '[");
 }
 
-class MarkerCompileTest : public testing::Test {
+class MarkerCompileTest : public AmmoDirTest {
  protected:
-  void SetUp() override {
-    dir_ = testing::TempDir() + "/session_markers_test_" + std::to_string(::getpid());
-    ::mkdir(dir_.c_str(), 0755);
-  }
-  void TearDown() override {
-    for (const char* f : {"m.txt", "p.txt", "m.ammo", "p.ammo"}) {
-      ::unlink((dir_ + "/" + f).c_str());
-    }
-    ::rmdir(dir_.c_str());
-  }
   std::string Write(const std::string& name, const std::string& text) {
-    std::ofstream(dir_ + "/" + name, std::ios::binary) << text;
-    return dir_ + "/" + name;
+    WriteAll(Path(name), text);
+    return Path(name);
   }
-  static std::string Bytes(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-  std::string dir_;
 };
 
 TEST_F(MarkerCompileTest, MarkersLeaveTheRecordsAsTheyAreAndAutoLooksPastThem) {
@@ -169,7 +155,8 @@ TEST_F(MarkerCompileTest, MarkersLeaveTheRecordsAsTheyAreAndAutoLooksPastThem) {
     std::memset(b.data() + offsetof(AmmoHeader, sessions_offset), 0, 16);
     return b;
   };
-  EXPECT_EQ(without_sessions(Bytes(dir_ + "/m.ammo")), without_sessions(Bytes(dir_ + "/p.ammo")));
+  EXPECT_EQ(without_sessions(ReadAll(dir_ + "/m.ammo")),
+            without_sessions(ReadAll(dir_ + "/p.ammo")));
   absl::StatusOr<AmmoFile> m = AmmoFile::Open(dir_ + "/m.ammo");
   ASSERT_TRUE(m.ok()) << m.status();
   EXPECT_EQ(m->session_marks().size(), 2u);
