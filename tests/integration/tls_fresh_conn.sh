@@ -20,14 +20,17 @@
 #   (no verification, no resumption) + send + read to the close, median of 300. Its connect +
 #   handshake time is the reference for incarne's connect phase (which for TLS ends with the
 #   last handshake step, docs/results.md "Phases"); its whole time for the median hit.
-#   Asserted: connect p50 and service p50 ≤ their reference + max(1.5 ms, whole reference /
-#   2). The 1.5 ms is what is left of the gap once the wait above was gone, plus 1 ms: on a
+#   Asserted: connect p50 and service p50 ≤ their reference + max(2 ms, whole reference /
+#   2). The 2 ms is what is left of the gap once the wait above was gone, plus ~0.5 ms: on a
 #   box at load average 10 (2026-12-07, sanitized build) incarne's connect p50 was 2.30 ms
-#   against the reference's 1.39 ms (service 2.74 vs 1.74 ms) — wolfSSL's own CPU per
+#   against the reference's 1.39 ms (service 2.74 vs 1.74 ms), and on the quiet box (load
+#   average 0.5, same day, 6 runs of the test before and after commit 67acc82) service p50
+#   3.08–3.35 ms against 1.76–2.02 ms, a gap of up to 1.59 ms that a 1.5 ms slack failed by
+#   10–90 µs in 2 of 8 runs — wolfSSL's own CPU per
 #   handshake (a profile of the worker is led by Debian's wolfSSL's generic big-number
 #   routines, `sp_*`; X25519 was negotiated, so that is most likely the RSA-2048
 #   CertificateVerify check), the request and reply after it; so a 1 ms regression fails
-#   these on a quiet box, and on a busy one, where the interpreted reference slows more than
+#   these on a quiet box (1.3–1.6 + 1 > 2), and on a busy one, where the interpreted reference slows more than
 #   incarne and the slack grows with it, the send phase is the check that catches a wait.
 #   Printed as notes, the quiet-box targets (+100 µs mean connect, +50 µs service p50),
 #   which wolfSSL's cost per handshake keeps out of reach today.
@@ -41,7 +44,7 @@ read -r REF REF_CONN < <(fresh_reference "$NGINX_PORT" \
   'GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n' --tls)
 [ -n "${REF_CONN:-}" ] || fail "the reference client failed"
 echo "reference (Python ssl, fresh TLS 1.3 connection): median ${REF} µs, connect + handshake ${REF_CONN} µs"
-PART=$((REF / 2 > 1500 ? REF / 2 : 1500))  # check_fresh's slack (see above)
+PART=$((REF / 2 > 2000 ? REF / 2 : 2000))  # check_fresh's slack (see above)
 
 write_tls_plan() {  # NAME HEADERS EXTRA-[target.http]-LINES
   PLAN_INSTANCES=100 PLAN_THREADS=1 PLAN_HEADERS=$2 https_plan "$1" "127.0.0.1:$NGINX_PORT" \
