@@ -299,12 +299,7 @@ absl::Status AmmoWriter::Commit(const std::vector<std::string>& tags,
     end += h.times_size;
     h.flags |= kAmmoHasTimes;
   }
-  std::string table;
-  for (const std::string& t : tags) {
-    uint16_t len = static_cast<uint16_t>(t.size());
-    table.append(reinterpret_cast<const char*>(&len), sizeof(len));
-    table.append(t);
-  }
+  const std::string table = NameTable(tags);
   h.tags_offset = end;
   h.tags_size = table.size();
   h.tag_count = static_cast<uint32_t>(tags.size());
@@ -312,11 +307,7 @@ absl::Status AmmoWriter::Commit(const std::vector<std::string>& tags,
   std::string names;  // the templates section's head goes first, its name table last
   if (template_names != nullptr) {
     AmmoTemplatesHead th{templated_, pieces_, static_cast<uint32_t>(template_names->size()), 0};
-    for (const std::string& n : *template_names) {
-      uint16_t len = static_cast<uint16_t>(n.size());
-      names.append(reinterpret_cast<const char*>(&len), sizeof(len));
-      names.append(n);
-    }
+    names = NameTable(*template_names);
     h.templates_offset = (end + 7) & ~uint64_t{7};
     h.templates_size =
         sizeof(th) + template_records_->size() + template_pieces_->size() + names.size();
