@@ -309,11 +309,16 @@ static void PeakRate(const Schedule& schedule, double* peak, double* burst) {
   }
 }
 
-// workers.threads = 0 in the rps model: no more workers than keep ≥ 2 shots per pacing
-// quantum each (docs/engine.md "Workers"). Shots are dealt round-robin, so n workers each fire
-// every n/rate: at 5,000/s two workers fire 400 µs apart each — above a 250 µs quantum, one
-// wake-up per shot — where one worker batches (measured 2026-12-07: 16.0 against 24.0 µs of
-// client CPU per hit). Returns `cpus` when the rule does not apply (quantum 0, other models).
+// workers.threads = 0 in the rps model: no more workers than keep ≥ kPacedShotsPerQuantum
+// shots per pacing quantum each (docs/engine.md "Workers"). Shots are dealt round-robin, so n
+// workers each fire every n/rate: at 5,000/s two workers fire 400 µs apart each — above a
+// 250 µs quantum, one wake-up per shot — where one worker batches (measured 2026-12-07: 16.0
+// against 24.0 µs of client CPU per hit); at 20,000/s one worker cost 0.57–0.63× h2load's
+// CPU per hit against 0.79–0.93× for two, at 50,000/s two 0.54–0.60× against one's 0.65–0.70×
+// (with lag p99 up to 12 ms: one worker is short of CPU there). Returns `cpus` when the rule
+// does not apply (quantum 0, other models).
+constexpr double kPacedShotsPerQuantum = 5;
+
 static uint32_t PacedWorkers(LoadModel model, const Schedule& schedule, int64_t pacing_ns,
                              uint32_t cpus) {
   if (model != LoadModel::kRps || pacing_ns <= 0 || cpus <= 1) {
@@ -322,7 +327,7 @@ static uint32_t PacedWorkers(LoadModel model, const Schedule& schedule, int64_t 
   double peak = 0;
   double burst = 0;
   PeakRate(schedule, &peak, &burst);
-  const double per_worker = 2e9 / static_cast<double>(pacing_ns);
+  const double per_worker = kPacedShotsPerQuantum * 1e9 / static_cast<double>(pacing_ns);
   const double need = std::ceil(peak / per_worker);
   return need >= cpus ? cpus : static_cast<uint32_t>(std::max(1.0, need));
 }
@@ -592,10 +597,10 @@ absl::Status Launcher::Impl::Prepare() {
     const auto cpus = static_cast<uint32_t>(cpus_.size());
     workers = PacedWorkers(model_, schedule_, plan_.load.pacing_ns, cpus);
     if (workers < cpus) {
-      workers_line_ = absl::StrCat("workers: ", workers, " of ", cpus,
-                                   " CPUs (workers.threads = 0: a worker per ",
-                                   static_cast<uint64_t>(2e9 / plan_.load.pacing_ns),
-                                   " shots/s of the peak rate, 2 per pacing quantum each)");
+      workers_line_ = absl::StrCat(
+          "workers: ", workers, " of ", cpus, " CPUs (workers.threads = 0: a worker per ",
+          static_cast<uint64_t>(kPacedShotsPerQuantum * 1e9 / plan_.load.pacing_ns),
+          " shots/s of the peak rate, ", kPacedShotsPerQuantum, " per pacing quantum each)");
     }
   }
   const uint64_t cap_by = model_ == LoadModel::kInstances

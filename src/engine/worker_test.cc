@@ -182,6 +182,24 @@ TEST_F(DummyFixture, PacingWakesOncePerQuantumAndNeverEarly) {
   EXPECT_LE(stats_[0].waits, 600u);
 }
 
+// The pacing window: shots 200 µs apart with a 250 µs quantum. Waking at most once per
+// quantum after the last firing pass would fire 1.25 shots per wake-up (~1,600 waits for 2,000
+// shots); waking at the last shot due within a quantum of the next one fires them in pairs
+// (~1,000), none early.
+TEST_F(DummyFixture, PacingWindowFiresTheShotsDueWithinOneQuantumTogether) {
+  MakeNib(0);
+  Periodic p{200'000, 0};
+  shared_.shots = ShotSource{ShotSource::Model::kRps, &PeriodicTime, &p, 2000};
+  shared_.stop_ns = 2000 * p.period_ns;
+  shared_.pacing_ns = 250'000;
+  std::vector<HitRecord> recs = RunWorkers(1);
+  ASSERT_EQ(recs.size(), 2000u);
+  for (const HitRecord& r : recs) {
+    EXPECT_GE(r.start, r.planned);
+  }
+  EXPECT_LE(stats_[0].waits, 1250u);
+}
+
 // Take-ahead (the stpd model, phantom's instances): a free instance takes the next shot and
 // holds it until its time, so shots planned at 0 after one planned at 200 ms are not held up
 // by it — Tank's instances stpd. Without take-ahead they would all start after 200 ms.

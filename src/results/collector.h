@@ -72,7 +72,8 @@ struct CollectorOptions {
   std::function<void(const AutostopVerdict&)> on_autostop;
   FILE* live = nullptr;   // live line destination (nullptr: none)
   bool live_tty = false;  // rewrite one line with \r instead of one per second
-  // Drain period when the rings are idle.
+  // The drain period after a pass that found records; it doubles up to 8 times this while
+  // passes find few (collector.cc kQuietPass), and a pass always runs at a second's boundary.
   int64_t poll_ns = 1000 * 1000;
 };
 

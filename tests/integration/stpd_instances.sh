@@ -6,6 +6,8 @@
 # its replies come (the sink answers 10 ms late): hits flow from the first second on, with
 # fewer than 20 in flight until the ramp ends. Fired strictly in file order (before), the
 # ts-0 records waited behind the ts-2000 one: ~10 hits in the first second, then a burst.
+# The same stpd through `incarne phantom run` with Tank's template (instances = 20), read as
+# Tank reads it: the stat log's mmtasks (in flight at most, per second) grows over the ramp.
 #   tests/integration/stpd_instances.sh build/src/incarne
 . "${INCARNE_SOURCE_ROOT:-$(dirname "$0")/../..}/tests/integration/lib/http_common.sh" "$@"
 
@@ -46,4 +48,22 @@ PY
 expect_ge "$hits0" 200 "inst: hits in the first second"
 expect_le "$inflight0" 12 "inst: in flight at most in the first second"
 expect_eq "$inflight_end" 20 "inst: in flight at most once the ramp is done"
+
+# Through the phantom drop-in, as Tank runs it.
+NGINX_PORT=${SINK_ADDR##*:}
+. "$ROOT/tests/integration/lib/phantom_conf.sh"
+make_conf "$WORK/inst.conf" "127.0.0.1|0|$WORK/ammo.stpd|-"
+sed -i 's/^\tinstances = 1000 *$/\tinstances = 20/' "$WORK/inst.conf"
+grep -q '^	instances = 20$' "$WORK/inst.conf" || fail "the template's instances line was not found"
+"$INCARNE" phantom run "$WORK/inst.conf" >"$WORK/phantom.out" 2>"$WORK/phantom.err" ||
+  { tail -n 20 "$WORK/phantom.err" >&2; fail "phantom run failed"; }
+expect_eq "$(wc -l <"$WORK/phout.log")" 3020 "phantom run: phout lines"
+read -r -a mm < <(python3 "$ROOT/tests/integration/lib/phantom_logs.py" stat-series \
+  "$WORK/stat.log") || fail "stat log is malformed"
+echo "phantom run: mmtasks max per second: ${mm[*]}"
+[ "${#mm[@]}" -ge 3 ] || fail "phantom run: fewer than 3 stat records"
+expect_le "${mm[0]}" 12 "phantom run: mmtasks max in the first second"
+top=0
+for n in "${mm[@]}"; do [ "$n" -gt "$top" ] && top=$n; done
+expect_eq "$top" 20 "phantom run: mmtasks max once the ramp is done"
 echo PASS

@@ -112,7 +112,8 @@ int main(int argc, char** argv) {
       const char* end = strstr(reply, "\r\n\r\n");
       if (want == 0 && end != NULL) {
         const char* cl = strcasestr(reply, "content-length:");
-        want = (size_t)(end - reply) + 4 + (cl != NULL && cl < end ? strtoul(cl + 15, NULL, 10) : 0);
+        want =
+            (size_t)(end - reply) + 4 + (cl != NULL && cl < end ? strtoul(cl + 15, NULL, 10) : 0);
       }
     }
     long long t2 = now_ns();

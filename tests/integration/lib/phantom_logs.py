@@ -15,6 +15,9 @@
         date "YYYY-MM-DD HH:MM:SS.mmm +ZZZZ" is read as local time (offset ignored); for each
         top key starting with benchmark_io, every child object holding mmtasks contributes
         mmtasks[2]. Prints "<records> <max summed mmtasks[2]> <space-separated stream keys>".
+    phantom_logs.py stat-series FILE
+        the same reading; prints each record's summed mmtasks[2] (in flight at most in that
+        second), in order, space-separated.
 """
 import datetime
 import json
@@ -90,7 +93,7 @@ def phout(path):
     print(lines, n404, nerr)
 
 
-def stat(path):
+def stat(path, series=False):
     buf = open(path).read()
     parts = buf.rsplit("\n},", 1)
     if len(parts) < 2:
@@ -101,6 +104,7 @@ def stat(path):
     records = 0
     best = 0
     keys = set()
+    per_record = []
     for chunk in ready.split("\n},"):
         try:
             obj = json.loads("{%s}}" % chunk)
@@ -126,8 +130,12 @@ def stat(path):
         if not found:
             fail(f"{path}: record {records + 1}: no benchmark_io*/*/mmtasks")
         best = max(best, instances)
+        per_record.append(instances)
         records += 1
-    print(records, best, " ".join(sorted(keys)))
+    if series:
+        print(" ".join(str(n) for n in per_record))
+    else:
+        print(records, best, " ".join(sorted(keys)))
 
 
 def main():
@@ -141,6 +149,8 @@ def main():
         phout(path)
     elif cmd == "stat":
         stat(path)
+    elif cmd == "stat-series":
+        stat(path, series=True)
     else:
         fail(f"unknown command {cmd}")
 
