@@ -105,6 +105,31 @@ def run_measured(argv, cpu=None, timeout=None):
         return ru.ru_utime + ru.ru_stime, p.returncode, out.read(), err.read()
 
 
+def parse_binaries(specs):
+    """The A/B scripts' binaries: NAME=PATH[:VAR=VALUE,...] → [(name, absolute path, env)]."""
+    bins = []
+    for b in specs:
+        name, _, rest = b.partition("=")
+        path, _, env = rest.partition(":")
+        bins.append((name, os.path.abspath(path), dict(kv.split("=", 1) for kv in env.split(",")
+                                                       if kv)))
+    return bins
+
+
+def with_env(env, fn):
+    """fn() with os.environ updated by env, restored afterwards."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        return fn()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def load_average():
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])

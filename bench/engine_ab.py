@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 
+import benchlib
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 loader = importlib.machinery.SourceFileLoader(
     "bench_peers", os.path.join(HERE, "..", "scripts", "bench-peers"))
@@ -40,12 +42,7 @@ def main():
     ap.add_argument("--hits", default="errors")
     ap.add_argument("--nginx-cpu", type=int, default=None)
     args = ap.parse_args()
-    bins = []
-    for b in args.binaries:
-        name, _, rest = b.partition("=")
-        path, _, env = rest.partition(":")
-        envs = dict(kv.split("=", 1) for kv in env.split(",") if kv)
-        bins.append((name, os.path.abspath(path), envs))
+    bins = benchlib.parse_binaries(args.binaries)
     counts = [int(c) for c in args.conns.split()]
     bp.raise_nofile(max(counts) + 2048)
     os.environ["NGINX_WORKER_CONNECTIONS"] = str(max(counts) + 1024)
@@ -56,19 +53,10 @@ def main():
         for conns in counts:
             for rep in range(args.runs):
                 for name, path, envs in bins:
-                    saved = {k: os.environ.get(k) for k in envs}
-                    os.environ.update(envs)
                     tag = f"{name}-{conns}-{rep}"
-                    try:
-                        res = bp.measure(lambda: bp.run_incarne(
-                            path, tmp, nginx, conns, args.duration, False, args, tag, "", "",
-                            "60s"), nginx)
-                    finally:
-                        for k, v in saved.items():
-                            if v is None:
-                                os.environ.pop(k, None)
-                            else:
-                                os.environ[k] = v
+                    res = benchlib.with_env(envs, lambda: bp.measure(lambda: bp.run_incarne(
+                        path, tmp, nginx, conns, args.duration, False, args, tag, "", "",
+                        "60s"), nginx))
                     log = open(os.path.join(tmp, tag, "incarne.log")).read()
                     m = re.search(r"(\d+) receives out of buffers", log)
                     res["nobufs"] = int(m.group(1)) if m else None

@@ -25,6 +25,8 @@ import sys
 import tempfile
 import time
 
+import benchlib
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 loader = importlib.machinery.SourceFileLoader(
     "bench_peers", os.path.join(HERE, "..", "scripts", "bench-peers"))
@@ -69,12 +71,7 @@ def main():
     ap.add_argument("--spelling", choices=["ammo", "max1"], default="ammo")
     ap.add_argument("--nginx-cpu", type=int, default=None)
     args = ap.parse_args()
-    bins = []
-    for b in args.binaries:
-        name, _, rest = b.partition("=")
-        path, _, env = rest.partition(":")
-        envs = dict(kv.split("=", 1) for kv in env.split(",") if kv)
-        bins.append((name, os.path.abspath(path), envs))
+    bins = benchlib.parse_binaries(args.binaries)
     rates = [int(r) for r in args.rates.split()]
     nginx = bp.Nginx(args.nginx_cpu)
     tmp = tempfile.mkdtemp(prefix="fresh-ab-")
@@ -85,16 +82,8 @@ def main():
         for rate in rates:
             for rep in range(args.runs):
                 for name, path, envs in bins:
-                    saved = {k: os.environ.get(k) for k in envs}
-                    os.environ.update(envs)
-                    try:
-                        res = run_one(path, nginx, tmp, f"{name}-{rate}-{rep}", rate, args)
-                    finally:
-                        for k, v in saved.items():
-                            if v is None:
-                                os.environ.pop(k, None)
-                            else:
-                                os.environ[k] = v
+                    res = benchlib.with_env(envs, lambda: run_one(
+                        path, nginx, tmp, f"{name}-{rate}-{rep}", rate, args))
                     results.setdefault((name, rate), []).append(res)
                     print(f"  {name} {rate}/s run {rep + 1}: "
                           f"{bp.fmt(res['us_per_hit'], '.2f')} µs/hit, service p50 "
