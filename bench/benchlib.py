@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NGINX_SH = os.path.join(ROOT, "tests", "integration", "lib", "nginx.sh")
@@ -128,6 +129,28 @@ def with_env(env, fn):
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def interleaved(points, runs, bins, run, describe):
+    """The A/B loop: for each point (a connection count, a rate), `runs` rounds of every
+    binary in turn, each with its environment (with_env), 1 s apart. run(name, path, point,
+    rep) returns a result; describe(result) is printed to stderr per run. Returns
+    {(name, point): [results]}."""
+    results = {}
+    for point in points:
+        for rep in range(runs):
+            for name, path, env in bins:
+                res = with_env(env, lambda: run(name, path, point, rep))
+                results.setdefault((name, point), []).append(res)
+                print(f"  {name} {point} run {rep + 1}: {describe(res)}", file=sys.stderr)
+                time.sleep(1)
+    return results
+
+
+def median_range(rows, key):
+    """(median, min, max) of rows' `key` values that are not None; (None,) * 3 if none."""
+    vals = [r[key] for r in rows if r.get(key) is not None]
+    return (statistics.median(vals), min(vals), max(vals)) if vals else (None,) * 3
 
 
 def load_average():

@@ -17,10 +17,7 @@ import importlib.machinery
 import importlib.util
 import os
 import re
-import statistics
-import sys
 import tempfile
-import time
 
 import benchlib
 
@@ -48,31 +45,29 @@ def main():
     os.environ["NGINX_WORKER_CONNECTIONS"] = str(max(counts) + 1024)
     nginx = bp.Nginx(args.nginx_cpu)
     tmp = tempfile.mkdtemp(prefix="engine-ab-")
-    results = {}
+
+    def run(name, path, conns, rep):
+        tag = f"{name}-{conns}-{rep}"
+        res = bp.measure(lambda: bp.run_incarne(path, tmp, nginx, conns, args.duration, False,
+                                                args, tag, "", "", "60s"), nginx)
+        log = open(os.path.join(tmp, tag, "incarne.log")).read()
+        m = re.search(r"(\d+) receives out of buffers", log)
+        res["nobufs"] = int(m.group(1)) if m else None
+        m = re.search(r"(\d+) passes", log)
+        res["passes"] = int(m.group(1)) if m else None
+        return res
+
     try:
-        for conns in counts:
-            for rep in range(args.runs):
-                for name, path, envs in bins:
-                    tag = f"{name}-{conns}-{rep}"
-                    res = benchlib.with_env(envs, lambda: bp.measure(lambda: bp.run_incarne(
-                        path, tmp, nginx, conns, args.duration, False, args, tag, "", "",
-                        "60s"), nginx))
-                    log = open(os.path.join(tmp, tag, "incarne.log")).read()
-                    m = re.search(r"(\d+) receives out of buffers", log)
-                    res["nobufs"] = int(m.group(1)) if m else None
-                    m = re.search(r"(\d+) passes", log)
-                    res["passes"] = int(m.group(1)) if m else None
-                    results.setdefault((name, conns), []).append(res)
-                    print(f"  {name} c={conns} run {rep + 1}: {res['rps']:.0f} req/s, "
-                          f"{bp.fmt(res['us_per_hit'], '.3f')} µs/hit, {res['rss_mb']:.2f} MB, "
-                          f"nobufs {res['nobufs']}, errors {res.get('errors')}", file=sys.stderr)
-                    time.sleep(1)
+        results = benchlib.interleaved(
+            counts, args.runs, bins, run,
+            lambda res: f"{res['rps']:.0f} req/s, {bp.fmt(res['us_per_hit'], '.3f')} µs/hit, "
+                        f"{res['rss_mb']:.2f} MB, nobufs {res['nobufs']}, "
+                        f"errors {res.get('errors')}")
     finally:
         nginx.stop()
 
     def med(name, conns, key):
-        vals = [r[key] for r in results[(name, conns)] if r.get(key) is not None]
-        return (statistics.median(vals), min(vals), max(vals)) if vals else (None,) * 3
+        return benchlib.median_range(results[(name, conns)], key)
 
     print("| binary | conns | req/s | client CPU µs/hit | ÷ first binary | peak RSS MiB | "
           "RSS KiB/conn over the first count | receives out of buffers | errors |")

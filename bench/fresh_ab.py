@@ -23,7 +23,6 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 
 import benchlib
 
@@ -75,30 +74,22 @@ def main():
     rates = [int(r) for r in args.rates.split()]
     nginx = bp.Nginx(args.nginx_cpu)
     tmp = tempfile.mkdtemp(prefix="fresh-ab-")
-    results = {}
     try:
-        with open("/proc/loadavg") as f:
-            print(f"load average before: {f.read().split()[0]}", file=sys.stderr)
-        for rate in rates:
-            for rep in range(args.runs):
-                for name, path, envs in bins:
-                    res = benchlib.with_env(envs, lambda: run_one(
-                        path, nginx, tmp, f"{name}-{rate}-{rep}", rate, args))
-                    results.setdefault((name, rate), []).append(res)
-                    print(f"  {name} {rate}/s run {rep + 1}: "
-                          f"{bp.fmt(res['us_per_hit'], '.2f')} µs/hit, service p50 "
-                          f"{res['service_p50']:.0f} µs, connect mean "
-                          f"{bp.fmt(res['connect_mean'], '.0f')} µs, lag p99 "
-                          f"{res['lag_p99']:.0f} µs, errors {res['errors']}", file=sys.stderr)
-                    time.sleep(1)
-        with open("/proc/loadavg") as f:
-            print(f"load average after: {f.read().split()[0]}", file=sys.stderr)
+        print(f"load average before: {benchlib.load_average()}", file=sys.stderr)
+        results = benchlib.interleaved(
+            rates, args.runs, bins,
+            lambda name, path, rate, rep: run_one(path, nginx, tmp, f"{name}-{rate}-{rep}",
+                                                  rate, args),
+            lambda res: f"{bp.fmt(res['us_per_hit'], '.2f')} µs/hit, service p50 "
+                        f"{res['service_p50']:.0f} µs, connect mean "
+                        f"{bp.fmt(res['connect_mean'], '.0f')} µs, lag p99 "
+                        f"{res['lag_p99']:.0f} µs, errors {res['errors']}")
+        print(f"load average after: {benchlib.load_average()}", file=sys.stderr)
     finally:
         nginx.stop()
 
     def med(name, rate, key):
-        vals = [r[key] for r in results[(name, rate)] if r.get(key) is not None]
-        return (statistics.median(vals), min(vals), max(vals)) if vals else (None,) * 3
+        return benchlib.median_range(results[(name, rate)], key)
 
     print("| binary | rate | client CPU µs/hit | ÷ first binary | service p50 µs | "
           "connect mean µs | lag p99 µs | errors |")

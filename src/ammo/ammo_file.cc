@@ -24,6 +24,24 @@ bool Within(uint64_t off, uint64_t size, uint64_t file) {
   return off <= file && size <= file - off;
 }
 
+// The errors of a compiled ammo file: "PATH: offset N: expected WHAT".
+auto OffsetError(std::string_view path) {
+  return [path](uint64_t offset, std::string_view what) {
+    return absl::InvalidArgumentError(Cat(path, ": offset ", offset, ": expected ", what));
+  };
+}
+
+// An optional section [at, at + size) named by the header field at `field`: 8-aligned, inside
+// the file, at least its head.
+absl::Status CheckSection(std::string_view path, uint64_t field, std::string_view name, uint64_t at,
+                          uint64_t size, uint64_t head, uint64_t file) {
+  if (at == 0 || at % 8 != 0 || !Within(at, size, file) || size < head) {
+    return OffsetError(path)(field, Cat("an 8-aligned ", name, " section of at least ", head,
+                                        " bytes inside the file, found ", at, "+", size));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 AmmoFile::AmmoFile(AmmoFile&& o) noexcept { *this = std::move(o); }
@@ -84,18 +102,11 @@ uint64_t AmmoFile::file_size() const { return map_size_; }
 // names a record flagged kAmmoFlagTemplate (and every flagged record has one), every piece
 // lies in its record and names a known variable, the name table ends at the section's end.
 absl::Status AmmoFile::OpenTemplates(const AmmoHeader& h, uint64_t flagged) {
-  const uint64_t size = map_size_;
-  auto bad = [&](uint64_t offset, std::string_view what) {
-    return absl::InvalidArgumentError(Cat(path_, ": offset ", offset, ": expected ", what));
-  };
+  const auto bad = OffsetError(path_);
   const uint64_t at = h.templates_offset;
   const uint64_t end = at + h.templates_size;
-  if (at == 0 || at % 8 != 0 || !Within(at, h.templates_size, size) ||
-      h.templates_size < sizeof(AmmoTemplatesHead)) {
-    return bad(offsetof(AmmoHeader, templates_offset),
-               Cat("an 8-aligned templates section of at least ", sizeof(AmmoTemplatesHead),
-                   " bytes inside the file, found ", at, "+", h.templates_size));
-  }
+  RETURN_IF_ERROR(CheckSection(path_, offsetof(AmmoHeader, templates_offset), "templates", at,
+                               h.templates_size, sizeof(AmmoTemplatesHead), map_size_));
   AmmoTemplatesHead th;
   std::memcpy(&th, map_ + at, sizeof(th));
   const uint64_t room = h.templates_size - sizeof(th);
@@ -201,17 +212,11 @@ absl::Status AmmoFile::OpenTemplates(const AmmoHeader& h, uint64_t flagged) {
 // scenario has a step or a sleep (the compiler stores no empty mark), the name table ends at
 // the section's end. The order of steps is SessionsFromMarks' to check, as for a source.
 absl::Status AmmoFile::OpenSessions(const AmmoHeader& h) {
-  auto bad = [&](uint64_t offset, std::string_view what) {
-    return absl::InvalidArgumentError(Cat(path_, ": offset ", offset, ": expected ", what));
-  };
+  const auto bad = OffsetError(path_);
   const uint64_t at = h.sessions_offset;
   const uint64_t end = at + h.sessions_size;
-  if (at == 0 || at % 8 != 0 || !Within(at, h.sessions_size, map_size_) ||
-      h.sessions_size < sizeof(AmmoSessionsHead)) {
-    return bad(offsetof(AmmoHeader, sessions_offset),
-               Cat("an 8-aligned sessions section of at least ", sizeof(AmmoSessionsHead),
-                   " bytes inside the file, found ", at, "+", h.sessions_size));
-  }
+  RETURN_IF_ERROR(CheckSection(path_, offsetof(AmmoHeader, sessions_offset), "sessions", at,
+                               h.sessions_size, sizeof(AmmoSessionsHead), map_size_));
   AmmoSessionsHead sh;
   std::memcpy(&sh, map_ + at, sizeof(sh));
   if (sh.marks > (h.sessions_size - sizeof(sh)) / sizeof(AmmoSessionMark) || sh.marks > h.count) {
@@ -284,9 +289,7 @@ absl::StatusOr<AmmoFile> AmmoFile::Open(const std::string& path) {
     return absl::InvalidArgumentError(Cat(path, ": expected a regular file"));
   }
   const uint64_t size = static_cast<uint64_t>(st.st_size);
-  auto bad = [&](uint64_t offset, std::string_view what) {
-    return absl::InvalidArgumentError(Cat(path, ": offset ", offset, ": expected ", what));
-  };
+  const auto bad = OffsetError(path);
   if (size < kAmmoHeaderBytesV1) {
     {
       char magic[8];

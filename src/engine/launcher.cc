@@ -319,6 +319,11 @@ static void PeakRate(const Schedule& schedule, double* peak, double* burst) {
 // does not apply (quantum 0, other models).
 constexpr double kPacedShotsPerQuantum = 5;
 
+// The shots per second one worker takes under that rule.
+static double PacedRatePerWorker(int64_t pacing_ns) {
+  return kPacedShotsPerQuantum * 1e9 / static_cast<double>(pacing_ns);
+}
+
 static uint32_t PacedWorkers(LoadModel model, const Schedule& schedule, int64_t pacing_ns,
                              uint32_t cpus) {
   if (model != LoadModel::kRps || pacing_ns <= 0 || cpus <= 1) {
@@ -327,8 +332,7 @@ static uint32_t PacedWorkers(LoadModel model, const Schedule& schedule, int64_t 
   double peak = 0;
   double burst = 0;
   PeakRate(schedule, &peak, &burst);
-  const double per_worker = kPacedShotsPerQuantum * 1e9 / static_cast<double>(pacing_ns);
-  const double need = std::ceil(peak / per_worker);
+  const double need = std::ceil(peak / PacedRatePerWorker(pacing_ns));
   return need >= cpus ? cpus : static_cast<uint32_t>(std::max(1.0, need));
 }
 
@@ -599,7 +603,7 @@ absl::Status Launcher::Impl::Prepare() {
     if (workers < cpus) {
       workers_line_ = absl::StrCat(
           "workers: ", workers, " of ", cpus, " CPUs (workers.threads = 0: a worker per ",
-          static_cast<uint64_t>(kPacedShotsPerQuantum * 1e9 / plan_.load.pacing_ns),
+          static_cast<uint64_t>(PacedRatePerWorker(plan_.load.pacing_ns)),
           " shots/s of the peak rate, ", kPacedShotsPerQuantum, " per pacing quantum each)");
     }
   }

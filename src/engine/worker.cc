@@ -561,6 +561,13 @@ struct Worker::Impl {
     return sh_->shots.time_ns(sh_->shots.ctx, slice_.first + slice_.stride * m);
   }
 
+  // The time of local shot m (< m_end_) looked ahead of the order: from the buffer when it
+  // holds m, which it leaves as it is.
+  int64_t PeekShotTime(uint64_t m) const {
+    const uint64_t k = m - shot_buf_m_;
+    return k < shot_buf_len_ ? shot_buf_[k] : ShotTime(m);
+  }
+
   // The time of local shot m (< m_end_), taken in order: from the buffer of upcoming shot
   // times, refilled kShotBuffer at a time with one ShotSource::times_ns call (a call through
   // a pointer and a segment search per shot were a fifth of the dummy path's cost).
@@ -729,14 +736,13 @@ struct Worker::Impl {
   // instances count (in the "delay" overload mode the rest would wait anyway). Measured
   // (docs/engine.md "Open model: the pacing window"): at 5,000/s on one worker, 200 µs
   // apart, a 250 µs quantum woke 0.74 times per shot; with the window, 0.5.
-  int64_t PacedWake() {
+  int64_t PacedWake() const {
     const int64_t limit = std::min(next_t_ + sh_->pacing_ns, sh_->stop_ns - 1);
     const uint64_t room =
         sh_->overload_drop ? kPaceScanMax : std::min<uint64_t>(free_top_, kPaceScanMax);
     int64_t wake = next_t_;
     for (uint64_t m = m_next_ + 1; m < m_end_ && m - m_next_ < room; ++m) {
-      const uint64_t k = m - shot_buf_m_;
-      const int64_t t = k < shot_buf_len_ ? shot_buf_[k] : ShotTime(m);
+      const int64_t t = PeekShotTime(m);
       if (t > limit) {
         break;
       }
@@ -1122,11 +1128,7 @@ struct Worker::Impl {
       // the close of a lingering connection) is this shot's lag, not its connect phase.
       // Measured with one connection per hit at 500/s (http_fresh_conn.sh, quiet box): a
       // lingering close reaped in the firing pass put ~30 µs into each connect phase.
-      const int64_t t = std::max(now_, MonoNs() - sh_->origin_mono_ns);
-      if (sl.rec.planned == sl.rec.start) {
-        sl.rec.planned = static_cast<uint64_t>(t);  // closed model: planned = start
-      }
-      sl.rec.start = static_cast<uint64_t>(t);
+      MoveStart(sl, static_cast<uint64_t>(std::max(now_, MonoNs() - sh_->origin_mono_ns)));
     }
     ++net_pending_;
     // The budget counts from the hit's start. A later hit of this pass on an open connection
@@ -1146,6 +1148,15 @@ struct Worker::Impl {
         Connect(s);
       }
     }
+  }
+
+  // The hit began at `t` (≥ its start so far), where its first syscall was: the time before
+  // is the shot's lag (docs/results.md "Phases"). In the closed model planned = start.
+  static void MoveStart(Slot& sl, uint64_t t) {
+    if (sl.rec.planned == sl.rec.start) {
+      sl.rec.planned = t;
+    }
+    sl.rec.start = t;
   }
 
   // A hit without a network: the nib's on_start returned `r` with `out`.
@@ -1950,14 +1961,10 @@ struct Worker::Impl {
         // time: with a pacing quantum a pass reaps and fires several at once, and counted from
         // the pass's start the service time grew with the quantum (measured against the sink
         // with a fixed 1 ms delay, 5,000/s: p50 +111 µs at 1 ms).
-        const uint64_t t = static_cast<uint64_t>(
-            std::clamp<int64_t>(submit_ns_, static_cast<int64_t>(sl.rec.start), now_));
-        if (sl.rec.planned == sl.rec.start) {
-          sl.rec.planned = t;  // closed model: planned = start
-        }
-        sl.rec.start = t;
-        sl.rec.connected = t;
-        sl.deadline = static_cast<int64_t>(t) + sh_->timeout_ns;  // a few µs later, see StartHit
+        MoveStart(sl, static_cast<uint64_t>(std::clamp<int64_t>(
+                          submit_ns_, static_cast<int64_t>(sl.rec.start), now_)));
+        sl.rec.connected = sl.rec.start;
+        sl.deadline = static_cast<int64_t>(sl.rec.start) + sh_->timeout_ns;  // see StartHit
       }
       sl.rec.sent = static_cast<uint64_t>(
           at_submit ? std::clamp<int64_t>(submit_ns_, static_cast<int64_t>(sl.rec.connected), now_)
